@@ -1,0 +1,191 @@
+package dev.tasklane;
+
+import dev.tasklane.internal.Json;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * A submission: what to run, where, when and how often. Build with {@link #builder(String)}.
+ *
+ * <p>Fields left {@code null} take the registered type's defaults ({@code maxAttempts}, {@code
+ * timeout}) or the engine's ({@code queue}: {@value #DEFAULT_QUEUE}, {@code runAt}: now).
+ *
+ * @param type registered handler type
+ * @param payload the handler's input as JSON text
+ * @param queue queue name, or {@code null} for the type's queue
+ * @param priority from {@value #MIN_PRIORITY} to {@value #MAX_PRIORITY}; higher runs first
+ * @param runAt earliest start, or {@code null}
+ * @param delay earliest start relative to acceptance, or {@code null}; at most one of {@code
+ *     runAt} and {@code delay} is set, and with neither the task runs as soon as possible
+ * @param maxAttempts 1 to {@value #MAX_ATTEMPTS_LIMIT}, or {@code null} for the type's default
+ * @param timeout per-run limit, positive, or {@code null} for the type's default
+ * @param idempotencyKey a repeated key returns the original task instead of a new one
+ */
+public record TaskRequest(
+    String type,
+    String payload,
+    String queue,
+    int priority,
+    Instant runAt,
+    Duration delay,
+    Integer maxAttempts,
+    Duration timeout,
+    String idempotencyKey) {
+
+  /** The queue used when neither the request nor the type names one. */
+  public static final String DEFAULT_QUEUE = "default";
+
+  public static final int MIN_PRIORITY = -1000;
+  public static final int MAX_PRIORITY = 1000;
+  public static final int MAX_ATTEMPTS_LIMIT = 100;
+  public static final int MAX_IDEMPOTENCY_KEY_LENGTH = 255;
+  /** Longest single run a timeout may allow. */
+  public static final Duration MAX_TIMEOUT = Duration.ofDays(7);
+
+  /** Names of types and queues: letters, digits, {@code _ . : -}, 1 to 128 characters. */
+  public static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.:-]{1,128}");
+
+  public TaskRequest {
+    Objects.requireNonNull(type, "type");
+    Objects.requireNonNull(payload, "payload");
+    checkName("type", type);
+    if (queue != null) {
+      checkName("queue", queue);
+    }
+    if (priority < MIN_PRIORITY || priority > MAX_PRIORITY) {
+      throw new IllegalArgumentException(
+          "priority must be between " + MIN_PRIORITY + " and " + MAX_PRIORITY + ": " + priority);
+    }
+    if (maxAttempts != null && (maxAttempts < 1 || maxAttempts > MAX_ATTEMPTS_LIMIT)) {
+      throw new IllegalArgumentException(
+          "maxAttempts must be between 1 and " + MAX_ATTEMPTS_LIMIT + ": " + maxAttempts);
+    }
+    if (timeout != null && (timeout.isNegative() || timeout.isZero() || timeout.compareTo(MAX_TIMEOUT) > 0)) {
+      throw new IllegalArgumentException("timeout must be positive and at most " + MAX_TIMEOUT + ": " + timeout);
+    }
+    if (idempotencyKey != null
+        && (idempotencyKey.isEmpty() || idempotencyKey.length() > MAX_IDEMPOTENCY_KEY_LENGTH)) {
+      throw new IllegalArgumentException(
+          "idempotencyKey must have 1 to " + MAX_IDEMPOTENCY_KEY_LENGTH + " characters");
+    }
+    if (runAt != null && delay != null) {
+      throw new IllegalArgumentException("give runAt or delay, not both");
+    }
+    if (delay != null && delay.isNegative()) {
+      throw new IllegalArgumentException("delay must not be negative: " + delay);
+    }
+    Json.requireValid("payload", payload);
+  }
+
+  /** When the task becomes ready if accepted at {@code now}. */
+  public Instant resolveRunAt(Instant now) {
+    if (runAt != null) {
+      return runAt;
+    }
+    return delay == null ? now : now.plus(delay);
+  }
+
+  private static void checkName(String what, String value) {
+    if (!NAME.matcher(value).matches()) {
+      throw new IllegalArgumentException(
+          what + " must be 1 to 128 letters, digits or _ . : - characters: '" + value + "'");
+    }
+  }
+
+  /** Starts a request for a task of the given type with an empty object payload. */
+  public static Builder builder(String type) {
+    return new Builder(type);
+  }
+
+  /** A builder pre-filled with this request's values. */
+  public Builder toBuilder() {
+    Builder b = new Builder(type);
+    b.payload = payload;
+    b.queue = queue;
+    b.priority = priority;
+    b.runAt = runAt;
+    b.delay = delay;
+    b.maxAttempts = maxAttempts;
+    b.timeout = timeout;
+    b.idempotencyKey = idempotencyKey;
+    return b;
+  }
+
+  /** Builds a {@link TaskRequest}; {@link #build()} validates. */
+  public static final class Builder {
+    private final String type;
+    private String payload = "{}";
+    private String queue;
+    private int priority;
+    private Instant runAt;
+    private Duration delay;
+    private Integer maxAttempts;
+    private Duration timeout;
+    private String idempotencyKey;
+
+    private Builder(String type) {
+      this.type = type;
+    }
+
+    /** The payload as an object that Jackson can write as JSON. */
+    public Builder payload(Object value) {
+      this.payload = Json.write(value);
+      return this;
+    }
+
+    /** The payload as JSON text; validated by {@link #build()}. */
+    public Builder payloadJson(String json) {
+      this.payload = json;
+      return this;
+    }
+
+    public Builder queue(String queue) {
+      this.queue = queue;
+      return this;
+    }
+
+    public Builder priority(int priority) {
+      this.priority = priority;
+      return this;
+    }
+
+    /** Runs no earlier than {@code runAt}. Clears a delay. */
+    public Builder runAt(Instant runAt) {
+      this.runAt = runAt;
+      this.delay = null;
+      return this;
+    }
+
+    /** Runs no earlier than {@code delay} after submission. Clears a run-at. */
+    public Builder delay(Duration delay) {
+      this.delay = delay;
+      this.runAt = null;
+      return this;
+    }
+
+    public Builder maxAttempts(Integer maxAttempts) {
+      this.maxAttempts = maxAttempts;
+      return this;
+    }
+
+    public Builder timeout(Duration timeout) {
+      this.timeout = timeout;
+      return this;
+    }
+
+    public Builder idempotencyKey(String idempotencyKey) {
+      this.idempotencyKey = idempotencyKey;
+      return this;
+    }
+
+    /**
+     * @throws IllegalArgumentException if a value is out of range
+     */
+    public TaskRequest build() {
+      return new TaskRequest(
+          type, payload, queue, priority, runAt, delay, maxAttempts, timeout, idempotencyKey);
+    }
+  }
+}

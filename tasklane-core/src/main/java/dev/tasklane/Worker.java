@@ -1,0 +1,256 @@
+package dev.tasklane;
+
+import dev.tasklane.internal.Engine;
+import dev.tasklane.spi.NewTask;
+import dev.tasklane.spi.QueueCounts;
+import dev.tasklane.spi.TaskStore;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * A Tasklane node: accepts submissions ({@link TaskClient}) and, once {@link #start() started},
+ * runs the registered handlers with bounded concurrency, leases, retries and timeouts.
+ *
+ * <pre>{@code
+ * TaskStore store = SqliteTaskStore.open(Path.of("tasklane.db"));
+ * Worker worker = Worker.builder(store)
+ *     .config(WorkerConfig.builder().concurrency(5).build())
+ *     .register(TaskType.of("email", Email.class, (email, ctx) -> { send(email); return TaskResult.success(); }))
+ *     .build();
+ * worker.start();
+ * worker.submit(TaskRequest.builder("email").payload(new Email("a@b.c")).build());
+ * }</pre>
+ *
+ * <p>A worker that is never started still accepts submissions: a producer-only process. {@link
+ * #close()} stops it gracefully; it does not close the store, which the caller owns.
+ */
+public final class Worker implements TaskClient, AutoCloseable {
+
+  /** Where a worker is in its life. Changes only forward, by compare-and-set. */
+  public enum Lifecycle {
+    NEW,
+    RUNNING,
+    STOPPING,
+    STOPPED
+  }
+
+  /** Retry-After suggested with {@link QueueFullException}. */
+  public static final Duration QUEUE_FULL_RETRY_AFTER = Duration.ofSeconds(1);
+
+  private final TaskStore store;
+  private final WorkerConfig config;
+  private final Map<String, TaskType<?>> types;
+  private final Engine engine;
+  private final AtomicReference<Lifecycle> lifecycle = new AtomicReference<>(Lifecycle.NEW);
+
+  private Worker(TaskStore store, WorkerConfig config, Map<String, TaskType<?>> types) {
+    this.store = store;
+    this.config = config;
+    this.types = Map.copyOf(types);
+    this.engine = new Engine(store, config, types);
+    engine.loadBacklog();
+  }
+
+  public static Builder builder(TaskStore store) {
+    return new Builder(store);
+  }
+
+  public WorkerConfig config() {
+    return config;
+  }
+
+  /** Names of the registered task types, sorted. */
+  public Set<String> types() {
+    return new TreeSet<>(types.keySet());
+  }
+
+  public Optional<TaskType<?>> type(String name) {
+    return Optional.ofNullable(types.get(name));
+  }
+
+  public Lifecycle lifecycle() {
+    return lifecycle.get();
+  }
+
+  public WorkerStats stats() {
+    return engine.stats().snapshot(engine.inFlight());
+  }
+
+  /**
+   * Starts running tasks: first recovers this node's own leases left by an unclean stop.
+   *
+   * @throws IllegalStateException if already started or closed
+   */
+  public void start() {
+    if (!lifecycle.compareAndSet(Lifecycle.NEW, Lifecycle.RUNNING)) {
+      throw new IllegalStateException("worker is " + lifecycle.get().name().toLowerCase() + ", not new");
+    }
+    engine.start();
+  }
+
+  /**
+   * Stops gracefully: no new claims; running handlers get {@link WorkerConfig#shutdownTimeout()} to
+   * finish, then are interrupted and their tasks returned to {@code queued}. Idempotent.
+   */
+  @Override
+  public void close() {
+    if (lifecycle.compareAndSet(Lifecycle.NEW, Lifecycle.STOPPED)) {
+      return;
+    }
+    if (lifecycle.compareAndSet(Lifecycle.RUNNING, Lifecycle.STOPPING)) {
+      engine.stop();
+      lifecycle.set(Lifecycle.STOPPED);
+    }
+  }
+
+  @Override
+  public Submission submit(TaskRequest request) {
+    return submitAll(List.of(request)).get(0);
+  }
+
+  /**
+   * Submits several tasks in one store transaction: all are durable on return, or none is.
+   *
+   * @throws QueueFullException if any queue's backlog would pass its bound (nothing written)
+   */
+  public List<Submission> submitAll(List<TaskRequest> requests) {
+    Objects.requireNonNull(requests, "requests");
+    if (requests.isEmpty()) {
+      return List.of();
+    }
+    Instant now = config.clock().instant();
+    List<NewTask> rows = new ArrayList<>(requests.size());
+    Map<String, Integer> perQueue = new LinkedHashMap<>();
+    for (TaskRequest r : requests) {
+      NewTask row = resolve(r, now);
+      rows.add(row);
+      perQueue.merge(row.queue(), 1, Integer::sum);
+    }
+    engine.admit(perQueue);
+    List<Submission> out;
+    try {
+      out = rows.size() == 1 ? List.of(store.insert(rows.get(0))) : store.insertAll(rows);
+    } catch (RuntimeException e) {
+      perQueue.forEach((q, n) -> engine.leftBacklog(q, n));
+      throw e;
+    }
+    for (Submission s : out) {
+      if (s.created()) {
+        engine.stats().submitted.increment();
+      } else {
+        engine.leftBacklog(s.task().queue(), 1);
+      }
+    }
+    engine.wake();
+    return out;
+  }
+
+  private NewTask resolve(TaskRequest r, Instant now) {
+    TaskType<?> type = types.get(r.type());
+    if (type == null) {
+      throw new UnknownTaskTypeException(r.type(), types.keySet());
+    }
+    Instant runAt = r.resolveRunAt(now);
+    TaskState state = runAt.isAfter(now) ? TaskState.SCHEDULED : TaskState.QUEUED;
+    return new NewTask(
+        TaskId.next(),
+        r.type(),
+        r.queue() != null ? r.queue() : type.queue(),
+        r.payload(),
+        r.priority(),
+        state,
+        r.maxAttempts() != null ? r.maxAttempts() : type.retryPolicy().maxAttempts(),
+        runAt,
+        r.timeout() != null ? r.timeout() : type.timeout(),
+        now,
+        r.idempotencyKey());
+  }
+
+  @Override
+  public Optional<Task> get(TaskId id) {
+    return store.find(id);
+  }
+
+  @Override
+  public TaskPage list(TaskQuery query) {
+    return store.list(query);
+  }
+
+  @Override
+  public Task cancel(TaskId id) {
+    Task before = store.find(id).orElseThrow(() -> new TaskNotFoundException(id));
+    Task after = store.requestCancel(id, config.clock().instant());
+    if (after.state() == TaskState.CANCELLED && before.state().isWaiting()) {
+      engine.leftBacklog(after.queue(), 1);
+    }
+    if (after.state() == TaskState.RUNNING) {
+      engine.cancelLocal(id);
+    }
+    return after;
+  }
+
+  @Override
+  public Task retry(TaskId id) {
+    Task after = store.retry(id, config.clock().instant());
+    engine.enteredBacklog(after.queue(), 1);
+    engine.wake();
+    return after;
+  }
+
+  @Override
+  public List<QueueStats> queues() {
+    List<QueueStats> out = new ArrayList<>();
+    for (QueueCounts c : store.queueCounts()) {
+      out.add(
+          new QueueStats(
+              c.queue(),
+              c.count(TaskState.SCHEDULED),
+              c.count(TaskState.QUEUED),
+              c.count(TaskState.RUNNING),
+              c.count(TaskState.SUCCEEDED),
+              c.count(TaskState.FAILED),
+              c.count(TaskState.CANCELLED),
+              config.limitOf(c.queue())));
+    }
+    return out;
+  }
+
+  /** Collects the store, configuration and task types of a {@link Worker}. */
+  public static final class Builder {
+    private final TaskStore store;
+    private WorkerConfig config = WorkerConfig.defaults();
+    private final Map<String, TaskType<?>> types = new LinkedHashMap<>();
+
+    private Builder(TaskStore store) {
+      this.store = Objects.requireNonNull(store, "store");
+    }
+
+    public Builder config(WorkerConfig workerConfig) {
+      this.config = Objects.requireNonNull(workerConfig, "config");
+      return this;
+    }
+
+    /**
+     * @throws IllegalArgumentException if a type of that name is already registered
+     */
+    public Builder register(TaskType<?> type) {
+      if (types.putIfAbsent(type.name(), type) != null) {
+        throw new IllegalArgumentException("task type '" + type.name() + "' is registered twice");
+      }
+      return this;
+    }
+
+    public Worker build() {
+      return new Worker(store, config, types);
+    }
+  }
+}

@@ -1,0 +1,584 @@
+package dev.tasklane.internal;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.tasklane.LeaseLostException;
+import dev.tasklane.Task;
+import dev.tasklane.TaskId;
+import dev.tasklane.TaskResult;
+import dev.tasklane.TaskType;
+import dev.tasklane.WorkerConfig;
+import dev.tasklane.spi.LeaseStatus;
+import dev.tasklane.spi.RunOutcome;
+import dev.tasklane.spi.RunRef;
+import dev.tasklane.spi.TaskStore;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.random.RandomGenerator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * The runtime behind {@link dev.tasklane.Worker}: dispatcher, handler runs, heartbeats, lease
+ * recovery and shutdown.
+ *
+ * <h2>Threads</h2>
+ *
+ * <ul>
+ *   <li>{@code tasklane-dispatcher} (platform): promotes due tasks, claims work into free slots,
+ *       starts handlers. Sleeps until woken by a submission or a finished run, the next scheduled
+ *       task's time, or the poll interval, whichever comes first.
+ *   <li>{@code tasklane-heartbeat} (platform): renews the leases of this node's running tasks and
+ *       learns of cancel requests and lost leases.
+ *   <li>{@code tasklane-maintenance} (platform): recovers other nodes' expired leases and
+ *       refreshes the backlog counts.
+ *   <li>{@code tasklane-timer} (platform): fires per-run timeouts.
+ *   <li>handlers: one virtual thread per run, holding one global and one queue slot.
+ * </ul>
+ *
+ * <h2>Shutdown</h2>
+ *
+ * Stop claiming; wait up to the shutdown timeout for runs to finish; interrupt the rest and return
+ * them to {@code queued} (attempt refunded); stop heartbeats last, so leases of runs still
+ * finishing stay alive until their outcome is written.
+ */
+public final class Engine {
+  private static final Logger log = LoggerFactory.getLogger(Engine.class);
+  /** How long interrupted runs get to unwind at shutdown before their tasks are released anyway. */
+  private static final Duration INTERRUPT_GRACE = Duration.ofSeconds(2);
+  private static final int RECOVERY_BATCH = 1000;
+  private static final int PROMOTE_BATCH = 1000;
+
+  private final TaskStore store;
+  private final WorkerConfig config;
+  private final Map<String, TaskType<?>> types;
+  private final ConcurrencyLimits limits;
+  private final Backlog backlog;
+  private final Transitions transitions;
+  private final EngineStats stats = new EngineStats();
+  private final ConcurrentMap<TaskId, Run> running = new ConcurrentHashMap<>();
+  private final ThreadFactory handlerThreads = Thread.ofVirtual().name("tasklane-task-", 0).factory();
+
+  private final ReentrantLock signalLock = new ReentrantLock();
+  private final Condition signal = signalLock.newCondition();
+  private boolean signalled;
+  private final Condition runFinished = signalLock.newCondition();
+
+  private final AtomicBoolean claiming = new AtomicBoolean();
+  private Thread dispatcher;
+  private ScheduledExecutorService heartbeat;
+  private ScheduledExecutorService maintenance;
+  private ScheduledExecutorService timer;
+  private int rotation;
+
+  public Engine(TaskStore store, WorkerConfig config, Map<String, TaskType<?>> types) {
+    this.store = store;
+    this.config = config;
+    this.types = Map.copyOf(types);
+    this.limits = new ConcurrencyLimits(config.concurrency(), config::limitOf);
+    this.backlog = new Backlog(config.maxQueued());
+    this.transitions = new Transitions(config.nodeId(), RandomGenerator.getDefault());
+  }
+
+  /**
+   * Reserves backlog room for a submission of {@code perQueue} tasks, all or nothing.
+   *
+   * @throws dev.tasklane.QueueFullException naming the first queue without room
+   */
+  public void admit(Map<String, Integer> perQueue) {
+    List<Map.Entry<String, Integer>> admitted = new ArrayList<>();
+    for (Map.Entry<String, Integer> e : perQueue.entrySet()) {
+      if (!backlog.tryAdmit(e.getKey(), e.getValue())) {
+        admitted.forEach(a -> backlog.removed(a.getKey(), a.getValue()));
+        throw new dev.tasklane.QueueFullException(
+            e.getKey(), backlog.maxQueued(), dev.tasklane.Worker.QUEUE_FULL_RETRY_AFTER);
+      }
+      admitted.add(e);
+    }
+  }
+
+  /** {@code n} tasks left {@code queue}'s backlog outside a claim (cancelled, or not inserted). */
+  public void leftBacklog(String queue, int n) {
+    backlog.removed(queue, n);
+  }
+
+  /** {@code n} tasks entered {@code queue}'s backlog outside admission (manual retry). */
+  public void enteredBacklog(String queue, int n) {
+    backlog.added(queue, n);
+  }
+
+  public EngineStats stats() {
+    return stats;
+  }
+
+  /** Handlers running on this node now. */
+  public int inFlight() {
+    return running.size();
+  }
+
+  public int inFlight(String queue) {
+    return limits.inFlight(queue);
+  }
+
+  /** Loads backlog counts; needed before admitting submissions, whether or not the node runs tasks. */
+  public void loadBacklog() {
+    backlog.reset(store.waitingCounts());
+  }
+
+  /** Recovers this node's own leases left by an unclean stop, then starts every thread. */
+  public void start() {
+    Instant now = config.clock().instant();
+    List<Task> recovered = store.recoverLeasesOf(config.nodeId(), now);
+    if (!recovered.isEmpty()) {
+      log.warn(
+          "recovered {} task(s) left running by this node ({}) before it stopped",
+          recovered.size(),
+          config.nodeId());
+      stats.recovered.add(recovered.size());
+    }
+    loadBacklog();
+    claiming.set(true);
+    heartbeat = scheduler("tasklane-heartbeat");
+    maintenance = scheduler("tasklane-maintenance");
+    timer = scheduler("tasklane-timer");
+    long hb = config.heartbeatInterval().toMillis();
+    heartbeat.scheduleWithFixedDelay(guarded("heartbeat", this::renewLeases), hb, hb, TimeUnit.MILLISECONDS);
+    long reap = config.reapInterval().toMillis();
+    maintenance.scheduleWithFixedDelay(guarded("lease recovery", this::recoverExpired), 0, reap, TimeUnit.MILLISECONDS);
+    maintenance.scheduleWithFixedDelay(guarded("backlog refresh", this::loadBacklog), 1, 1, TimeUnit.SECONDS);
+    dispatcher = Thread.ofPlatform().name("tasklane-dispatcher").daemon(true).start(this::dispatchLoop);
+  }
+
+  private static ScheduledExecutorService scheduler(String name) {
+    return Executors.newSingleThreadScheduledExecutor(
+        r -> Thread.ofPlatform().name(name).daemon(true).unstarted(r));
+  }
+
+  /** Loop bodies catch everything, log it and keep going: one bad tick must not stop the node. */
+  private static Runnable guarded(String what, Runnable body) {
+    return () -> {
+      try {
+        body.run();
+      } catch (Throwable t) {
+        log.error("{} failed; will try again", what, t);
+      }
+    };
+  }
+
+  /** Wakes the dispatcher: work may have arrived or a slot freed. */
+  public void wake() {
+    signalLock.lock();
+    try {
+      signalled = true;
+      signal.signalAll();
+    } finally {
+      signalLock.unlock();
+    }
+  }
+
+  // ---------------------------------------------------------------- dispatching
+
+  private void dispatchLoop() {
+    Duration errorBackoff = Duration.ofMillis(100);
+    while (claiming.get()) {
+      try {
+        Instant nextDue = dispatchOnce();
+        errorBackoff = Duration.ofMillis(100);
+        awaitSignal(nextDue);
+      } catch (Throwable t) {
+        if (!claiming.get()) {
+          break;
+        }
+        log.error("dispatcher failed; retrying in {} ms", errorBackoff.toMillis(), t);
+        awaitFor(errorBackoff);
+        errorBackoff = min(errorBackoff.multipliedBy(2), Duration.ofSeconds(5));
+      }
+    }
+  }
+
+  /**
+   * One pass: promote due tasks, then fill free slots queue by queue (the starting queue rotates,
+   * so no queue starves the others of global slots).
+   *
+   * @return when the next scheduled task becomes due, or {@code null}; {@link Instant#MIN} when
+   *     the pass filled every slot it could and more work may be waiting
+   */
+  private Instant dispatchOnce() {
+    Instant now = config.clock().instant();
+    boolean more = store.promoteDue(now, PROMOTE_BATCH) == PROMOTE_BATCH;
+    Instant nextDue = store.nextScheduledAt().orElse(null);
+    List<String> queues = store.queueNames();
+    int n = queues.size();
+    if (n > 0) {
+      int start = Math.floorMod(rotation++, n);
+      for (int i = 0; i < n && claiming.get(); i++) {
+        String queue = queues.get((start + i) % n);
+        int free = Math.min(limits.available(queue), config.claimBatchSize());
+        if (free <= 0) {
+          continue;
+        }
+        limits.acquire(queue, free);
+        List<Task> claimed;
+        try {
+          Instant claimAt = config.clock().instant();
+          claimed = store.claim(queue, free, config.nodeId(), claimAt, claimAt.plus(config.leaseDuration()));
+        } catch (RuntimeException e) {
+          limits.release(queue, free);
+          throw e;
+        }
+        limits.release(queue, free - claimed.size());
+        backlog.removed(queue, claimed.size());
+        for (Task task : claimed) {
+          launch(task);
+        }
+        if (claimed.size() == free) {
+          more = true;
+        }
+      }
+    }
+    if (more && limits.globalAvailable() > 0) {
+      return Instant.MIN;
+    }
+    return nextDue;
+  }
+
+  private void awaitSignal(Instant nextDue) throws InterruptedException {
+    if (nextDue == Instant.MIN) {
+      return;
+    }
+    Duration wait = config.pollInterval();
+    if (nextDue != null) {
+      Duration untilDue = Duration.between(config.clock().instant(), nextDue);
+      wait = min(wait, untilDue.isNegative() ? Duration.ZERO : untilDue.plusMillis(1));
+    }
+    signalLock.lock();
+    try {
+      long nanos = wait.toNanos();
+      while (!signalled && nanos > 0 && claiming.get()) {
+        nanos = signal.awaitNanos(nanos);
+      }
+      signalled = false;
+    } finally {
+      signalLock.unlock();
+    }
+  }
+
+  private void awaitFor(Duration d) {
+    signalLock.lock();
+    try {
+      long nanos = d.toNanos();
+      while (nanos > 0 && claiming.get()) {
+        nanos = signal.awaitNanos(nanos);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      signalLock.unlock();
+    }
+  }
+
+  private static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
+  }
+
+  // ---------------------------------------------------------------- running a task
+
+  private void launch(Task task) {
+    Run run = new Run(task, percent -> writeProgress(task, percent));
+    running.put(task.id(), run);
+    stats.started.increment();
+    Thread thread = handlerThreads.newThread(() -> execute(run));
+    run.bind(thread);
+    if (task.timeout() != null) {
+      run.timeoutTimer(
+          timer.schedule(
+              () -> run.stop(Run.StopReason.TIMED_OUT), task.timeout().toMillis(), TimeUnit.MILLISECONDS));
+    }
+    thread.start();
+  }
+
+  private boolean writeProgress(Task task, int percent) {
+    return store.updateProgress(new RunRef(task.id(), task.fencingToken()), percent);
+  }
+
+  /** The handler boundary: every exit path ends in exactly one outcome write and frees the slot. */
+  private void execute(Run run) {
+    Task task = run.task();
+    MDC.put("task_id", task.id().toString());
+    MDC.put("node_id", config.nodeId());
+    try {
+      Optional<RunOutcome> outcome = runHandler(run);
+      run.cancelTimeoutTimer();
+      outcome.ifPresent(o -> record(run, o));
+      if (outcome.isEmpty()) {
+        stats.staleRejected.increment();
+        log.warn("run {} of task {} lost its lease; its outcome is discarded", task.fencingToken(), task.id());
+      }
+    } catch (Throwable t) {
+      log.error("unexpected failure finishing task {}", task.id(), t);
+    } finally {
+      running.remove(task.id(), run);
+      limits.release(task.queue(), 1);
+      MDC.remove("task_id");
+      MDC.remove("node_id");
+      signalLock.lock();
+      try {
+        signalled = true;
+        signal.signalAll();
+        runFinished.signalAll();
+      } finally {
+        signalLock.unlock();
+      }
+    }
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private Optional<RunOutcome> runHandler(Run run) {
+    Task task = run.task();
+    TaskType type = types.get(task.type());
+    Instant now;
+    if (type == null) {
+      // The store holds a type this node does not serve (e.g. a handler was removed): give it back
+      // rather than fail it, so a node that knows the type can run it.
+      log.warn("no handler for type '{}' of task {}; returning it to the queue", task.type(), task.id());
+      return Optional.of(new RunOutcome.Released(config.clock().instant().plusSeconds(5)));
+    }
+    Object payload;
+    try {
+      payload = Json.MAPPER.readValue(task.payload(), type.payloadClass());
+    } catch (JsonProcessingException e) {
+      return Optional.of(transitions.undecodable(task, e.getOriginalMessage(), config.clock().instant()));
+    }
+    TaskResult result;
+    try {
+      result = ((dev.tasklane.TaskHandler) type.handler()).handle(payload, run);
+      if (result == null) {
+        result = TaskResult.success();
+      }
+    } catch (Throwable t) {
+      if (t instanceof InterruptedException) {
+        Thread.interrupted();
+      }
+      now = config.clock().instant();
+      return transitions.afterFailure(task, run.stopReason(), t, type.retryPolicy(), now);
+    }
+    Thread.interrupted(); // a late interrupt must not leak into the outcome write
+    now = config.clock().instant();
+    return transitions.afterResult(task, run.stopReason(), result, type.retryPolicy(), now);
+  }
+
+  /**
+   * Writes a run's outcome. A store failure is retried with backoff while this node lives (the
+   * lease keeps being renewed meanwhile, since the run stays registered), so a database blip does
+   * not turn a finished task into a re-run.
+   */
+  private void record(Run run, RunOutcome outcome) {
+    Duration backoff = Duration.ofMillis(50);
+    for (int attempt = 1; ; attempt++) {
+      try {
+        Task after = store.finishRun(run.ref(), outcome);
+        count(run.task(), outcome, after);
+        return;
+      } catch (LeaseLostException e) {
+        stats.staleRejected.increment();
+        log.warn("outcome of run {} of task {} rejected: the lease moved on", run.ref().fencingToken(), run.taskId());
+        return;
+      } catch (RuntimeException e) {
+        if (attempt >= 8) {
+          log.error("could not record the outcome of task {}; its lease will expire and it will run again", run.taskId(), e);
+          return;
+        }
+        log.warn("recording the outcome of task {} failed (attempt {}); retrying", run.taskId(), attempt, e);
+        try {
+          Thread.sleep(backoff);
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+        backoff = min(backoff.multipliedBy(2), Duration.ofSeconds(5));
+      }
+    }
+  }
+
+  private void count(Task task, RunOutcome outcome, Task after) {
+    switch (outcome) {
+      case RunOutcome.Succeeded s -> stats.succeeded.increment();
+      case RunOutcome.Failed f -> stats.failed.increment();
+      case RunOutcome.Cancelled c -> stats.cancelled.increment();
+      case RunOutcome.Rescheduled r -> {
+        if (r.error() != null) {
+          stats.retried.increment();
+        }
+        backlog.added(task.queue(), 1);
+      }
+      case RunOutcome.Released r -> backlog.added(task.queue(), 1);
+    }
+    if (after.state().isTerminal()) {
+      log.debug("task {} {}", task.id(), after.state().apiName());
+    }
+  }
+
+  // ---------------------------------------------------------------- leases
+
+  private void renewLeases() {
+    Collection<Run> runs = List.copyOf(running.values());
+    if (runs.isEmpty()) {
+      return;
+    }
+    List<RunRef> refs = new ArrayList<>(runs.size());
+    for (Run r : runs) {
+      refs.add(r.ref());
+    }
+    Instant expiry = config.clock().instant().plus(config.leaseDuration());
+    Map<RunRef, LeaseStatus> statuses = store.renewLeases(refs, expiry);
+    for (Run r : runs) {
+      LeaseStatus status = statuses.getOrDefault(r.ref(), LeaseStatus.LOST);
+      switch (status) {
+        case RENEWED -> stats.leaseRenewals.increment();
+        case CANCEL_REQUESTED -> {
+          stats.leaseRenewals.increment();
+          r.stop(Run.StopReason.CANCELLED);
+        }
+        case LOST -> {
+          if (running.get(r.taskId()) == r && r.stop(Run.StopReason.LEASE_LOST)) {
+            log.warn("lease of task {} was lost; interrupting its handler", r.taskId());
+          }
+        }
+      }
+    }
+  }
+
+  private void recoverExpired() {
+    List<Task> recovered = store.recoverExpiredLeases(config.clock().instant(), RECOVERY_BATCH);
+    if (!recovered.isEmpty()) {
+      stats.recovered.add(recovered.size());
+      for (Task t : recovered) {
+        log.warn("task {} recovered from an expired lease; now {}", t.id(), t.state().apiName());
+      }
+      wake();
+    }
+  }
+
+  /** Interrupts a run of {@code task} on this node, if there is one, because of a cancel request. */
+  public void cancelLocal(TaskId id) {
+    Run run = running.get(id);
+    if (run != null) {
+      run.stop(Run.StopReason.CANCELLED);
+    }
+  }
+
+  // ---------------------------------------------------------------- shutdown
+
+  /** Ordered, idempotent stop: claiming, then draining, then releasing, then heartbeats. */
+  public void stop() {
+    if (!claiming.compareAndSet(true, false)) {
+      return;
+    }
+    wake();
+    joinQuietly(dispatcher, Duration.ofSeconds(10));
+    if (!awaitRunsDone(config.shutdownTimeout())) {
+      List<Run> left = List.copyOf(running.values());
+      log.warn("{} task(s) still running at the shutdown deadline; returning them to the queue", left.size());
+      for (Run r : left) {
+        r.stop(Run.StopReason.SHUTDOWN);
+      }
+      if (!awaitRunsDone(INTERRUPT_GRACE)) {
+        // Handlers that ignore interrupts: give their tasks back anyway. Their late writes will be
+        // rejected, since the release moves the task out of running.
+        Instant now = config.clock().instant();
+        for (Run r : List.copyOf(running.values())) {
+          try {
+            store.finishRun(r.ref(), new RunOutcome.Released(now));
+          } catch (RuntimeException e) {
+            log.warn("could not release task {}; its lease will expire instead", r.taskId(), e);
+          }
+        }
+      }
+    }
+    timer.shutdownNow();
+    maintenance.shutdownNow();
+    heartbeat.shutdownNow();
+    awaitTermination(maintenance);
+    awaitTermination(heartbeat);
+  }
+
+  private boolean awaitRunsDone(Duration timeout) {
+    long nanos = timeout.toNanos();
+    signalLock.lock();
+    try {
+      while (!running.isEmpty()) {
+        if (nanos <= 0) {
+          return false;
+        }
+        nanos = runFinished.awaitNanos(nanos);
+      }
+      return true;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return running.isEmpty();
+    } finally {
+      signalLock.unlock();
+    }
+  }
+
+  private static void joinQuietly(Thread t, Duration d) {
+    if (t == null) {
+      return;
+    }
+    try {
+      t.join(d);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static void awaitTermination(ScheduledExecutorService s) {
+    try {
+      s.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Counters of what this node did since it started. */
+  public static final class EngineStats {
+    final LongAdder started = new LongAdder();
+    final LongAdder succeeded = new LongAdder();
+    final LongAdder failed = new LongAdder();
+    final LongAdder retried = new LongAdder();
+    final LongAdder cancelled = new LongAdder();
+    final LongAdder staleRejected = new LongAdder();
+    final LongAdder leaseRenewals = new LongAdder();
+    final LongAdder recovered = new LongAdder();
+    public final LongAdder submitted = new LongAdder();
+
+    public dev.tasklane.WorkerStats snapshot(int inFlight) {
+      return new dev.tasklane.WorkerStats(
+          submitted.sum(),
+          started.sum(),
+          succeeded.sum(),
+          failed.sum(),
+          retried.sum(),
+          cancelled.sum(),
+          staleRejected.sum(),
+          leaseRenewals.sum(),
+          recovered.sum(),
+          inFlight);
+    }
+  }
+}

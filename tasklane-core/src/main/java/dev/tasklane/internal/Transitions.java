@@ -1,0 +1,141 @@
+package dev.tasklane.internal;
+
+import dev.tasklane.RetryPolicy;
+import dev.tasklane.Task;
+import dev.tasklane.TaskError;
+import dev.tasklane.TaskResult;
+import dev.tasklane.TaskState;
+import dev.tasklane.spi.RunOutcome;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.random.RandomGenerator;
+
+/**
+ * Decides how a run ends: the one place that maps a handler's result or exception, and the
+ * engine's stop reason, to the next state. Every decision is checked against {@link
+ * TaskState#canTransitionTo(TaskState)}; stores only carry it out.
+ *
+ * <ul>
+ *   <li>success → {@code succeeded} (even if a cancel arrived too late to stop it);
+ *   <li>a failure with attempts left → {@code scheduled} after backoff; without → {@code failed};
+ *   <li>{@link TaskResult.Fail} → {@code failed} at once;
+ *   <li>{@link TaskResult.Snooze} → {@code scheduled}, attempt refunded;
+ *   <li>stopped by a cancel → {@code cancelled}; by shutdown → back to {@code queued}, attempt
+ *       refunded; by a timeout → a failure "timed out after …".
+ * </ul>
+ */
+final class Transitions {
+  private final String nodeId;
+  private final RandomGenerator random;
+
+  Transitions(String nodeId, RandomGenerator random) {
+    this.nodeId = nodeId;
+    this.random = random;
+  }
+
+  /**
+   * The outcome of a handler that returned {@code result}.
+   *
+   * @return empty when nothing may be written (the run lost its lease)
+   */
+  Optional<RunOutcome> afterResult(
+      Task task, Run.StopReason stop, TaskResult result, RetryPolicy policy, Instant now) {
+    if (stop == Run.StopReason.LEASE_LOST) {
+      return Optional.empty();
+    }
+    RunOutcome outcome =
+        switch (result) {
+          case TaskResult.Success s -> new RunOutcome.Succeeded(now, Json.write(s.value()));
+          case TaskResult.Retry r when stop == Run.StopReason.CANCELLED -> cancelled(task, now);
+          case TaskResult.Retry r ->
+              failure(task, now, r.reason() == null ? "retry requested" : r.reason(), null, r.delay(), policy);
+          case TaskResult.Fail f when stop == Run.StopReason.CANCELLED -> cancelled(task, now);
+          case TaskResult.Fail f ->
+              new RunOutcome.Failed(now, error(task, now, f.reason(), null));
+          case TaskResult.Snooze s when stop == Run.StopReason.CANCELLED -> cancelled(task, now);
+          case TaskResult.Snooze s -> new RunOutcome.Rescheduled(now.plus(s.delay()), null, true);
+        };
+    return Optional.of(checked(outcome));
+  }
+
+  /**
+   * The outcome of a handler that threw {@code thrown}.
+   *
+   * @return empty when nothing may be written (the run lost its lease)
+   */
+  Optional<RunOutcome> afterFailure(
+      Task task, Run.StopReason stop, Throwable thrown, RetryPolicy policy, Instant now) {
+    if (stop == null) {
+      return Optional.of(checked(failure(task, now, describe(thrown), trace(thrown), null, policy)));
+    }
+    RunOutcome outcome =
+        switch (stop) {
+          case LEASE_LOST -> null;
+          case CANCELLED -> cancelled(task, now);
+          case SHUTDOWN -> new RunOutcome.Released(now);
+          case TIMED_OUT ->
+              failure(
+                  task,
+                  now,
+                  "timed out after " + formatDuration(task.timeout()),
+                  trace(thrown),
+                  null,
+                  policy);
+        };
+    return Optional.ofNullable(outcome).map(this::checked);
+  }
+
+  /** A payload that cannot be decoded will never succeed: fail at once. */
+  RunOutcome undecodable(Task task, String why, Instant now) {
+    return checked(new RunOutcome.Failed(now, error(task, now, "payload cannot be decoded: " + why, null)));
+  }
+
+  private RunOutcome cancelled(Task task, Instant now) {
+    return new RunOutcome.Cancelled(now, error(task, now, "cancelled while running", null));
+  }
+
+  private RunOutcome failure(
+      Task task, Instant now, String message, String trace, Duration delay, RetryPolicy policy) {
+    TaskError error = error(task, now, message, trace);
+    if (task.attemptsExhausted()) {
+      return new RunOutcome.Failed(now, error);
+    }
+    Duration wait = delay != null ? delay : policy.backoff(task.attempt(), random);
+    return new RunOutcome.Rescheduled(now.plus(wait), error, false);
+  }
+
+  private RunOutcome checked(RunOutcome outcome) {
+    TaskState.RUNNING.checkTransitionTo(outcome.target());
+    return outcome;
+  }
+
+  private TaskError error(Task task, Instant now, String message, String trace) {
+    return new TaskError(task.attempt(), now, nodeId, message, trace);
+  }
+
+  static String describe(Throwable t) {
+    String message = t.getMessage();
+    return message == null || message.isBlank()
+        ? t.getClass().getName()
+        : t.getClass().getName() + ": " + message;
+  }
+
+  static String trace(Throwable t) {
+    StringWriter out = new StringWriter();
+    t.printStackTrace(new PrintWriter(out));
+    String s = out.toString();
+    // Deep recursion can make traces huge; the head says what matters.
+    return s.length() > 16_000 ? s.substring(0, 16_000) + "\n\t... (truncated)" : s;
+  }
+
+  static String formatDuration(Duration d) {
+    if (d == null) {
+      return "?";
+    }
+    long ms = d.toMillis();
+    return ms % 1000 == 0 ? (ms / 1000) + "s" : ms + "ms";
+  }
+}

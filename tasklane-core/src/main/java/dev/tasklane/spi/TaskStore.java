@@ -1,0 +1,124 @@
+package dev.tasklane.spi;
+
+import dev.tasklane.IllegalTransitionException;
+import dev.tasklane.LeaseLostException;
+import dev.tasklane.StoreException;
+import dev.tasklane.Submission;
+import dev.tasklane.Task;
+import dev.tasklane.TaskId;
+import dev.tasklane.TaskNotFoundException;
+import dev.tasklane.TaskPage;
+import dev.tasklane.TaskQuery;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Where tasks live. The engine holds all policy (what the next state is); a store makes each
+ * change atomically and durably, and every change to a running task is compare-and-set on its
+ * {@link RunRef} so a stale run can never overwrite a newer one.
+ *
+ * <p>Implementations must be safe for concurrent use. Every method may throw {@link
+ * StoreException} when the database fails; a method that throws has changed nothing.
+ *
+ * <p>Stability: SPI. Methods may be added in minor releases.
+ */
+public interface TaskStore extends AutoCloseable {
+
+  /**
+   * Inserts a task, durably, before returning. If {@code task.idempotencyKey()} is already taken,
+   * inserts nothing and returns the existing task with {@code created = false}.
+   */
+  Submission insert(NewTask task);
+
+  /**
+   * Inserts tasks in one transaction: all of them are durable on return, or none is (the call
+   * throws). Idempotency keys behave as in {@link #insert(NewTask)}, also within the batch.
+   */
+  List<Submission> insertAll(List<NewTask> tasks);
+
+  Optional<Task> find(TaskId id);
+
+  /** Newest first (by id), filtered, keyset-paged after {@code query.after()}. */
+  TaskPage list(TaskQuery query);
+
+  /** Counts by state for every queue that has ever had a task, ordered by queue name. */
+  List<QueueCounts> queueCounts();
+
+  /** Tasks waiting ({@code queued} + {@code scheduled}) per queue; queues with none may be absent. */
+  Map<String, Long> waitingCounts();
+
+  /** Every queue that has ever had a task, ordered by name. */
+  List<String> queueNames();
+
+  /** Moves up to {@code limit} {@code scheduled} tasks with {@code run_at <= now} to {@code queued}. */
+  int promoteDue(Instant now, int limit);
+
+  /** The earliest {@code run_at} of a {@code scheduled} task, if any. */
+  Optional<Instant> nextScheduledAt();
+
+  /**
+   * Claims up to {@code limit} {@code queued} tasks of {@code queue} with {@code run_at <= now},
+   * highest priority first, then by {@code run_at}, then by id. Each claimed task becomes {@code
+   * running} with {@code lease_owner = nodeId}, the given lease expiry, {@code started_at = now},
+   * {@code attempt + 1}, {@code fencing_token + 1}, progress 0 and no cancel request. Never returns
+   * a task to two callers.
+   */
+  List<Task> claim(String queue, int limit, String nodeId, Instant now, Instant leaseExpiresAt);
+
+  /** Extends the leases of running tasks, compare-and-set on each run's fencing token. */
+  Map<RunRef, LeaseStatus> renewLeases(Collection<RunRef> runs, Instant leaseExpiresAt);
+
+  /**
+   * Records a running task's progress (0-100).
+   *
+   * @return false if the run no longer owns the task
+   */
+  boolean updateProgress(RunRef run, int percent);
+
+  /**
+   * Ends a run: moves the task from {@code running} to {@code outcome.target()}, clears its lease,
+   * and records the error or result.
+   *
+   * @throws LeaseLostException if the task is not running under {@code run} (nothing written)
+   */
+  Task finishRun(RunRef run, RunOutcome outcome);
+
+  /**
+   * Cancels a task: {@code scheduled} or {@code queued} become {@code cancelled} at once; a {@code
+   * running} task gets its cancel-requested flag set (its node finishes the job).
+   *
+   * @throws TaskNotFoundException if no such task exists
+   * @throws IllegalTransitionException if it is already terminal
+   */
+  Task requestCancel(TaskId id, Instant now);
+
+  /**
+   * Moves a {@code failed} or {@code cancelled} task back to {@code queued} with {@code run_at =
+   * now}, raising {@code max_attempts} to {@code attempt + 1} if needed, and clearing result,
+   * progress, finish time and cancel request. Errors are kept.
+   *
+   * @throws TaskNotFoundException if no such task exists
+   * @throws IllegalTransitionException if it is not failed or cancelled
+   */
+  Task retry(TaskId id, Instant now);
+
+  /**
+   * Recovers up to {@code limit} running tasks whose lease expired before {@code now}: each moves
+   * to {@code queued} (the lost run counts as an attempt) or, with no attempt left, to {@code
+   * failed}; an error entry records the lost lease.
+   */
+  List<Task> recoverExpiredLeases(Instant now, int limit);
+
+  /**
+   * Recovers every running task leased by {@code nodeId}, whatever its expiry, as {@link
+   * #recoverExpiredLeases} does. Called by a node at start: nothing of its own can be running.
+   */
+  List<Task> recoverLeasesOf(String nodeId, Instant now);
+
+  /** Releases the store's resources. Idempotent. */
+  @Override
+  void close();
+}
