@@ -108,7 +108,8 @@ public interface TaskStore extends AutoCloseable {
   /**
    * Recovers up to {@code limit} running tasks whose lease expired before {@code now}: each moves
    * to {@code queued} (the lost run counts as an attempt) or, with no attempt left, to {@code
-   * failed}; an error entry records the lost lease.
+   * failed}, or to {@code cancelled} if a cancel was requested while it ran; an error entry records
+   * the lost lease.
    */
   List<Task> recoverExpiredLeases(Instant now, int limit);
 
@@ -117,6 +118,10 @@ public interface TaskStore extends AutoCloseable {
    * #recoverExpiredLeases} does. Called by a node at start: nothing of its own can be running.
    */
   List<Task> recoverLeasesOf(String nodeId, Instant now);
+
+  /*
+   * Times: stores keep millisecond precision; instants read back are truncated to milliseconds.
+   */
 
   /** Releases the store's resources. Idempotent. */
   @Override

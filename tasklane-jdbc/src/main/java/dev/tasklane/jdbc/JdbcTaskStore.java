@@ -1,0 +1,718 @@
+package dev.tasklane.jdbc;
+
+import static dev.tasklane.jdbc.QueryName.CANCEL_WAITING;
+import static dev.tasklane.jdbc.QueryName.CLAIM_QUEUED;
+import static dev.tasklane.jdbc.QueryName.COUNT_TASKS_BY_QUEUE_AND_STATE;
+import static dev.tasklane.jdbc.QueryName.COUNT_WAITING_BY_QUEUE;
+import static dev.tasklane.jdbc.QueryName.FIND_TASK;
+import static dev.tasklane.jdbc.QueryName.FIND_TASK_BY_IDEMPOTENCY_KEY;
+import static dev.tasklane.jdbc.QueryName.FIND_TASK_FOR_UPDATE;
+import static dev.tasklane.jdbc.QueryName.FINISH_CANCELLED;
+import static dev.tasklane.jdbc.QueryName.FINISH_FAILED;
+import static dev.tasklane.jdbc.QueryName.FINISH_RELEASED;
+import static dev.tasklane.jdbc.QueryName.FINISH_RESCHEDULED;
+import static dev.tasklane.jdbc.QueryName.FINISH_SUCCEEDED;
+import static dev.tasklane.jdbc.QueryName.INSERT_QUEUE;
+import static dev.tasklane.jdbc.QueryName.INSERT_TASK;
+import static dev.tasklane.jdbc.QueryName.LIST_TASKS;
+import static dev.tasklane.jdbc.QueryName.LIST_TASKS_BY_QUEUE;
+import static dev.tasklane.jdbc.QueryName.LIST_TASKS_BY_STATE;
+import static dev.tasklane.jdbc.QueryName.LIST_TASKS_BY_TYPE;
+import static dev.tasklane.jdbc.QueryName.NEXT_SCHEDULED_AT;
+import static dev.tasklane.jdbc.QueryName.PROMOTE_DUE;
+import static dev.tasklane.jdbc.QueryName.RECOVER_LEASE;
+import static dev.tasklane.jdbc.QueryName.RENEW_LEASE;
+import static dev.tasklane.jdbc.QueryName.REQUEST_CANCEL_RUNNING;
+import static dev.tasklane.jdbc.QueryName.RETRY_TASK;
+import static dev.tasklane.jdbc.QueryName.SELECT_EXPIRED_LEASES;
+import static dev.tasklane.jdbc.QueryName.SELECT_LEASES_OF_NODE;
+import static dev.tasklane.jdbc.QueryName.SELECT_QUEUE_NAMES;
+import static dev.tasklane.jdbc.QueryName.UPDATE_PROGRESS;
+
+import dev.tasklane.IllegalTransitionException;
+import dev.tasklane.LeaseLostException;
+import dev.tasklane.Submission;
+import dev.tasklane.Task;
+import dev.tasklane.TaskError;
+import dev.tasklane.TaskId;
+import dev.tasklane.TaskNotFoundException;
+import dev.tasklane.TaskPage;
+import dev.tasklane.TaskQuery;
+import dev.tasklane.TaskState;
+import dev.tasklane.internal.Json;
+import dev.tasklane.spi.LeaseStatus;
+import dev.tasklane.spi.NewTask;
+import dev.tasklane.spi.QueueCounts;
+import dev.tasklane.spi.RunOutcome;
+import dev.tasklane.spi.RunRef;
+import dev.tasklane.spi.TaskStore;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+
+/**
+ * A {@link TaskStore} over JDBC, shared by the SQL dialects. The statements come from the dialect's
+ * {@code queries.sql} (see {@link Queries}); transactions and connections come from a {@link
+ * TransactionRunner}, so the same code runs on SQLite's single writer connection and on a server
+ * database's pool.
+ *
+ * <h2>How it keeps the contract</h2>
+ *
+ * <ul>
+ *   <li>Every method is one transaction: it commits when it returns and rolls back when it throws,
+ *       so a method that throws has changed nothing.
+ *   <li>Every write to a running task is compare-and-set on {@code state = 'running'} and the run's
+ *       fencing token, in the same statement that makes the change; zero rows means the run lost
+ *       its lease ({@link LeaseLostException}, or {@link LeaseStatus#LOST}).
+ *   <li>Transitions requested by callers (cancel, retry) are checked against {@link
+ *       TaskState#canTransitionTo} before anything is written.
+ *   <li>Error entries are appended inside the UPDATE, so a run's outcome and its error are written
+ *       atomically with no read-modify-write in Java.
+ * </ul>
+ *
+ * <p>Instants are stored with millisecond precision (see {@link SqlDialect}); timeouts are stored
+ * in whole milliseconds, rounded up so that a positive timeout never becomes zero.
+ *
+ * <p>Thread-safe: all state is in the database, apart from a cache of queue names known to exist.
+ */
+public class JdbcTaskStore implements TaskStore {
+
+  /**
+   * The order a claim picks tasks in. {@code UPDATE ... RETURNING} does not promise to return rows
+   * in the order of its subquery, so claimed tasks are sorted again in Java.
+   */
+  private static final Comparator<Task> CLAIM_ORDER =
+      Comparator.comparingInt(Task::priority)
+          .reversed()
+          .thenComparing(Task::runAt)
+          .thenComparing(Task::id);
+
+  /**
+   * The cursor of a first page: the largest UUID, above every real id (a UUIDv7 has version bits
+   * 0111, so it is never all ones). One statement with {@code id < ?} then serves every page.
+   */
+  private static final TaskId FIRST_PAGE = new TaskId(new UUID(-1L, -1L));
+
+  private final SqlDialect dialect;
+  private final Queries queries;
+  private final TransactionRunner transactions;
+  private final TaskRowMapper mapper;
+
+  /**
+   * Queue names known to have a {@code queue} row, so that steady-state inserts do not pay for
+   * registering their queue. Queue rows are never deleted, so an entry never goes stale; a name is
+   * added only after the transaction that inserted it committed.
+   */
+  private final Set<String> knownQueues = ConcurrentHashMap.newKeySet();
+
+  /**
+   * Creates a store. The schema must already be migrated (see {@link SchemaMigrator}); the store
+   * takes ownership of {@code transactions} and closes it in {@link #close()}.
+   *
+   * @throws IllegalStateException if the dialect's query file is missing or incomplete
+   */
+  public JdbcTaskStore(SqlDialect dialect, TransactionRunner transactions) {
+    this.dialect = Objects.requireNonNull(dialect, "dialect");
+    this.transactions = Objects.requireNonNull(transactions, "transactions");
+    this.queries = Queries.load(dialect);
+    this.mapper = new TaskRowMapper(dialect);
+  }
+
+  // ---------------------------------------------------------------- submissions
+
+  @Override
+  public Submission insert(NewTask task) {
+    Objects.requireNonNull(task, "task");
+    Set<String> registered = new HashSet<>();
+    Submission submission = transactions.write("insert", c -> insertOne(c, task, registered));
+    knownQueues.addAll(registered);
+    return submission;
+  }
+
+  @Override
+  public List<Submission> insertAll(List<NewTask> tasks) {
+    List<NewTask> batch = List.copyOf(tasks);
+    if (batch.isEmpty()) {
+      return List.of();
+    }
+    Set<String> registered = new HashSet<>();
+    List<Submission> submissions =
+        transactions.write(
+            "insertAll",
+            c -> {
+              List<Submission> out = new ArrayList<>(batch.size());
+              for (NewTask task : batch) {
+                out.add(insertOne(c, task, registered));
+              }
+              return out;
+            });
+    knownQueues.addAll(registered);
+    return List.copyOf(submissions);
+  }
+
+  /**
+   * Inserts one task, or finds the task that already holds its idempotency key (also one inserted
+   * earlier in the same transaction).
+   *
+   * @param registered collects queue names this transaction registered, for the cache
+   */
+  private Submission insertOne(Connection c, NewTask task, Set<String> registered)
+      throws SQLException {
+    Long timeoutMs = task.timeout() == null ? null : ceilMillis(task.timeout());
+    Optional<Task> inserted =
+        queryTask(
+            c,
+            INSERT_TASK,
+            p ->
+                p.id(task.id())
+                    .text(task.type())
+                    .text(task.queue())
+                    .text(task.payload())
+                    .integer(task.priority())
+                    .text(task.state().apiName())
+                    .integer(task.maxAttempts())
+                    .instant(task.runAt())
+                    .bigint(timeoutMs)
+                    .instant(task.createdAt())
+                    .text(task.idempotencyKey()));
+    if (inserted.isEmpty()) {
+      if (task.idempotencyKey() == null) {
+        throw new SQLException("inserting task " + task.id() + " returned no row");
+      }
+      Task original =
+          queryTask(c, FIND_TASK_BY_IDEMPOTENCY_KEY, p -> p.text(task.idempotencyKey()))
+              .orElseThrow(
+                  () ->
+                      new SQLException(
+                          "idempotency key '"
+                              + task.idempotencyKey()
+                              + "' conflicted, but no task holds it"));
+      return new Submission(original, false);
+    }
+    // The queue is registered after the task row, so a de-duplicated submission never creates a
+    // queue; the foreign key from task.queue is deferred to commit to allow this order.
+    if (!knownQueues.contains(task.queue()) && registered.add(task.queue())) {
+      update(c, INSERT_QUEUE, p -> p.text(task.queue()).instant(task.createdAt()));
+    }
+    return new Submission(inserted.get(), true);
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  @Override
+  public Optional<Task> find(TaskId id) {
+    Objects.requireNonNull(id, "id");
+    return transactions.read("find", c -> queryTask(c, FIND_TASK, p -> p.id(id)));
+  }
+
+  @Override
+  public TaskPage list(TaskQuery query) {
+    Objects.requireNonNull(query, "query");
+    TaskId cursor = query.after() == null ? FIRST_PAGE : query.after();
+    // One row more than the page tells whether another page follows, without a count.
+    int fetch = query.limit() + 1;
+    String state = query.state() == null ? null : query.state().apiName();
+    String queue = query.queue();
+    String type = query.type();
+    List<Task> rows =
+        transactions.read(
+            "list",
+            c -> {
+              // The most selective indexed filter picks the statement; the others are residual
+              // filters bound twice as "(? IS NULL OR column = ?)".
+              if (state != null) {
+                return queryTasks(
+                    c,
+                    LIST_TASKS_BY_STATE,
+                    p ->
+                        p.text(state)
+                            .text(queue)
+                            .text(queue)
+                            .text(type)
+                            .text(type)
+                            .id(cursor)
+                            .integer(fetch));
+              }
+              if (queue != null) {
+                return queryTasks(
+                    c,
+                    LIST_TASKS_BY_QUEUE,
+                    p -> p.text(queue).text(type).text(type).id(cursor).integer(fetch));
+              }
+              if (type != null) {
+                return queryTasks(
+                    c, LIST_TASKS_BY_TYPE, p -> p.text(type).id(cursor).integer(fetch));
+              }
+              return queryTasks(c, LIST_TASKS, p -> p.id(cursor).integer(fetch));
+            });
+    if (rows.size() <= query.limit()) {
+      return new TaskPage(rows, null);
+    }
+    List<Task> page = rows.subList(0, query.limit());
+    return new TaskPage(page, page.get(page.size() - 1).id());
+  }
+
+  @Override
+  public List<QueueCounts> queueCounts() {
+    return transactions.read(
+        "queueCounts",
+        c -> {
+          Map<String, Map<TaskState, Long>> byQueue = new LinkedHashMap<>();
+          try (PreparedStatement st = c.prepareStatement(sql(COUNT_TASKS_BY_QUEUE_AND_STATE));
+              ResultSet rs = st.executeQuery()) {
+            while (rs.next()) {
+              Map<TaskState, Long> counts =
+                  byQueue.computeIfAbsent(
+                      rs.getString("queue"), q -> new EnumMap<>(TaskState.class));
+              String state = rs.getString("state");
+              if (state != null) { // null: a queue without tasks, from the outer join
+                counts.put(TaskState.fromApiName(state), rs.getLong("tasks"));
+              }
+            }
+          }
+          List<QueueCounts> out = new ArrayList<>(byQueue.size());
+          byQueue.forEach((queue, counts) -> out.add(new QueueCounts(queue, counts)));
+          return List.copyOf(out);
+        });
+  }
+
+  @Override
+  public Map<String, Long> waitingCounts() {
+    return transactions.read(
+        "waitingCounts",
+        c -> {
+          Map<String, Long> out = new LinkedHashMap<>();
+          try (PreparedStatement st = c.prepareStatement(sql(COUNT_WAITING_BY_QUEUE));
+              ResultSet rs = st.executeQuery()) {
+            while (rs.next()) {
+              out.put(rs.getString("queue"), rs.getLong("tasks"));
+            }
+          }
+          return Collections.unmodifiableMap(out);
+        });
+  }
+
+  @Override
+  public List<String> queueNames() {
+    return transactions.read(
+        "queueNames",
+        c -> {
+          List<String> out = new ArrayList<>();
+          try (PreparedStatement st = c.prepareStatement(sql(SELECT_QUEUE_NAMES));
+              ResultSet rs = st.executeQuery()) {
+            while (rs.next()) {
+              out.add(rs.getString("name"));
+            }
+          }
+          return List.copyOf(out);
+        });
+  }
+
+  @Override
+  public Optional<Instant> nextScheduledAt() {
+    return transactions.read(
+        "nextScheduledAt",
+        c -> {
+          try (PreparedStatement st = c.prepareStatement(sql(NEXT_SCHEDULED_AT));
+              ResultSet rs = st.executeQuery()) {
+            return rs.next() ? Optional.of(dialect.getInstant(rs, "run_at")) : Optional.empty();
+          }
+        });
+  }
+
+  // ---------------------------------------------------------------- dispatching
+
+  @Override
+  public int promoteDue(Instant now, int limit) {
+    Objects.requireNonNull(now, "now");
+    if (requireLimit(limit) == 0) {
+      return 0;
+    }
+    return transactions.write(
+        "promoteDue", c -> update(c, PROMOTE_DUE, p -> p.instant(now).integer(limit)));
+  }
+
+  @Override
+  public List<Task> claim(
+      String queue, int limit, String nodeId, Instant now, Instant leaseExpiresAt) {
+    Objects.requireNonNull(queue, "queue");
+    Objects.requireNonNull(nodeId, "nodeId");
+    Objects.requireNonNull(now, "now");
+    Objects.requireNonNull(leaseExpiresAt, "leaseExpiresAt");
+    if (requireLimit(limit) == 0) {
+      return List.of();
+    }
+    List<Task> claimed =
+        transactions.write(
+            "claim",
+            c ->
+                queryTasks(
+                    c,
+                    CLAIM_QUEUED,
+                    p ->
+                        p.text(nodeId)
+                            .instant(leaseExpiresAt)
+                            .instant(now)
+                            .text(queue)
+                            .instant(now)
+                            .integer(limit)));
+    List<Task> sorted = new ArrayList<>(claimed);
+    sorted.sort(CLAIM_ORDER);
+    return List.copyOf(sorted);
+  }
+
+  @Override
+  public Map<RunRef, LeaseStatus> renewLeases(Collection<RunRef> runs, Instant leaseExpiresAt) {
+    List<RunRef> batch = List.copyOf(runs);
+    Objects.requireNonNull(leaseExpiresAt, "leaseExpiresAt");
+    if (batch.isEmpty()) {
+      return Map.of();
+    }
+    return transactions.write(
+        "renewLeases",
+        c -> {
+          Map<RunRef, LeaseStatus> out = new LinkedHashMap<>();
+          try (PreparedStatement st = c.prepareStatement(sql(RENEW_LEASE))) {
+            for (RunRef run : batch) {
+              new Params(st, dialect)
+                  .instant(leaseExpiresAt)
+                  .id(run.taskId())
+                  .bigint(run.fencingToken());
+              try (ResultSet rs = st.executeQuery()) {
+                LeaseStatus status;
+                if (!rs.next()) {
+                  status = LeaseStatus.LOST;
+                } else if (rs.getBoolean("cancel_requested")) {
+                  status = LeaseStatus.CANCEL_REQUESTED;
+                } else {
+                  status = LeaseStatus.RENEWED;
+                }
+                out.put(run, status);
+              }
+            }
+          }
+          return Collections.unmodifiableMap(out);
+        });
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * @throws IllegalArgumentException if {@code percent} is outside 0..100
+   */
+  @Override
+  public boolean updateProgress(RunRef run, int percent) {
+    Objects.requireNonNull(run, "run");
+    if (percent < 0 || percent > 100) {
+      throw new IllegalArgumentException("progress must be between 0 and 100: " + percent);
+    }
+    return transactions.write(
+        "updateProgress",
+        c ->
+            update(
+                    c,
+                    UPDATE_PROGRESS,
+                    p -> p.integer(percent).id(run.taskId()).bigint(run.fencingToken()))
+                > 0);
+  }
+
+  @Override
+  public Task finishRun(RunRef run, RunOutcome outcome) {
+    Objects.requireNonNull(run, "run");
+    Objects.requireNonNull(outcome, "outcome");
+    TaskState.RUNNING.checkTransitionTo(outcome.target());
+    TaskId id = run.taskId();
+    long token = run.fencingToken();
+    return transactions.write(
+        "finishRun",
+        c -> {
+          Optional<Task> finished =
+              switch (outcome) {
+                case RunOutcome.Succeeded s ->
+                    queryTask(
+                        c,
+                        FINISH_SUCCEEDED,
+                        p -> p.instant(s.finishedAt()).text(s.result()).id(id).bigint(token));
+                case RunOutcome.Rescheduled r -> {
+                  String error = errorJson(r.error());
+                  yield queryTask(
+                      c,
+                      FINISH_RESCHEDULED,
+                      p ->
+                          p.instant(r.runAt())
+                              .integer(r.refundAttempt() ? 1 : 0)
+                              .text(message(r.error()))
+                              .text(error)
+                              .text(error)
+                              .id(id)
+                              .bigint(token));
+                }
+                case RunOutcome.Failed f ->
+                    queryTask(
+                        c,
+                        FINISH_FAILED,
+                        p ->
+                            p.instant(f.finishedAt())
+                                .text(f.error().message())
+                                .text(errorJson(f.error()))
+                                .id(id)
+                                .bigint(token));
+                case RunOutcome.Cancelled x -> {
+                  String error = errorJson(x.error());
+                  yield queryTask(
+                      c,
+                      FINISH_CANCELLED,
+                      p ->
+                          p.instant(x.finishedAt())
+                              .text(message(x.error()))
+                              .text(error)
+                              .text(error)
+                              .id(id)
+                              .bigint(token));
+                }
+                case RunOutcome.Released r ->
+                    queryTask(c, FINISH_RELEASED, p -> p.instant(r.runAt()).id(id).bigint(token));
+              };
+          // Zero rows: the task left running or another claim moved the token on. Nothing was
+          // written, and throwing rolls the (empty) transaction back.
+          return finished.orElseThrow(() -> new LeaseLostException(id, token));
+        });
+  }
+
+  // ---------------------------------------------------------------- operator actions
+
+  @Override
+  public Task requestCancel(TaskId id, Instant now) {
+    Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(now, "now");
+    return transactions.write(
+        "requestCancel",
+        c -> {
+          Task current = lockTask(c, id);
+          current.state().checkTransitionTo(TaskState.CANCELLED);
+          Optional<Task> changed =
+              current.state() == TaskState.RUNNING
+                  // Its node sees the flag at the next lease renewal and finishes the job.
+                  ? queryTask(c, REQUEST_CANCEL_RUNNING, p -> p.id(id))
+                  : queryTask(c, CANCEL_WAITING, p -> p.instant(now).id(id));
+          return changed.orElseThrow(() -> changedUnderLock(id, "requestCancel"));
+        });
+  }
+
+  @Override
+  public Task retry(TaskId id, Instant now) {
+    Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(now, "now");
+    return transactions.write(
+        "retry",
+        c -> {
+          Task current = lockTask(c, id);
+          TaskState from = current.state();
+          // The table also lets scheduled and running tasks move to queued (promotion, lease
+          // recovery), but those are not retries: only a failed or cancelled task is retried.
+          if (from != TaskState.FAILED && from != TaskState.CANCELLED) {
+            throw new IllegalTransitionException(from, TaskState.QUEUED);
+          }
+          from.checkTransitionTo(TaskState.QUEUED);
+          return queryTask(c, RETRY_TASK, p -> p.instant(now).id(id))
+              .orElseThrow(() -> changedUnderLock(id, "retry"));
+        });
+  }
+
+  // ---------------------------------------------------------------- lease recovery
+
+  @Override
+  public List<Task> recoverExpiredLeases(Instant now, int limit) {
+    Objects.requireNonNull(now, "now");
+    if (requireLimit(limit) == 0) {
+      return List.of();
+    }
+    return transactions.write(
+        "recoverExpiredLeases",
+        c -> {
+          List<LostRun> lost =
+              selectLostRuns(c, SELECT_EXPIRED_LEASES, p -> p.instant(now).integer(limit));
+          return recover(c, lost, now, owner -> "lease of node " + owner + " expired");
+        });
+  }
+
+  @Override
+  public List<Task> recoverLeasesOf(String nodeId, Instant now) {
+    Objects.requireNonNull(nodeId, "nodeId");
+    Objects.requireNonNull(now, "now");
+    return transactions.write(
+        "recoverLeasesOf",
+        c -> {
+          List<LostRun> lost = selectLostRuns(c, SELECT_LEASES_OF_NODE, p -> p.text(nodeId));
+          return recover(c, lost, now, owner -> "node " + owner + " restarted while running it");
+        });
+  }
+
+  /** A running task whose run is being given up, as far as recovery needs it. */
+  private record LostRun(
+      TaskId id,
+      int attempt,
+      int maxAttempts,
+      String leaseOwner,
+      long fencingToken,
+      boolean cancelRequested) {}
+
+  private List<LostRun> selectLostRuns(Connection c, QueryName query, Binder binder)
+      throws SQLException {
+    try (PreparedStatement st = c.prepareStatement(sql(query))) {
+      binder.bind(new Params(st, dialect));
+      try (ResultSet rs = st.executeQuery()) {
+        List<LostRun> out = new ArrayList<>();
+        while (rs.next()) {
+          out.add(
+              new LostRun(
+                  dialect.getTaskId(rs, "id"),
+                  rs.getInt("attempt"),
+                  rs.getInt("max_attempts"),
+                  rs.getString("lease_owner"),
+                  rs.getLong("fencing_token"),
+                  rs.getInt("cancel_requested") != 0));
+        }
+        return out;
+      }
+    }
+  }
+
+  /**
+   * Moves each lost run's task to queued, or to failed when it has no attempt left. The lost run
+   * keeps counting as an attempt, so a task that kills its node every time still runs out. A task
+   * whose cancel was requested before its node died is cancelled, not run again.
+   */
+  private List<Task> recover(
+      Connection c, List<LostRun> lost, Instant now, Function<String, String> message)
+      throws SQLException {
+    List<Task> out = new ArrayList<>(lost.size());
+    for (LostRun run : lost) {
+      TaskState target =
+          run.cancelRequested()
+              ? TaskState.CANCELLED
+              : run.attempt() >= run.maxAttempts() ? TaskState.FAILED : TaskState.QUEUED;
+      TaskState.RUNNING.checkTransitionTo(target);
+      // node is null: recovery records the error, not the node that ran it (the message names it).
+      TaskError error =
+          new TaskError(run.attempt(), now, null, message.apply(run.leaseOwner()), null);
+      Instant finishedAt = target.isTerminal() ? now : null;
+      // Compare-and-set on the token selected above: a row renewed or finished in between (only
+      // possible where the select does not lock) is left alone.
+      queryTask(
+              c,
+              RECOVER_LEASE,
+              p ->
+                  p.text(target.apiName())
+                      .instant(finishedAt)
+                      .text(error.message())
+                      .text(Json.write(error))
+                      .id(run.id())
+                      .bigint(run.fencingToken()))
+          .ifPresent(out::add);
+    }
+    return List.copyOf(out);
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  /** Closes the transaction runner and its connections. Idempotent. */
+  @Override
+  public void close() {
+    transactions.close();
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  /** Binds one statement's parameters. */
+  @FunctionalInterface
+  private interface Binder {
+    void bind(Params params) throws SQLException;
+  }
+
+  private String sql(QueryName query) {
+    return queries.sql(query);
+  }
+
+  /** Runs a statement that returns task rows (a SELECT, or a write with {@code RETURNING *}). */
+  private List<Task> queryTasks(Connection c, QueryName query, Binder binder) throws SQLException {
+    try (PreparedStatement st = c.prepareStatement(sql(query))) {
+      binder.bind(new Params(st, dialect));
+      // Read every row before the statement closes: a write's RETURNING rows must be drained
+      // before the transaction can commit.
+      try (ResultSet rs = st.executeQuery()) {
+        List<Task> out = new ArrayList<>();
+        while (rs.next()) {
+          out.add(mapper.map(rs));
+        }
+        return out;
+      }
+    }
+  }
+
+  private Optional<Task> queryTask(Connection c, QueryName query, Binder binder)
+      throws SQLException {
+    List<Task> rows = queryTasks(c, query, binder);
+    if (rows.size() > 1) {
+      throw new SQLException(query.sqlName() + " returned " + rows.size() + " rows, expected one");
+    }
+    return rows.stream().findFirst();
+  }
+
+  private int update(Connection c, QueryName query, Binder binder) throws SQLException {
+    try (PreparedStatement st = c.prepareStatement(sql(query))) {
+      binder.bind(new Params(st, dialect));
+      return st.executeUpdate();
+    }
+  }
+
+  /** Reads a task and holds it against other writers until the transaction ends. */
+  private Task lockTask(Connection c, TaskId id) throws SQLException {
+    return queryTask(c, FIND_TASK_FOR_UPDATE, p -> p.id(id))
+        .orElseThrow(() -> new TaskNotFoundException(id));
+  }
+
+  /** The row was locked but the update did not match it: the database broke its promise. */
+  private static SQLException changedUnderLock(TaskId id, String operation) {
+    return new SQLException(
+        "task " + id + " changed while locked for " + operation + "; its update matched no row");
+  }
+
+  private static String errorJson(TaskError error) {
+    return error == null ? null : Json.write(error);
+  }
+
+  private static String message(TaskError error) {
+    return error == null ? null : error.message();
+  }
+
+  private static long ceilMillis(Duration d) {
+    long millis = d.toMillis();
+    return d.minusMillis(millis).isZero() ? millis : millis + 1;
+  }
+
+  private static int requireLimit(int limit) {
+    if (limit < 0) {
+      throw new IllegalArgumentException("limit must not be negative: " + limit);
+    }
+    return limit;
+  }
+}

@@ -1,0 +1,92 @@
+package dev.tasklane.jdbc;
+
+import java.util.Locale;
+
+/**
+ * Every SQL statement {@link JdbcTaskStore} runs. Each dialect's {@code db/<dialect>/queries.sql}
+ * holds exactly one {@code -- name: <sqlName>} block per constant, binding the same parameters in
+ * the same order; {@link Queries#load(SqlDialect)} refuses a file that lacks one or has an extra
+ * one, so the dialects cannot drift apart unnoticed.
+ *
+ * <p>The bind order of each query is documented by the column comments in the SQL files; the
+ * constants below only name the statement and say what it is for.
+ */
+public enum QueryName {
+  /** Registers a queue name, ignoring one that is already known. */
+  INSERT_QUEUE,
+  /** Every known queue name, ordered by name. */
+  SELECT_QUEUE_NAMES,
+  /** Inserts one task; a taken idempotency key inserts nothing and returns no row. */
+  INSERT_TASK,
+  /** One task by id. */
+  FIND_TASK,
+  /** One task by id, locked against other writers until the transaction ends. */
+  FIND_TASK_FOR_UPDATE,
+  /** One task by idempotency key. */
+  FIND_TASK_BY_IDEMPOTENCY_KEY,
+  /** A page of all tasks, newest first. */
+  LIST_TASKS,
+  /** A page of tasks in one state, optionally also filtered by queue and type. */
+  LIST_TASKS_BY_STATE,
+  /** A page of tasks of one queue, optionally also filtered by type. */
+  LIST_TASKS_BY_QUEUE,
+  /** A page of tasks of one type. */
+  LIST_TASKS_BY_TYPE,
+  /** Task counts per known queue and state, including queues without tasks. */
+  COUNT_TASKS_BY_QUEUE_AND_STATE,
+  /** Waiting (queued + scheduled) task counts per queue. */
+  COUNT_WAITING_BY_QUEUE,
+  /** Moves due scheduled tasks to queued. */
+  PROMOTE_DUE,
+  /** The earliest run-at of a scheduled task. */
+  NEXT_SCHEDULED_AT,
+  /** Claims ready tasks of one queue and returns them. */
+  CLAIM_QUEUED,
+  /** Extends one run's lease, compare-and-set on its fencing token. */
+  RENEW_LEASE,
+  /** Records one run's progress, compare-and-set on its fencing token. */
+  UPDATE_PROGRESS,
+  /** Ends a run as succeeded. */
+  FINISH_SUCCEEDED,
+  /** Ends a run as scheduled (retry after backoff, or snooze). */
+  FINISH_RESCHEDULED,
+  /** Ends a run as failed. */
+  FINISH_FAILED,
+  /** Ends a run as cancelled. */
+  FINISH_CANCELLED,
+  /** Ends a run by giving the task back to its queue. */
+  FINISH_RELEASED,
+  /** Cancels a scheduled or queued task at once. */
+  CANCEL_WAITING,
+  /** Sets the cancel-requested flag of a running task. */
+  REQUEST_CANCEL_RUNNING,
+  /** Moves a failed or cancelled task back to queued. */
+  RETRY_TASK,
+  /** Running tasks whose lease expired, oldest expiry first. */
+  SELECT_EXPIRED_LEASES,
+  /** Running tasks leased by one node. */
+  SELECT_LEASES_OF_NODE,
+  /** Takes a lost run's task out of running, compare-and-set on its fencing token. */
+  RECOVER_LEASE;
+
+  private final String sqlName = toCamelCase(name());
+
+  /** The name of this query's block in {@code queries.sql}, e.g. {@code claimQueued}. */
+  public String sqlName() {
+    return sqlName;
+  }
+
+  private static String toCamelCase(String constant) {
+    StringBuilder out = new StringBuilder(constant.length());
+    boolean upper = false;
+    for (char c : constant.toLowerCase(Locale.ROOT).toCharArray()) {
+      if (c == '_') {
+        upper = true;
+      } else {
+        out.append(upper ? Character.toUpperCase(c) : c);
+        upper = false;
+      }
+    }
+    return out.toString();
+  }
+}

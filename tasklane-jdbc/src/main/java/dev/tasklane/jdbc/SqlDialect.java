@@ -1,0 +1,46 @@
+package dev.tasklane.jdbc;
+
+import dev.tasklane.TaskId;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+
+/**
+ * What differs between the SQL databases {@link JdbcTaskStore} runs on: where the dialect's SQL
+ * lives and how ids and times travel through JDBC. Everything else (the statements themselves)
+ * lives in the dialect's resource files, {@code db/<name>/queries.sql} and {@code
+ * db/<name>/migration/V*.sql}, found with the class loader of the dialect class.
+ *
+ * <p>Times are UTC instants with millisecond precision in every dialect: a value with a finer
+ * fraction is truncated when bound, so every store returns the same instant for the same input.
+ *
+ * <p>Implementations are stateless and thread-safe.
+ */
+public interface SqlDialect {
+
+  /** The dialect's short name, also its resource folder: {@code sqlite}, {@code postgres}. */
+  String name();
+
+  /** The class-path resource of the named queries. */
+  default String queriesResource() {
+    return "db/" + name() + "/queries.sql";
+  }
+
+  /** The Flyway location of the migrations. */
+  default String migrationLocation() {
+    return "classpath:db/" + name() + "/migration";
+  }
+
+  /** Binds an instant (or SQL NULL), truncated to milliseconds. */
+  void setInstant(PreparedStatement statement, int index, Instant value) throws SQLException;
+
+  /** Reads an instant column; {@code null} for SQL NULL. */
+  Instant getInstant(ResultSet row, String column) throws SQLException;
+
+  /** Binds a task id (never null). */
+  void setTaskId(PreparedStatement statement, int index, TaskId id) throws SQLException;
+
+  /** Reads a task id column. */
+  TaskId getTaskId(ResultSet row, String column) throws SQLException;
+}

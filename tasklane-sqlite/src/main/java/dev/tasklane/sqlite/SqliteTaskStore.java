@@ -1,0 +1,312 @@
+package dev.tasklane.sqlite;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.tasklane.StoreException;
+import dev.tasklane.Submission;
+import dev.tasklane.Task;
+import dev.tasklane.TaskId;
+import dev.tasklane.TaskPage;
+import dev.tasklane.TaskQuery;
+import dev.tasklane.jdbc.JdbcTaskStore;
+import dev.tasklane.jdbc.SchemaMigrator;
+import dev.tasklane.spi.LeaseStatus;
+import dev.tasklane.spi.NewTask;
+import dev.tasklane.spi.QueueCounts;
+import dev.tasklane.spi.RunOutcome;
+import dev.tasklane.spi.RunRef;
+import dev.tasklane.spi.TaskStore;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import org.sqlite.SQLiteConfig;
+import org.sqlite.SQLiteDataSource;
+
+/**
+ * The embedded task store: one SQLite file, used by one process.
+ *
+ * <pre>{@code
+ * try (TaskStore store = SqliteTaskStore.open(Path.of("data/tasklane.db"))) {
+ *   ...
+ * }
+ * }</pre>
+ *
+ * <h2>Durability</h2>
+ *
+ * The database runs in WAL mode with {@code synchronous=FULL}: every committed transaction is
+ * fsynced to the write-ahead log before the store method returns, so a task is durable when {@link
+ * #insert} returns, through a {@code kill -9} or a power cut. Foreign keys are enforced and a busy
+ * database is waited for up to {@link #BUSY_TIMEOUT}.
+ *
+ * <h2>Concurrency</h2>
+ *
+ * All writes of the store go through one connection, one transaction at a time, each opened with
+ * {@code BEGIN IMMEDIATE}; reads ({@link #find}, {@link #list} and the counts) use a pool of
+ * {@value #READ_CONNECTIONS} read-only connections and never wait for writes. The store is
+ * thread-safe.
+ *
+ * <h2>One process per file</h2>
+ *
+ * While open, the store holds an exclusive OS lock on the sibling file {@code <db>.lock}. Opening
+ * the same file again, from another process or from this one, fails until the store is closed or
+ * its process has exited (the OS drops the lock even after {@code kill -9}).
+ */
+public final class SqliteTaskStore implements TaskStore {
+
+  /** How long a statement waits for a database locked by someone else (an sqlite3 shell). */
+  public static final Duration BUSY_TIMEOUT = Duration.ofSeconds(5);
+
+  /** Connections in the read pool. */
+  public static final int READ_CONNECTIONS = 4;
+
+  private static final SqliteDialect DIALECT = new SqliteDialect();
+
+  private final Path file;
+  private final DatabaseLock lock;
+  private final SqliteTransactionRunner transactions;
+  private final JdbcTaskStore delegate;
+
+  private SqliteTaskStore(
+      Path file, DatabaseLock lock, SqliteTransactionRunner transactions, JdbcTaskStore delegate) {
+    this.file = file;
+    this.lock = lock;
+    this.transactions = transactions;
+    this.delegate = delegate;
+  }
+
+  /**
+   * Opens (creating if needed) the database at {@code dbFile}: creates missing parent folders,
+   * locks the file for this process, brings the schema up to date, and returns a ready store.
+   *
+   * @throws IllegalStateException if another Tasklane store, in this process or another, has the
+   *     file open
+   * @throws StoreException if the folder cannot be created, the database cannot be opened, does not
+   *     support WAL mode, or cannot be migrated
+   */
+  public static SqliteTaskStore open(Path dbFile) {
+    Path file = dbFile.toAbsolutePath().normalize();
+    try {
+      Files.createDirectories(file.getParent());
+    } catch (IOException e) {
+      throw new StoreException("open", e);
+    }
+    DatabaseLock lock = DatabaseLock.acquire(file);
+    HikariDataSource readers = null;
+    SqliteTransactionRunner transactions = null;
+    try {
+      String url = "jdbc:sqlite:" + file;
+      // Migrate first, on a connection of its own that Flyway closes: the pool's connections and
+      // the writer then only ever see the current schema.
+      SchemaMigrator.migrate(dataSource(url, writerConfig()), DIALECT);
+      readers = readerPool(url);
+      SQLiteDataSource writerSource = dataSource(url, writerConfig());
+      transactions = new SqliteTransactionRunner(() -> openWriter(writerSource, file), readers);
+      return new SqliteTaskStore(
+          file, lock, transactions, new JdbcTaskStore(DIALECT, transactions));
+    } catch (SQLException e) {
+      closeAll(readers, transactions, lock);
+      throw new StoreException("open", e);
+    } catch (RuntimeException | Error e) {
+      closeAll(readers, transactions, lock);
+      throw e;
+    }
+  }
+
+  /** The database file, as an absolute path. */
+  public Path file() {
+    return file;
+  }
+
+  // ---------------------------------------------------------------- TaskStore, delegated
+
+  @Override
+  public Submission insert(NewTask task) {
+    return delegate.insert(task);
+  }
+
+  @Override
+  public List<Submission> insertAll(List<NewTask> tasks) {
+    return delegate.insertAll(tasks);
+  }
+
+  @Override
+  public Optional<Task> find(TaskId id) {
+    return delegate.find(id);
+  }
+
+  @Override
+  public TaskPage list(TaskQuery query) {
+    return delegate.list(query);
+  }
+
+  @Override
+  public List<QueueCounts> queueCounts() {
+    return delegate.queueCounts();
+  }
+
+  @Override
+  public Map<String, Long> waitingCounts() {
+    return delegate.waitingCounts();
+  }
+
+  @Override
+  public List<String> queueNames() {
+    return delegate.queueNames();
+  }
+
+  @Override
+  public int promoteDue(Instant now, int limit) {
+    return delegate.promoteDue(now, limit);
+  }
+
+  @Override
+  public Optional<Instant> nextScheduledAt() {
+    return delegate.nextScheduledAt();
+  }
+
+  @Override
+  public List<Task> claim(
+      String queue, int limit, String nodeId, Instant now, Instant leaseExpiresAt) {
+    return delegate.claim(queue, limit, nodeId, now, leaseExpiresAt);
+  }
+
+  @Override
+  public Map<RunRef, LeaseStatus> renewLeases(Collection<RunRef> runs, Instant leaseExpiresAt) {
+    return delegate.renewLeases(runs, leaseExpiresAt);
+  }
+
+  @Override
+  public boolean updateProgress(RunRef run, int percent) {
+    return delegate.updateProgress(run, percent);
+  }
+
+  @Override
+  public Task finishRun(RunRef run, RunOutcome outcome) {
+    return delegate.finishRun(run, outcome);
+  }
+
+  @Override
+  public Task requestCancel(TaskId id, Instant now) {
+    return delegate.requestCancel(id, now);
+  }
+
+  @Override
+  public Task retry(TaskId id, Instant now) {
+    return delegate.retry(id, now);
+  }
+
+  @Override
+  public List<Task> recoverExpiredLeases(Instant now, int limit) {
+    return delegate.recoverExpiredLeases(now, limit);
+  }
+
+  @Override
+  public List<Task> recoverLeasesOf(String nodeId, Instant now) {
+    return delegate.recoverLeasesOf(nodeId, now);
+  }
+
+  /**
+   * Closes the connections (checkpointing the WAL into the database file) and releases the file
+   * lock. Idempotent.
+   */
+  @Override
+  public void close() {
+    try {
+      delegate.close();
+    } finally {
+      lock.close();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "SqliteTaskStore[" + file + "]";
+  }
+
+  /** The store's transactions, for tests that inspect the writer connection. */
+  SqliteTransactionRunner transactions() {
+    return transactions;
+  }
+
+  // ---------------------------------------------------------------- connections
+
+  /** The writer's settings; the journal mode is persistent, the others are per connection. */
+  private static SQLiteConfig writerConfig() {
+    SQLiteConfig config = new SQLiteConfig();
+    config.setJournalMode(SQLiteConfig.JournalMode.WAL);
+    // FULL, not WAL mode's usual NORMAL: NORMAL may lose the last commits on power loss, and a
+    // submitted task must survive once insert() has returned.
+    config.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
+    config.enforceForeignKeys(true);
+    config.setBusyTimeout((int) BUSY_TIMEOUT.toMillis());
+    return config;
+  }
+
+  private static SQLiteDataSource dataSource(String url, SQLiteConfig config) {
+    SQLiteDataSource source = new SQLiteDataSource(config);
+    source.setUrl(url);
+    return source;
+  }
+
+  /**
+   * Opens the writer and checks that SQLite accepted WAL mode: on file systems without shared
+   * memory support it silently keeps its rollback journal, where readers would block the writer.
+   */
+  private static Connection openWriter(SQLiteDataSource source, Path file) throws SQLException {
+    Connection c = source.getConnection();
+    try (Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("PRAGMA journal_mode")) {
+      String mode = rs.next() ? rs.getString(1) : "unknown";
+      if (!"wal".equals(mode.toLowerCase(Locale.ROOT))) {
+        throw new SQLException(
+            "SQLite kept journal mode '"
+                + mode
+                + "' for "
+                + file
+                + "; Tasklane needs WAL mode"
+                + " (is the file on a network file system?)");
+      }
+      return c;
+    } catch (SQLException | RuntimeException e) {
+      c.close();
+      throw e;
+    }
+  }
+
+  /** Read-only connections: {@code query_only} makes any write on them an error. */
+  private static HikariDataSource readerPool(String url) {
+    SQLiteConfig config = new SQLiteConfig();
+    config.setBusyTimeout((int) BUSY_TIMEOUT.toMillis());
+    HikariConfig pool = new HikariConfig();
+    pool.setPoolName("tasklane-sqlite-readers");
+    pool.setDataSource(dataSource(url, config));
+    pool.setConnectionInitSql("PRAGMA query_only = ON");
+    pool.setMaximumPoolSize(READ_CONNECTIONS);
+    pool.setMinimumIdle(1);
+    return new HikariDataSource(pool);
+  }
+
+  private static void closeAll(
+      HikariDataSource readers, SqliteTransactionRunner transactions, DatabaseLock lock) {
+    try {
+      if (transactions != null) {
+        transactions.close();
+      } else if (readers != null) {
+        readers.close();
+      }
+    } finally {
+      lock.close();
+    }
+  }
+}

@@ -1,0 +1,312 @@
+-- Tasklane's statements for SQLite, one block per dev.tasklane.jdbc.QueryName.
+--
+-- Parameters are positional; the comment on each '?' names the column it binds, in the order
+-- JdbcTaskStore binds them. Times are epoch milliseconds. Writes run on the single writer
+-- connection inside BEGIN IMMEDIATE, so a read followed by a write in one transaction cannot be
+-- interleaved with another writer: no row locks are needed ("for update" reads are plain reads).
+-- Literal states (state = 'queued') are written inline, not bound, so that SQLite can match the
+-- partial indexes, whose WHERE clauses must appear verbatim in the query.
+--
+-- INDEXED BY pins the hot-path statements to their partial index. Without ANALYZE statistics the
+-- planner rates "state = ?" on task_state_id_idx as more selective than a range on a partial
+-- index, and would read every row in the state and sort them; INDEXED BY makes it use the intended
+-- index, and makes preparing the statement fail (rather than silently scan) should that index
+-- ever stop being usable.
+
+-- name: insertQueue
+-- A name that is already registered is left alone (only a conflict on name is ignored).
+INSERT INTO queue (name, created_at)
+VALUES (?,  -- name
+        ?)  -- created_at
+ON CONFLICT (name) DO NOTHING;
+
+-- name: selectQueueNames
+SELECT name
+  FROM queue
+ ORDER BY name;
+
+-- name: insertTask
+-- A taken idempotency key inserts nothing and returns no row; the store then reads the original.
+-- Any other conflict (a duplicate id) is an error and fails the whole transaction.
+INSERT INTO task (id, type, queue, payload, priority, state, max_attempts, run_at, timeout_ms,
+                  created_at, idempotency_key)
+VALUES (?,   -- id
+        ?,   -- type
+        ?,   -- queue
+        ?,   -- payload
+        ?,   -- priority
+        ?,   -- state: 'queued' or 'scheduled'
+        ?,   -- max_attempts
+        ?,   -- run_at
+        ?,   -- timeout_ms (NULL: no limit)
+        ?,   -- created_at
+        ?)   -- idempotency_key (NULL: none)
+ON CONFLICT (idempotency_key) DO NOTHING
+RETURNING *;
+
+-- name: findTask
+SELECT *
+  FROM task
+ WHERE id = ?;  -- id
+
+-- name: findTaskForUpdate
+-- The writer already holds the database's write lock (BEGIN IMMEDIATE): a plain read is stable.
+SELECT *
+  FROM task
+ WHERE id = ?;  -- id
+
+-- name: findTaskByIdempotencyKey
+SELECT *
+  FROM task
+ WHERE idempotency_key = ?;  -- idempotency_key
+
+-- name: listTasks
+-- Keyset paging newest first: the cursor is the last id of the previous page (the largest UUID
+-- for the first page), walked backwards on the primary key. Never OFFSET.
+SELECT *
+  FROM task
+ WHERE id < ?      -- id: the cursor
+ ORDER BY id DESC
+ LIMIT ?;          -- page size + 1
+
+-- name: listTasksByState
+-- Seeks task_state_id_idx; queue and type, when given, filter the rows it yields.
+SELECT *
+  FROM task
+ WHERE state = ?                    -- state
+   AND (? IS NULL OR queue = ?)     -- queue, queue (NULL: any)
+   AND (? IS NULL OR type = ?)      -- type, type (NULL: any)
+   AND id < ?                       -- id: the cursor
+ ORDER BY id DESC
+ LIMIT ?;                           -- page size + 1
+
+-- name: listTasksByQueue
+-- Seeks task_queue_id_idx; type, when given, filters the rows it yields.
+SELECT *
+  FROM task
+ WHERE queue = ?                    -- queue
+   AND (? IS NULL OR type = ?)      -- type, type (NULL: any)
+   AND id < ?                       -- id: the cursor
+ ORDER BY id DESC
+ LIMIT ?;                           -- page size + 1
+
+-- name: listTasksByType
+SELECT *
+  FROM task
+ WHERE type = ?    -- type
+   AND id < ?      -- id: the cursor
+ ORDER BY id DESC
+ LIMIT ?;          -- page size + 1
+
+-- name: countTasksByQueueAndState
+-- Every registered queue, with one row per state it has tasks in, or a single row with a NULL
+-- state when it has none (the outer join keeps it). count(t.state) reads task_queue_state_idx
+-- alone, and counts 0 for that NULL row.
+SELECT q.name         AS queue,
+       t.state        AS state,
+       count(t.state) AS tasks
+  FROM queue q
+  LEFT JOIN task t ON t.queue = q.name
+ GROUP BY q.name, t.state
+ ORDER BY q.name;
+
+-- name: countWaitingByQueue
+-- Reads task_waiting_idx alone, which holds the waiting rows only.
+SELECT queue,
+       count(*) AS tasks
+  FROM task INDEXED BY task_waiting_idx
+ WHERE state IN ('scheduled', 'queued')
+ GROUP BY queue;
+
+-- name: promoteDue
+-- The subquery walks task_due_idx from the earliest run_at and stops at the limit.
+UPDATE task
+   SET state = 'queued'
+ WHERE id IN (SELECT id
+                FROM task INDEXED BY task_due_idx
+               WHERE state = 'scheduled'
+                 AND run_at <= ?         -- run_at: now
+               ORDER BY run_at, id
+               LIMIT ?);                 -- limit
+
+-- name: nextScheduledAt
+SELECT run_at
+  FROM task INDEXED BY task_due_idx
+ WHERE state = 'scheduled'
+ ORDER BY run_at
+ LIMIT 1;
+
+-- name: claimQueued
+-- Picks the first ready tasks of one queue in claim order from task_ready_idx and takes them in
+-- the same statement. One writer at a time (BEGIN IMMEDIATE on the single writer connection) means
+-- no two claims can pick the same row. RETURNING does not keep the subquery's order: the store
+-- sorts the claimed rows again.
+UPDATE task
+   SET state            = 'running',
+       lease_owner      = ?,               -- lease_owner: the claiming node
+       lease_expires_at = ?,               -- lease_expires_at
+       started_at       = ?,               -- started_at: now
+       attempt          = attempt + 1,
+       fencing_token    = fencing_token + 1,
+       progress         = 0,
+       cancel_requested = 0
+ WHERE id IN (SELECT id
+                FROM task INDEXED BY task_ready_idx
+               WHERE state = 'queued'
+                 AND queue = ?             -- queue
+                 AND run_at <= ?           -- run_at: now
+               ORDER BY priority DESC, run_at, id
+               LIMIT ?)                    -- limit
+RETURNING *;
+
+-- name: renewLease
+-- Compare-and-set on the run's fencing token; no row back means the run lost the task.
+UPDATE task
+   SET lease_expires_at = ?     -- lease_expires_at
+ WHERE id = ?                   -- id
+   AND state = 'running'
+   AND fencing_token = ?        -- fencing_token of the run
+RETURNING cancel_requested;
+
+-- name: updateProgress
+UPDATE task
+   SET progress = ?             -- progress
+ WHERE id = ?                   -- id
+   AND state = 'running'
+   AND fencing_token = ?;       -- fencing_token of the run
+
+-- name: finishSucceeded
+UPDATE task
+   SET state            = 'succeeded',
+       finished_at      = ?,        -- finished_at
+       result           = ?,        -- result (JSON text or NULL)
+       progress         = 100,
+       lease_owner      = NULL,
+       lease_expires_at = NULL,
+       cancel_requested = 0
+ WHERE id = ?                       -- id
+   AND state = 'running'
+   AND fencing_token = ?            -- fencing_token of the run
+RETURNING *;
+
+-- name: finishRescheduled
+-- A retry after backoff (with an error) or a snooze (no error, attempt refunded).
+UPDATE task
+   SET state            = 'scheduled',
+       run_at           = ?,                              -- run_at
+       attempt          = attempt - ?,                    -- 1 refunds this run's attempt, 0 keeps it
+       last_error       = coalesce(?, last_error),        -- last_error: the error's message, or NULL to keep
+       errors           = CASE WHEN ? IS NULL THEN errors -- errors: the TaskError as JSON, or NULL for none
+                               ELSE json_insert(errors, '$[#]', json(?))  -- errors: the same TaskError again
+                          END,
+       lease_owner      = NULL,
+       lease_expires_at = NULL,
+       cancel_requested = 0
+ WHERE id = ?                                             -- id
+   AND state = 'running'
+   AND fencing_token = ?                                  -- fencing_token of the run
+RETURNING *;
+
+-- name: finishFailed
+UPDATE task
+   SET state            = 'failed',
+       finished_at      = ?,                                 -- finished_at
+       last_error       = ?,                                 -- last_error: the error's message
+       errors           = json_insert(errors, '$[#]', json(?)),  -- errors: the TaskError as JSON, appended
+       lease_owner      = NULL,
+       lease_expires_at = NULL,
+       cancel_requested = 0
+ WHERE id = ?                                                -- id
+   AND state = 'running'
+   AND fencing_token = ?                                     -- fencing_token of the run
+RETURNING *;
+
+-- name: finishCancelled
+UPDATE task
+   SET state            = 'cancelled',
+       finished_at      = ?,                              -- finished_at
+       last_error       = coalesce(?, last_error),        -- last_error: the error's message, or NULL to keep
+       errors           = CASE WHEN ? IS NULL THEN errors -- errors: the TaskError as JSON, or NULL for none
+                               ELSE json_insert(errors, '$[#]', json(?))  -- errors: the same TaskError again
+                          END,
+       lease_owner      = NULL,
+       lease_expires_at = NULL,
+       cancel_requested = 0
+ WHERE id = ?                                             -- id
+   AND state = 'running'
+   AND fencing_token = ?                                  -- fencing_token of the run
+RETURNING *;
+
+-- name: finishReleased
+-- The node gave the task back unfinished (graceful shutdown): the attempt does not count.
+UPDATE task
+   SET state            = 'queued',
+       run_at           = ?,                -- run_at
+       attempt          = attempt - 1,
+       lease_owner      = NULL,
+       lease_expires_at = NULL,
+       cancel_requested = 0
+ WHERE id = ?                               -- id
+   AND state = 'running'
+   AND fencing_token = ?                    -- fencing_token of the run
+RETURNING *;
+
+-- name: cancelWaiting
+UPDATE task
+   SET state       = 'cancelled',
+       finished_at = ?                       -- finished_at: now
+ WHERE id = ?                                -- id
+   AND state IN ('scheduled', 'queued')
+RETURNING *;
+
+-- name: requestCancelRunning
+UPDATE task
+   SET cancel_requested = 1
+ WHERE id = ?             -- id
+   AND state = 'running'
+RETURNING *;
+
+-- name: retryTask
+-- Errors and last_error are kept; max(a, b) is SQLite's two-argument scalar maximum.
+UPDATE task
+   SET state            = 'queued',
+       run_at           = ?,                                   -- run_at: now
+       max_attempts     = max(max_attempts, attempt + 1),      -- allow at least one more run
+       finished_at      = NULL,
+       result           = NULL,
+       progress         = 0,
+       cancel_requested = 0
+ WHERE id = ?                                                  -- id
+   AND state IN ('failed', 'cancelled')
+RETURNING *;
+
+-- name: selectExpiredLeases
+-- Walks task_lease_expiry_idx from the oldest expiry.
+SELECT id, attempt, max_attempts, lease_owner, fencing_token, cancel_requested
+  FROM task INDEXED BY task_lease_expiry_idx
+ WHERE state = 'running'
+   AND lease_expires_at < ?      -- lease_expires_at: now
+ ORDER BY lease_expires_at, id
+ LIMIT ?;                        -- limit
+
+-- name: selectLeasesOfNode
+SELECT id, attempt, max_attempts, lease_owner, fencing_token, cancel_requested
+  FROM task INDEXED BY task_lease_owner_idx
+ WHERE state = 'running'
+   AND lease_owner = ?           -- lease_owner
+ ORDER BY id;
+
+-- name: recoverLease
+-- Compare-and-set on the token read by the select above.
+UPDATE task
+   SET state            = ?,                                   -- state: 'queued'; 'failed' with no attempt left; 'cancelled' if requested
+       finished_at      = ?,                                   -- finished_at: now when failed or cancelled, else NULL
+       last_error       = ?,                                   -- last_error
+       errors           = json_insert(errors, '$[#]', json(?)),    -- errors: the lost-lease TaskError as JSON
+       lease_owner      = NULL,
+       lease_expires_at = NULL,
+       cancel_requested = 0
+ WHERE id = ?                                                  -- id
+   AND state = 'running'
+   AND fencing_token = ?                                       -- fencing_token read by the select
+RETURNING *;

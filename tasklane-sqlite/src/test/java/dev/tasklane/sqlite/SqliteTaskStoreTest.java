@@ -1,0 +1,285 @@
+package dev.tasklane.sqlite;
+
+import static dev.tasklane.testkit.Fixtures.aTask;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.tasklane.StoreException;
+import dev.tasklane.TaskId;
+import dev.tasklane.jdbc.Queries;
+import dev.tasklane.jdbc.QueryName;
+import dev.tasklane.spi.TaskStore;
+import dev.tasklane.testkit.TaskStoreContract;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The SQLite store against the store contract, on a real database file per test, plus what only
+ * SQLite has: its pragmas, its file lock, its query plans, and crash durability across processes.
+ */
+class SqliteTaskStoreTest extends TaskStoreContract {
+  private static final Queries QUERIES = Queries.load(new SqliteDialect());
+
+  @TempDir Path dir;
+
+  /** In a folder that does not exist yet, so every test also checks that open creates it. */
+  private Path dbFile() {
+    return dir.resolve("data").resolve("tasklane.db");
+  }
+
+  @Override
+  protected TaskStore openStore() {
+    return SqliteTaskStore.open(dbFile());
+  }
+
+  private SqliteTaskStore sqlite() {
+    return (SqliteTaskStore) store;
+  }
+
+  // ================================================================ connection settings
+
+  @Test
+  void openingCreatesTheMissingFoldersAndTheDatabaseFile() {
+    assertThat(dbFile()).isRegularFile();
+    assertThat(sqlite().file()).isEqualTo(dbFile().toAbsolutePath());
+  }
+
+  @Test
+  void theDatabaseIsInWalMode() throws SQLException {
+    assertThat(writerPragma("journal_mode")).isEqualTo("wal");
+    // The journal mode is stored in the file: any connection sees it.
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dbFile())) {
+      assertThat(pragma(c, "journal_mode")).isEqualTo("wal");
+    }
+  }
+
+  @Test
+  void everyCommitIsSyncedToDiskBeforeItReturns() {
+    assertThat(writerPragma("synchronous")).isEqualTo("2"); // FULL
+  }
+
+  @Test
+  void foreignKeysAreEnforcedAndABusyDatabaseIsWaitedFor() {
+    assertThat(writerPragma("foreign_keys")).isEqualTo("1");
+    assertThat(writerPragma("busy_timeout"))
+        .isEqualTo(String.valueOf(SqliteTaskStore.BUSY_TIMEOUT.toMillis()));
+  }
+
+  @Test
+  void readConnectionsRefuseToWrite() {
+    assertThatThrownBy(
+            () ->
+                sqlite()
+                    .transactions()
+                    .read(
+                        "test",
+                        c -> {
+                          try (Statement st = c.createStatement()) {
+                            return st.executeUpdate(
+                                "INSERT INTO queue (name, created_at) VALUES ('x', 0)");
+                          }
+                        }))
+        .isInstanceOf(StoreException.class)
+        .hasMessageContaining("readonly");
+    assertThat(store.queueNames()).isEmpty();
+  }
+
+  @Test
+  void theSchemaRefusesARowThatBreaksTheStateModel() {
+    store.insert(aTask().build());
+
+    // A running task without a lease, written behind the store's back.
+    assertThatThrownBy(
+            () ->
+                sqlite()
+                    .transactions()
+                    .write(
+                        "test",
+                        c -> {
+                          try (Statement st = c.createStatement()) {
+                            return st.executeUpdate(
+                                "UPDATE task SET state = 'running', started_at = 0");
+                          }
+                        }))
+        .isInstanceOf(StoreException.class)
+        .hasMessageContaining("task_lease_iff_running");
+  }
+
+  // ================================================================ one process per file
+
+  @Test
+  void aSecondStoreOnTheSameFileInThisProcessIsRefused() throws Exception {
+    assertThatThrownBy(() -> SqliteTaskStore.open(dbFile()))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining(
+            "database " + dbFile().toAbsolutePath() + " is in use by another Tasklane store");
+    // The refusal did not disturb the lock of the open store: another process is still refused.
+    Process other = StoreProcess.start("open", dbFile());
+    StoreProcess.firstLine(other);
+    assertThat(StoreProcess.exitCode(other)).isEqualTo(StoreProcess.REFUSED);
+  }
+
+  @Test
+  @Timeout(value = 2, unit = TimeUnit.MINUTES)
+  void aStoreInAnotherProcessIsRefusedWhileThisOneHoldsTheFile() throws Exception {
+    Process other = StoreProcess.start("open", dbFile());
+
+    String message = StoreProcess.firstLine(other);
+
+    assertThat(StoreProcess.exitCode(other)).isEqualTo(StoreProcess.REFUSED);
+    assertThat(message)
+        .isEqualTo(
+            "database "
+                + dbFile().toAbsolutePath()
+                + " is in use by another Tasklane process (pid "
+                + ProcessHandle.current().pid()
+                + "); stop it, or give this one another database file");
+  }
+
+  @Test
+  @Timeout(value = 2, unit = TimeUnit.MINUTES)
+  void closingTheStoreFreesTheFileForAnotherProcess() throws Exception {
+    store.close();
+    store = null;
+
+    Process other = StoreProcess.start("open", dbFile());
+
+    assertThat(StoreProcess.firstLine(other)).startsWith("opened");
+    assertThat(StoreProcess.exitCode(other)).isZero();
+  }
+
+  @Test
+  @Timeout(value = 2, unit = TimeUnit.MINUTES)
+  void aTaskInsertedBeforeItsProcessIsKilledSurvivesAndTheKillFreesTheFile() throws Exception {
+    store.close();
+    store = null;
+    Process writer = StoreProcess.start("insert-and-wait", dbFile());
+    String line = StoreProcess.firstLine(writer);
+    assertThat(line).startsWith("inserted ");
+    TaskId id = TaskId.parse(line.substring("inserted ".length()));
+
+    writer.destroyForcibly(); // SIGKILL: no shutdown hook, no close, WAL left behind
+    StoreProcess.exitCode(writer);
+    store = openStore();
+
+    assertThat(store.find(id))
+        .hasValueSatisfying(t -> assertThat(t.type()).isEqualTo("crash.test"));
+  }
+
+  // ================================================================ query plans
+
+  @Test
+  void claimWalksTheReadyIndexInClaimOrderWithoutScanningOrSorting() {
+    List<String> plan = plan(QueryName.CLAIM_QUEUED);
+
+    assertThat(plan).anyMatch(step -> step.contains("INDEX task_ready_idx (queue=?)"));
+    assertThat(plan).noneMatch(step -> step.startsWith("SCAN task"));
+    assertThat(plan).noneMatch(step -> step.contains("TEMP B-TREE"));
+  }
+
+  @ParameterizedTest(name = "{0} reads {1}")
+  @CsvSource({
+    "CLAIM_QUEUED, task_ready_idx",
+    "PROMOTE_DUE, task_due_idx",
+    "NEXT_SCHEDULED_AT, task_due_idx",
+    "SELECT_EXPIRED_LEASES, task_lease_expiry_idx",
+    "SELECT_LEASES_OF_NODE, task_lease_owner_idx",
+    "COUNT_WAITING_BY_QUEUE, task_waiting_idx",
+    "COUNT_TASKS_BY_QUEUE_AND_STATE, task_queue_state_idx",
+    "LIST_TASKS_BY_STATE, task_state_id_idx",
+    "LIST_TASKS_BY_QUEUE, task_queue_id_idx",
+    "LIST_TASKS_BY_TYPE, task_type_id_idx",
+    "FIND_TASK_BY_IDEMPOTENCY_KEY, (idempotency_key=?)",
+    "FIND_TASK, (id=?)",
+    "LIST_TASKS, (id<?)",
+    "FINISH_SUCCEEDED, (id=?)",
+    "RECOVER_LEASE, (id=?)",
+  })
+  void eachHotQueryReadsItsIndex(QueryName query, String index) {
+    assertThat(plan(query))
+        .as("plan of %s", query.sqlName())
+        .anyMatch(step -> step.contains(index));
+  }
+
+  @ParameterizedTest
+  @EnumSource(QueryName.class)
+  void noQueryScansTheTaskTableOrAFullIndexOfIt(QueryName query) {
+    // A scan is allowed only over a partial index: it holds the rows of one state alone (and
+    // nextScheduledAt stops at its first row).
+    assertThat(plan(query))
+        .as("plan of %s", query.sqlName())
+        .noneMatch(
+            step ->
+                step.matches("SCAN (task|t)\\b.*")
+                    && !step.matches(
+                        ".*INDEX task_(ready|due|lease_expiry|lease_owner|waiting)_idx\\b.*"));
+  }
+
+  @ParameterizedTest
+  @EnumSource(
+      value = QueryName.class,
+      names = {
+        "CLAIM_QUEUED",
+        "PROMOTE_DUE",
+        "NEXT_SCHEDULED_AT",
+        "SELECT_EXPIRED_LEASES",
+        "SELECT_LEASES_OF_NODE",
+        "LIST_TASKS",
+        "LIST_TASKS_BY_STATE",
+        "LIST_TASKS_BY_QUEUE",
+        "LIST_TASKS_BY_TYPE"
+      })
+  void orderedQueriesReadRowsInIndexOrderWithoutSorting(QueryName query) {
+    assertThat(plan(query))
+        .as("plan of %s", query.sqlName())
+        .noneMatch(s -> s.contains("TEMP B-TREE"));
+  }
+
+  // ================================================================ helpers
+
+  private String writerPragma(String name) {
+    return sqlite().transactions().onWriter("test", c -> pragma(c, name));
+  }
+
+  private static String pragma(Connection c, String name) throws SQLException {
+    try (Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("PRAGMA " + name)) {
+      rs.next();
+      return rs.getString(1);
+    }
+  }
+
+  /** The detail lines of SQLite's plan for a query, as the store's writer would run it. */
+  private List<String> plan(QueryName query) {
+    return sqlite()
+        .transactions()
+        .onWriter(
+            "explain",
+            c -> {
+              List<String> steps = new ArrayList<>();
+              // Unbound parameters are NULL; the plan does not depend on their values.
+              try (PreparedStatement st =
+                      c.prepareStatement("EXPLAIN QUERY PLAN " + QUERIES.sql(query));
+                  ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                  steps.add(rs.getString("detail"));
+                }
+              }
+              return steps;
+            });
+  }
+}

@@ -1,0 +1,1384 @@
+package dev.tasklane.testkit;
+
+import static dev.tasklane.testkit.Fixtures.aTask;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.tasklane.IllegalTransitionException;
+import dev.tasklane.LeaseLostException;
+import dev.tasklane.StoreException;
+import dev.tasklane.Submission;
+import dev.tasklane.Task;
+import dev.tasklane.TaskError;
+import dev.tasklane.TaskId;
+import dev.tasklane.TaskNotFoundException;
+import dev.tasklane.TaskPage;
+import dev.tasklane.TaskQuery;
+import dev.tasklane.TaskState;
+import dev.tasklane.spi.LeaseStatus;
+import dev.tasklane.spi.NewTask;
+import dev.tasklane.spi.QueueCounts;
+import dev.tasklane.spi.RunOutcome;
+import dev.tasklane.spi.RunRef;
+import dev.tasklane.spi.TaskStore;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The behaviour every {@link TaskStore} must show, written once and run against each store: a
+ * store's test extends this class and supplies {@link #openStore()}.
+ *
+ * <p>Every store method takes its time as an argument, so the tests pass explicit instants from a
+ * {@link MutableClock} and never sleep. Instants are compared at millisecond precision, the
+ * precision stores promise.
+ *
+ * <p>Stability: test API; tests may be added in minor releases.
+ */
+public abstract class TaskStoreContract {
+  /** The node that claims in most tests. */
+  protected static final String NODE = "node-a";
+
+  /** Another node, for tests about whose leases are whose. */
+  protected static final String OTHER_NODE = "node-b";
+
+  /** The lease every claim in these tests takes. */
+  protected static final Duration LEASE = Duration.ofSeconds(30);
+
+  /** The tests' time; starts at {@link MutableClock#DEFAULT_START}. */
+  protected final MutableClock clock = MutableClock.atDefaultStart();
+
+  /** The store under test, opened before each test and closed after it. */
+  protected TaskStore store;
+
+  /**
+   * Opens the store under test over this test's database. Called before each test, when the
+   * database must hold no tasks and no queues. A test may close the store and call this again: it
+   * must then open the same database, with its data kept and its migrations run again.
+   */
+  protected abstract TaskStore openStore();
+
+  @BeforeEach
+  void openTheStore() {
+    store = openStore();
+  }
+
+  @AfterEach
+  void closeTheStore() {
+    if (store != null) {
+      store.close();
+    }
+  }
+
+  // ================================================================ insert and find
+
+  @Test
+  void insertedTaskReadsBackWithEveryField() {
+    Instant created = Instant.parse("2030-01-01T00:00:00.123Z");
+    Instant runAt = created.plus(Duration.ofMinutes(5));
+    // A payload already in the form a JSON column type would normalise to, so that a store may
+    // keep payloads as text or as parsed JSON.
+    String payload = "{\"n\": [1, 2], \"to\": \"zoë@example.com\"}";
+    NewTask task =
+        aTask()
+            .type("email.send")
+            .queue("mail")
+            .payload(payload)
+            .priority(-7)
+            .maxAttempts(5)
+            .timeout(Duration.ofSeconds(90))
+            .idempotencyKey("order-42")
+            .createdAt(created)
+            .runAt(runAt)
+            .build();
+
+    Submission submission = store.insert(task);
+
+    Task expected =
+        new Task(
+            task.id(),
+            "email.send",
+            "mail",
+            payload,
+            -7,
+            TaskState.SCHEDULED,
+            0,
+            5,
+            runAt,
+            Duration.ofSeconds(90),
+            created,
+            null,
+            null,
+            null,
+            List.of(),
+            null,
+            0,
+            "order-42",
+            null,
+            null,
+            0,
+            false);
+    assertThat(submission.created()).isTrue();
+    assertThat(submission.task()).isEqualTo(expected);
+    assertThat(store.find(task.id())).contains(expected);
+  }
+
+  @Test
+  void insertedTaskWithoutOptionalFieldsReadsBackNulls() {
+    NewTask task = aTask().build();
+
+    store.insert(task);
+
+    Task stored = find(task.id());
+    assertThat(stored.state()).isEqualTo(TaskState.QUEUED);
+    assertThat(stored.timeout()).isNull();
+    assertThat(stored.idempotencyKey()).isNull();
+    assertThat(stored.startedAt()).isNull();
+    assertThat(stored.finishedAt()).isNull();
+    assertThat(stored.lastError()).isNull();
+    assertThat(stored.errors()).isEmpty();
+    assertThat(stored.result()).isNull();
+    assertThat(stored.leaseOwner()).isNull();
+    assertThat(stored.leaseExpiresAt()).isNull();
+    assertThat(stored.cancelRequested()).isFalse();
+  }
+
+  @Test
+  void timestampsKeepMillisecondsAndDropFinerFractions() {
+    Instant created = Instant.parse("2030-01-01T00:00:00.123456789Z");
+    NewTask task = aTask().createdAt(created).runAt(created).build();
+    store.insert(task);
+    Instant claimAt = Instant.parse("2030-01-01T00:00:01.987654321Z");
+    Instant leaseEnd = Instant.parse("2030-01-01T00:00:31.000999999Z");
+    Task claimed = store.claim(task.queue(), 1, NODE, claimAt, leaseEnd).get(0);
+    Instant finished = Instant.parse("2030-01-01T00:00:02.500000001Z");
+
+    Task done = store.finishRun(runOf(claimed), new RunOutcome.Succeeded(finished, null));
+
+    assertThat(claimed.createdAt()).isEqualTo(Instant.parse("2030-01-01T00:00:00.123Z"));
+    assertThat(claimed.runAt()).isEqualTo(Instant.parse("2030-01-01T00:00:00.123Z"));
+    assertThat(claimed.startedAt()).isEqualTo(Instant.parse("2030-01-01T00:00:01.987Z"));
+    assertThat(claimed.leaseExpiresAt()).isEqualTo(Instant.parse("2030-01-01T00:00:31Z"));
+    assertThat(done.finishedAt()).isEqualTo(Instant.parse("2030-01-01T00:00:02.500Z"));
+    assertThat(find(task.id())).isEqualTo(done);
+  }
+
+  @Test
+  void findOfAnUnknownIdFindsNothing() {
+    assertThat(store.find(TaskId.next())).isEmpty();
+  }
+
+  @Test
+  void insertWithATakenIdempotencyKeyReturnsTheOriginalTaskAndInsertsNothing() {
+    Task original = store.insert(aTask().idempotencyKey("k").payload("{\"v\": 1}").build()).task();
+    NewTask duplicate = aTask().idempotencyKey("k").payload("{\"v\": 2}").queue("other").build();
+
+    Submission again = store.insert(duplicate);
+
+    assertThat(again.created()).isFalse();
+    assertThat(again.task()).isEqualTo(original);
+    assertThat(store.find(duplicate.id())).isEmpty();
+    // The de-duplicated submission named a queue no task ever entered: it is not registered.
+    assertThat(store.queueNames()).containsExactly(Fixtures.DEFAULT_QUEUE);
+  }
+
+  @Test
+  void insertAllDeduplicatesIdempotencyKeysAgainstEarlierTasks() {
+    Task original = store.insert(aTask().idempotencyKey("k").build()).task();
+    NewTask duplicate = aTask().idempotencyKey("k").build();
+    NewTask fresh = aTask().idempotencyKey("other").build();
+
+    List<Submission> submissions = store.insertAll(List.of(duplicate, fresh));
+
+    assertThat(submissions).extracting(Submission::created).containsExactly(false, true);
+    assertThat(submissions.get(0).task()).isEqualTo(original);
+    assertThat(submissions.get(1).task().id()).isEqualTo(fresh.id());
+    assertThat(store.find(duplicate.id())).isEmpty();
+  }
+
+  @Test
+  void insertAllDeduplicatesIdempotencyKeysWithinTheBatch() {
+    NewTask first = aTask().idempotencyKey("k").build();
+    NewTask unkeyed = aTask().build();
+    NewTask repeat = aTask().idempotencyKey("k").build();
+
+    List<Submission> submissions = store.insertAll(List.of(first, unkeyed, repeat));
+
+    assertThat(submissions).extracting(Submission::created).containsExactly(true, true, false);
+    assertThat(submissions.get(2).task()).isEqualTo(submissions.get(0).task());
+    assertThat(submissions.get(0).task().id()).isEqualTo(first.id());
+    assertThat(store.find(repeat.id())).isEmpty();
+    assertThat(allTaskIds()).containsExactlyInAnyOrder(first.id(), unkeyed.id());
+  }
+
+  @Test
+  void insertAllReturnsOneSubmissionPerTaskInTheGivenOrder() {
+    List<NewTask> batch =
+        List.of(aTask().queue("b").build(), aTask().queue("a").build(), aTask().build());
+
+    List<Submission> submissions = store.insertAll(batch);
+
+    assertThat(submissions).allMatch(Submission::created);
+    assertThat(submissions)
+        .extracting(s -> s.task().id())
+        .containsExactlyElementsOf(batch.stream().map(NewTask::id).toList());
+    for (Submission s : submissions) {
+      assertThat(store.find(s.task().id())).contains(s.task());
+    }
+  }
+
+  @Test
+  void insertAllOfNoTasksInsertsNothing() {
+    assertThat(store.insertAll(List.of())).isEmpty();
+    assertThat(allTaskIds()).isEmpty();
+  }
+
+  @Test
+  void insertAllInsertsNothingWhenOneTaskViolatesAConstraint() {
+    NewTask first = aTask().queue("fresh").build();
+    NewTask second = aTask().build();
+    NewTask sameIdAsFirst = aTask().id(first.id()).build();
+
+    assertThatThrownBy(() -> store.insertAll(List.of(first, second, sameIdAsFirst)))
+        .isInstanceOf(StoreException.class);
+
+    assertThat(allTaskIds()).isEmpty();
+    assertThat(store.queueNames()).isEmpty();
+    assertThat(store.queueCounts()).isEmpty();
+    // The failed batch left no trace that would make a later insert skip registering its queue.
+    store.insert(aTask().queue("fresh").build());
+    assertThat(store.queueNames()).containsExactly("fresh");
+  }
+
+  @Test
+  void insertOfAnIdThatIsAlreadyStoredFailsAndKeepsTheStoredTask() {
+    NewTask task = aTask().payload("{\"v\": 1}").build();
+    Task stored = store.insert(task).task();
+    NewTask clash = aTask().id(task.id()).payload("{\"v\": 2}").build();
+
+    assertThatThrownBy(() -> store.insert(clash)).isInstanceOf(StoreException.class);
+
+    assertThat(find(task.id())).isEqualTo(stored);
+  }
+
+  // ================================================================ claim
+
+  @Test
+  void claimTakesTheHighestPriorityFirstThenTheEarliestRunAtThenTheLowestId() {
+    Instant t = clock.instant();
+    List<TaskId> ids = Stream.generate(TaskId::next).limit(5).sorted().toList();
+    NewTask oldButLow = aTask().id(ids.get(0)).priority(0).createdAt(t.minusSeconds(100)).build();
+    NewTask highLater = aTask().id(ids.get(1)).priority(5).createdAt(t.minusSeconds(10)).build();
+    NewTask highEarlier = aTask().id(ids.get(2)).priority(5).createdAt(t.minusSeconds(20)).build();
+    NewTask middle = aTask().id(ids.get(3)).priority(1).createdAt(t).build();
+    // Same priority and run_at as highLater: the higher id goes after it.
+    NewTask highLaterTwin =
+        aTask().id(ids.get(4)).priority(5).createdAt(t.minusSeconds(10)).build();
+    store.insertAll(List.of(middle, highLaterTwin, oldButLow, highLater, highEarlier));
+
+    // One at a time, so the order is the store's choice of which task to take, not a sort of the
+    // result.
+    List<TaskId> order = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      order.add(claim(Fixtures.DEFAULT_QUEUE, 1).get(0).id());
+    }
+
+    assertThat(order)
+        .containsExactly(
+            highEarlier.id(), highLater.id(), highLaterTwin.id(), middle.id(), oldButLow.id());
+  }
+
+  @Test
+  void claimReturnsABatchInClaimOrder() {
+    Instant t = clock.instant();
+    NewTask low = aTask().priority(-1).createdAt(t.minusSeconds(30)).build();
+    NewTask high = aTask().priority(3).createdAt(t).build();
+    NewTask mid = aTask().priority(0).createdAt(t.minusSeconds(5)).build();
+    NewTask midOlder = aTask().priority(0).createdAt(t.minusSeconds(9)).build();
+    store.insertAll(List.of(low, high, mid, midOlder));
+
+    List<Task> claimed = claim(Fixtures.DEFAULT_QUEUE, 3);
+
+    assertThat(claimed).extracting(Task::id).containsExactly(high.id(), midOlder.id(), mid.id());
+  }
+
+  @Test
+  void claimTakesNoMoreThanTheLimit() {
+    store.insertAll(IntStream.range(0, 5).mapToObj(i -> aTask().build()).toList());
+
+    List<Task> claimed = claim(Fixtures.DEFAULT_QUEUE, 3);
+
+    assertThat(claimed).hasSize(3);
+    assertThat(store.waitingCounts()).containsEntry(Fixtures.DEFAULT_QUEUE, 2L);
+  }
+
+  @Test
+  void claimTakesOnlyTasksOfTheGivenQueue() {
+    NewTask mine = aTask().queue("mine").build();
+    NewTask theirs = aTask().queue("theirs").priority(100).build();
+    store.insertAll(List.of(mine, theirs));
+
+    List<Task> claimed = claim("mine", 10);
+
+    assertThat(claimed).extracting(Task::id).containsExactly(mine.id());
+    assertThat(find(theirs.id()).state()).isEqualTo(TaskState.QUEUED);
+  }
+
+  @Test
+  void claimLeavesQueuedTasksWhoseRunAtIsStillAhead() {
+    Instant t = clock.instant();
+    NewTask later = aTask().createdAt(t).runAt(t.plusSeconds(1)).queued().build();
+    store.insert(later);
+
+    assertThat(store.claim(Fixtures.DEFAULT_QUEUE, 10, NODE, t, t.plus(LEASE))).isEmpty();
+    // run_at <= now: due at exactly its run_at.
+    assertThat(store.claim(Fixtures.DEFAULT_QUEUE, 10, NODE, t.plusSeconds(1), t.plus(LEASE)))
+        .extracting(Task::id)
+        .containsExactly(later.id());
+  }
+
+  @Test
+  void claimLeavesScheduledTasksUntilTheyArePromoted() {
+    Instant t = clock.instant();
+    NewTask scheduled =
+        aTask().createdAt(t.minusSeconds(60)).scheduledAt(t.minusSeconds(1)).build();
+    store.insert(scheduled);
+
+    assertThat(claim(Fixtures.DEFAULT_QUEUE, 10)).isEmpty();
+
+    store.promoteDue(t, 10);
+    assertThat(claim(Fixtures.DEFAULT_QUEUE, 10))
+        .extracting(Task::id)
+        .containsExactly(scheduled.id());
+  }
+
+  @Test
+  void claimStartsARunWithALeaseTheNextAttemptAndTheNextFencingToken() {
+    NewTask task = aTask().build();
+    store.insert(task);
+    Instant t = clock.advance(Duration.ofSeconds(3));
+
+    Task claimed = store.claim(Fixtures.DEFAULT_QUEUE, 1, NODE, t, t.plus(LEASE)).get(0);
+
+    assertThat(claimed.id()).isEqualTo(task.id());
+    assertThat(claimed.state()).isEqualTo(TaskState.RUNNING);
+    assertThat(claimed.leaseOwner()).isEqualTo(NODE);
+    assertThat(claimed.leaseExpiresAt()).isEqualTo(t.plus(LEASE));
+    assertThat(claimed.startedAt()).isEqualTo(t);
+    assertThat(claimed.attempt()).isEqualTo(1);
+    assertThat(claimed.fencingToken()).isEqualTo(1);
+    assertThat(claimed.progress()).isZero();
+    assertThat(claimed.cancelRequested()).isFalse();
+    assertThat(claimed.finishedAt()).isNull();
+    assertThat(find(task.id())).isEqualTo(claimed);
+  }
+
+  @Test
+  void reclaimingAReleasedTaskStartsANewRunWithFreshProgressAndTheNextFencingToken() {
+    store.insert(aTask().build());
+    Task first = claimOne();
+    store.updateProgress(runOf(first), 50);
+    store.finishRun(runOf(first), new RunOutcome.Released(clock.instant()));
+
+    Task second = claimOne();
+
+    assertThat(second.id()).isEqualTo(first.id());
+    assertThat(second.attempt()).isEqualTo(1); // the released run was refunded
+    assertThat(second.fencingToken()).isEqualTo(2);
+    assertThat(second.progress()).isZero();
+  }
+
+  @Test
+  void aClaimedTaskIsNotClaimedAgain() {
+    store.insert(aTask().build());
+    claimOne();
+
+    assertThat(store.claim(Fixtures.DEFAULT_QUEUE, 10, OTHER_NODE, clock.instant(), leaseEnd()))
+        .isEmpty();
+  }
+
+  @Test
+  void claimOfAnEmptyOrUnknownQueueReturnsNothing() {
+    assertThat(claim("nothing-here", 10)).isEmpty();
+    assertThat(claim(Fixtures.DEFAULT_QUEUE, 0)).isEmpty();
+  }
+
+  @Test
+  void concurrentClaimersNeverReceiveTheSameTask() throws Exception {
+    int taskCount = 2_000;
+    int claimers = 8;
+    List<NewTask> tasks =
+        IntStream.range(0, taskCount).mapToObj(i -> aTask().priority(i % 3).build()).toList();
+    store.insertAll(tasks);
+    ExecutorService pool = Executors.newFixedThreadPool(claimers);
+    CountDownLatch start = new CountDownLatch(1);
+    try {
+      List<Future<List<Task>>> results = new ArrayList<>();
+      for (int i = 0; i < claimers; i++) {
+        String node = "node-" + i;
+        results.add(
+            pool.submit(
+                () -> {
+                  start.await();
+                  List<Task> mine = new ArrayList<>();
+                  while (true) {
+                    List<Task> batch =
+                        store.claim(Fixtures.DEFAULT_QUEUE, 7, node, clock.instant(), leaseEnd());
+                    if (batch.isEmpty()) {
+                      return mine;
+                    }
+                    mine.addAll(batch);
+                  }
+                }));
+      }
+      start.countDown();
+      List<Task> claimed = new ArrayList<>();
+      for (int i = 0; i < claimers; i++) {
+        List<Task> mine = results.get(i).get(2, TimeUnit.MINUTES);
+        String node = "node-" + i;
+        assertThat(mine).allSatisfy(t -> assertThat(t.leaseOwner()).isEqualTo(node));
+        claimed.addAll(mine);
+      }
+
+      assertThat(claimed).extracting(Task::id).doesNotHaveDuplicates();
+      assertThat(claimed)
+          .extracting(Task::id)
+          .containsExactlyInAnyOrderElementsOf(tasks.stream().map(NewTask::id).toList());
+      assertThat(claimed).allSatisfy(t -> assertThat(t.fencingToken()).isEqualTo(1));
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  // ================================================================ finishing a run
+
+  @Test
+  void aSucceededRunStoresItsResultAndFinishTimeAndEndsTheLease() {
+    store.insert(aTask().build());
+    Task running = claimOne();
+    Instant done = clock.advance(Duration.ofSeconds(5));
+
+    Task finished =
+        store.finishRun(runOf(running), new RunOutcome.Succeeded(done, "{\"ok\": true}"));
+
+    assertThat(finished.state()).isEqualTo(TaskState.SUCCEEDED);
+    assertThat(finished.finishedAt()).isEqualTo(done);
+    assertThat(finished.result()).isEqualTo("{\"ok\": true}");
+    assertThat(finished.progress()).isEqualTo(100);
+    assertThat(finished.attempt()).isEqualTo(1);
+    assertLeaseCleared(finished);
+    assertThat(find(running.id())).isEqualTo(finished);
+  }
+
+  @Test
+  void aRescheduledRunRecordsItsErrorsOldestFirstAndKeepsTheAttempt() {
+    store.insert(aTask().build());
+    Task firstRun = claimOne();
+    TaskError firstError =
+        new TaskError(1, clock.instant(), NODE, "connection refused", "java.net.ConnectException");
+    Instant retryAt = clock.instant().plusSeconds(10);
+
+    Task rescheduled =
+        store.finishRun(runOf(firstRun), new RunOutcome.Rescheduled(retryAt, firstError, false));
+
+    assertThat(rescheduled.state()).isEqualTo(TaskState.SCHEDULED);
+    assertThat(rescheduled.runAt()).isEqualTo(retryAt);
+    assertThat(rescheduled.attempt()).isEqualTo(1);
+    assertThat(rescheduled.lastError()).isEqualTo("connection refused");
+    assertThat(rescheduled.errors()).containsExactly(firstError);
+    assertThat(rescheduled.finishedAt()).isNull();
+    assertLeaseCleared(rescheduled);
+
+    clock.set(retryAt);
+    store.promoteDue(retryAt, 10);
+    Task secondRun = claimOne();
+    TaskError secondError = new TaskError(2, retryAt, NODE, "timed out", null);
+    Task again =
+        store.finishRun(
+            runOf(secondRun),
+            new RunOutcome.Rescheduled(retryAt.plusSeconds(20), secondError, false));
+
+    assertThat(again.attempt()).isEqualTo(2);
+    assertThat(again.errors()).containsExactly(firstError, secondError);
+    assertThat(again.lastError()).isEqualTo("timed out");
+    assertThat(find(again.id())).isEqualTo(again);
+  }
+
+  @Test
+  void aSnoozedRunGetsItsAttemptBackAndRecordsNoError() {
+    store.insert(aTask().build());
+    Task firstRun = claimOne();
+    TaskError error = new TaskError(1, clock.instant(), NODE, "boom", null);
+    store.finishRun(runOf(firstRun), new RunOutcome.Rescheduled(clock.instant(), error, false));
+    store.promoteDue(clock.instant(), 10);
+    Task secondRun = claimOne();
+    Instant wakeUp = clock.instant().plus(Duration.ofMinutes(1));
+
+    Task snoozed =
+        store.finishRun(runOf(secondRun), new RunOutcome.Rescheduled(wakeUp, null, true));
+
+    assertThat(snoozed.state()).isEqualTo(TaskState.SCHEDULED);
+    assertThat(snoozed.runAt()).isEqualTo(wakeUp);
+    assertThat(snoozed.attempt()).isEqualTo(1);
+    assertThat(snoozed.errors()).containsExactly(error);
+    assertThat(snoozed.lastError()).isEqualTo("boom"); // kept from the earlier failure
+    assertLeaseCleared(snoozed);
+  }
+
+  @Test
+  void aFailedRunRecordsItsErrorAndFinishTime() {
+    store.insert(aTask().build());
+    Task running = claimOne();
+    Instant done = clock.advance(Duration.ofSeconds(1));
+    TaskError error = new TaskError(1, done, NODE, "invalid payload", "IllegalArgumentException");
+
+    Task failed = store.finishRun(runOf(running), new RunOutcome.Failed(done, error));
+
+    assertThat(failed.state()).isEqualTo(TaskState.FAILED);
+    assertThat(failed.finishedAt()).isEqualTo(done);
+    assertThat(failed.errors()).containsExactly(error);
+    assertThat(failed.lastError()).isEqualTo("invalid payload");
+    assertLeaseCleared(failed);
+    assertThat(find(running.id())).isEqualTo(failed);
+  }
+
+  @Test
+  void aCancelledRunEndsCancelledWithOrWithoutAnError() {
+    store.insertAll(List.of(aTask().build(), aTask().build()));
+    List<Task> running = claim(Fixtures.DEFAULT_QUEUE, 2);
+    Instant done = clock.instant();
+    TaskError error = new TaskError(1, done, NODE, "interrupted", null);
+
+    Task withError = store.finishRun(runOf(running.get(0)), new RunOutcome.Cancelled(done, error));
+    Task withoutError =
+        store.finishRun(runOf(running.get(1)), new RunOutcome.Cancelled(done, null));
+
+    assertThat(withError.state()).isEqualTo(TaskState.CANCELLED);
+    assertThat(withError.finishedAt()).isEqualTo(done);
+    assertThat(withError.errors()).containsExactly(error);
+    assertThat(withError.lastError()).isEqualTo("interrupted");
+    assertLeaseCleared(withError);
+    assertThat(withoutError.state()).isEqualTo(TaskState.CANCELLED);
+    assertThat(withoutError.errors()).isEmpty();
+    assertThat(withoutError.lastError()).isNull();
+    assertLeaseCleared(withoutError);
+  }
+
+  @Test
+  void aReleasedRunPutsTheTaskBackInItsQueueAndRefundsTheAttempt() {
+    store.insert(aTask().build());
+    Task running = claimOne();
+    Instant readyAgain = clock.instant().plusSeconds(2);
+
+    Task released = store.finishRun(runOf(running), new RunOutcome.Released(readyAgain));
+
+    assertThat(released.state()).isEqualTo(TaskState.QUEUED);
+    assertThat(released.runAt()).isEqualTo(readyAgain);
+    assertThat(released.attempt()).isZero();
+    assertThat(released.finishedAt()).isNull();
+    assertThat(released.errors()).isEmpty();
+    assertLeaseCleared(released);
+  }
+
+  @Test
+  void finishingARunClearsItsCancelRequest() {
+    store.insert(aTask().build());
+    Task running = claimOne();
+    store.requestCancel(running.id(), clock.instant());
+
+    Task finished =
+        store.finishRun(runOf(running), new RunOutcome.Succeeded(clock.instant(), null));
+
+    assertThat(finished.state()).isEqualTo(TaskState.SUCCEEDED);
+    assertThat(finished.cancelRequested()).isFalse();
+  }
+
+  @Test
+  void aRunWithAStaleFencingTokenCannotFinishAndChangesNothing() {
+    store.insert(aTask().build());
+    Task lostRun = claimOne();
+    Instant afterExpiry = clock.advance(LEASE.plusSeconds(1));
+    store.recoverExpiredLeases(afterExpiry, 10);
+    Task currentRun = claimOne();
+    Task before = find(currentRun.id());
+
+    assertThatThrownBy(
+            () ->
+                store.finishRun(
+                    runOf(lostRun), new RunOutcome.Succeeded(clock.instant(), "{\"stale\": 1}")))
+        .isInstanceOfSatisfying(
+            LeaseLostException.class,
+            e -> {
+              assertThat(e.taskId()).isEqualTo(lostRun.id());
+              assertThat(e.fencingToken()).isEqualTo(lostRun.fencingToken());
+            });
+    assertThat(store.updateProgress(runOf(lostRun), 90)).isFalse();
+
+    assertThat(currentRun.fencingToken()).isGreaterThan(lostRun.fencingToken());
+    assertThat(find(currentRun.id())).isEqualTo(before);
+  }
+
+  @Test
+  void aRunCannotFinishTwice() {
+    store.insert(aTask().build());
+    Task running = claimOne();
+    Task done = store.finishRun(runOf(running), new RunOutcome.Succeeded(clock.instant(), null));
+
+    for (RunOutcome outcome :
+        List.<RunOutcome>of(
+            new RunOutcome.Succeeded(clock.instant(), "{}"),
+            new RunOutcome.Failed(
+                clock.instant(), new TaskError(1, clock.instant(), NODE, "x", null)),
+            new RunOutcome.Released(clock.instant()))) {
+      assertThatThrownBy(() -> store.finishRun(runOf(running), outcome))
+          .isInstanceOf(LeaseLostException.class);
+    }
+    assertThat(find(running.id())).isEqualTo(done);
+  }
+
+  @Test
+  void finishingARunOfAnUnknownTaskIsALostLease() {
+    RunRef ghost = new RunRef(TaskId.next(), 1);
+
+    assertThatThrownBy(
+            () -> store.finishRun(ghost, new RunOutcome.Succeeded(clock.instant(), null)))
+        .isInstanceOf(LeaseLostException.class);
+  }
+
+  // ================================================================ leases and progress
+
+  @Test
+  void renewingTheLeaseOfTheCurrentRunExtendsIt() {
+    store.insert(aTask().build());
+    Task running = claimOne();
+    Instant newExpiry = clock.instant().plus(LEASE.multipliedBy(2));
+
+    Map<RunRef, LeaseStatus> statuses = store.renewLeases(List.of(runOf(running)), newExpiry);
+
+    assertThat(statuses).containsExactly(Map.entry(runOf(running), LeaseStatus.RENEWED));
+    assertThat(find(running.id()).leaseExpiresAt()).isEqualTo(newExpiry);
+  }
+
+  @Test
+  void renewingTheLeaseOfARunWhoseCancelWasRequestedSaysSoAndStillExtendsIt() {
+    store.insert(aTask().build());
+    Task running = claimOne();
+    store.requestCancel(running.id(), clock.instant());
+    Instant newExpiry = clock.instant().plus(LEASE.multipliedBy(2));
+
+    Map<RunRef, LeaseStatus> statuses = store.renewLeases(List.of(runOf(running)), newExpiry);
+
+    assertThat(statuses).containsExactly(Map.entry(runOf(running), LeaseStatus.CANCEL_REQUESTED));
+    assertThat(find(running.id()).leaseExpiresAt()).isEqualTo(newExpiry);
+  }
+
+  @Test
+  void renewingLeasesReportsEachLostRunAndLeavesItsTaskAlone() {
+    Instant t = clock.instant();
+    store.insertAll(
+        List.of(
+            aTask().queue("kept").build(),
+            aTask().queue("done").build(),
+            aTask().queue("stale").build()));
+    Task kept = claim("kept", 1).get(0);
+    Task done = store.finishRun(runOf(claim("done", 1).get(0)), new RunOutcome.Succeeded(t, null));
+    Task staleRun = store.claim("stale", 1, NODE, t, t.plusSeconds(1)).get(0);
+    store.recoverExpiredLeases(t.plusSeconds(2), 10);
+    Task newerRun = store.claim("stale", 1, OTHER_NODE, t.plusSeconds(2), leaseEnd()).get(0);
+    RunRef doneRun = new RunRef(done.id(), done.fencingToken());
+    RunRef unknown = new RunRef(TaskId.next(), 1);
+    Instant newExpiry = t.plus(Duration.ofMinutes(5));
+
+    Map<RunRef, LeaseStatus> statuses =
+        store.renewLeases(List.of(runOf(kept), doneRun, runOf(staleRun), unknown), newExpiry);
+
+    assertThat(statuses)
+        .containsOnly(
+            Map.entry(runOf(kept), LeaseStatus.RENEWED),
+            Map.entry(doneRun, LeaseStatus.LOST),
+            Map.entry(runOf(staleRun), LeaseStatus.LOST),
+            Map.entry(unknown, LeaseStatus.LOST));
+    assertThat(find(kept.id()).leaseExpiresAt()).isEqualTo(newExpiry);
+    assertThat(find(done.id())).isEqualTo(done);
+    assertThat(find(newerRun.id())).isEqualTo(newerRun);
+  }
+
+  @Test
+  void renewingNoLeasesReportsNothing() {
+    assertThat(store.renewLeases(List.of(), leaseEnd())).isEmpty();
+  }
+
+  @Test
+  void progressOfTheCurrentRunIsRecorded() {
+    store.insert(aTask().build());
+    Task running = claimOne();
+
+    assertThat(store.updateProgress(runOf(running), 40)).isTrue();
+
+    assertThat(find(running.id()).progress()).isEqualTo(40);
+  }
+
+  @Test
+  void progressOfARunThatNoLongerOwnsItsTaskIsRefused() {
+    store.insert(aTask().build());
+    Task running = claimOne();
+    store.finishRun(runOf(running), new RunOutcome.Succeeded(clock.instant(), null));
+
+    assertThat(store.updateProgress(runOf(running), 40)).isFalse();
+    assertThat(store.updateProgress(new RunRef(TaskId.next(), 1), 40)).isFalse();
+
+    assertThat(find(running.id()).progress()).isEqualTo(100);
+  }
+
+  @Test
+  void progressOutsideZeroToHundredIsRejected() {
+    store.insert(aTask().build());
+    Task running = claimOne();
+
+    assertThatThrownBy(() -> store.updateProgress(runOf(running), -1))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> store.updateProgress(runOf(running), 101))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThat(find(running.id()).progress()).isZero();
+  }
+
+  // ================================================================ scheduled tasks
+
+  @Test
+  void promotingDueTasksQueuesOnlyScheduledTasksWhoseRunAtHasCome() {
+    Instant t = clock.instant();
+    NewTask inOneMinute = aTask().scheduledAt(t.plus(Duration.ofMinutes(1))).build();
+    NewTask inTwoMinutes = aTask().scheduledAt(t.plus(Duration.ofMinutes(2))).build();
+    NewTask inThreeMinutes = aTask().scheduledAt(t.plus(Duration.ofMinutes(3))).build();
+    store.insertAll(List.of(inThreeMinutes, inOneMinute, inTwoMinutes));
+
+    int promoted = store.promoteDue(t.plus(Duration.ofMinutes(2)), 10);
+
+    assertThat(promoted).isEqualTo(2);
+    assertThat(find(inOneMinute.id()).state()).isEqualTo(TaskState.QUEUED);
+    assertThat(find(inTwoMinutes.id()).state()).isEqualTo(TaskState.QUEUED); // due at its run_at
+    assertThat(find(inThreeMinutes.id()).state()).isEqualTo(TaskState.SCHEDULED);
+    assertThat(find(inOneMinute.id()).runAt()).isEqualTo(t.plus(Duration.ofMinutes(1)));
+  }
+
+  @Test
+  void promotingDueTasksTakesTheEarliestFirstUpToTheLimit() {
+    Instant t = clock.instant();
+    NewTask first = aTask().scheduledAt(t.plusSeconds(1)).build();
+    NewTask second = aTask().scheduledAt(t.plusSeconds(2)).build();
+    NewTask third = aTask().scheduledAt(t.plusSeconds(3)).build();
+    store.insertAll(List.of(third, second, first));
+
+    assertThat(store.promoteDue(t.plusSeconds(10), 2)).isEqualTo(2);
+
+    assertThat(find(first.id()).state()).isEqualTo(TaskState.QUEUED);
+    assertThat(find(second.id()).state()).isEqualTo(TaskState.QUEUED);
+    assertThat(find(third.id()).state()).isEqualTo(TaskState.SCHEDULED);
+    assertThat(store.promoteDue(t.plusSeconds(10), 0)).isZero();
+  }
+
+  @Test
+  void nextScheduledAtIsTheEarliestRunAtOfAScheduledTask() {
+    Instant t = clock.instant();
+    assertThat(store.nextScheduledAt()).isEmpty();
+    store.insertAll(
+        List.of(
+            aTask().scheduledAt(t.plus(Duration.ofMinutes(5))).build(),
+            aTask().scheduledAt(t.plus(Duration.ofMinutes(2))).build(),
+            aTask().build())); // queued: not scheduled, whatever its run_at
+
+    assertThat(store.nextScheduledAt()).contains(t.plus(Duration.ofMinutes(2)));
+
+    store.promoteDue(t.plus(Duration.ofMinutes(2)), 10);
+    assertThat(store.nextScheduledAt()).contains(t.plus(Duration.ofMinutes(5)));
+  }
+
+  // ================================================================ cancel
+
+  @Test
+  void cancellingAScheduledTaskCancelsItAtOnce() {
+    NewTask task = aTask().scheduledAt(clock.instant().plusSeconds(60)).build();
+    store.insert(task);
+    Instant t = clock.advance(Duration.ofSeconds(1));
+
+    Task cancelled = store.requestCancel(task.id(), t);
+
+    assertThat(cancelled.state()).isEqualTo(TaskState.CANCELLED);
+    assertThat(cancelled.finishedAt()).isEqualTo(t);
+    assertThat(cancelled.cancelRequested()).isFalse();
+    assertThat(find(task.id())).isEqualTo(cancelled);
+    assertThat(store.nextScheduledAt()).isEmpty();
+  }
+
+  @Test
+  void cancellingAQueuedTaskCancelsItAtOnceSoItIsNeverClaimed() {
+    NewTask task = aTask().build();
+    store.insert(task);
+
+    Task cancelled = store.requestCancel(task.id(), clock.instant());
+
+    assertThat(cancelled.state()).isEqualTo(TaskState.CANCELLED);
+    assertThat(cancelled.finishedAt()).isEqualTo(clock.instant());
+    assertThat(claim(Fixtures.DEFAULT_QUEUE, 10)).isEmpty();
+  }
+
+  @Test
+  void cancellingARunningTaskOnlyRequestsItAndLeavesTheRunToItsNode() {
+    store.insert(aTask().build());
+    Task running = claimOne();
+
+    Task requested = store.requestCancel(running.id(), clock.instant());
+
+    assertThat(requested.state()).isEqualTo(TaskState.RUNNING);
+    assertThat(requested.cancelRequested()).isTrue();
+    assertThat(requested.leaseOwner()).isEqualTo(NODE);
+    assertThat(requested.leaseExpiresAt()).isEqualTo(running.leaseExpiresAt());
+    assertThat(requested.fencingToken()).isEqualTo(running.fencingToken());
+    assertThat(requested.finishedAt()).isNull();
+    assertThat(find(running.id())).isEqualTo(requested);
+  }
+
+  @Test
+  void cancellingAFinishedTaskIsAnIllegalTransitionAndChangesNothing() {
+    for (Task finished : List.of(succeededTask(), failedTask(), cancelledTask())) {
+      assertThatThrownBy(() -> store.requestCancel(finished.id(), clock.instant()))
+          .isInstanceOfSatisfying(
+              IllegalTransitionException.class,
+              e -> {
+                assertThat(e.from()).isEqualTo(finished.state());
+                assertThat(e.to()).isEqualTo(TaskState.CANCELLED);
+              });
+      assertThat(find(finished.id())).isEqualTo(finished);
+    }
+  }
+
+  @Test
+  void cancellingAnUnknownTaskIsNotFound() {
+    TaskId unknown = TaskId.next();
+
+    assertThatThrownBy(() -> store.requestCancel(unknown, clock.instant()))
+        .isInstanceOfSatisfying(
+            TaskNotFoundException.class, e -> assertThat(e.taskId()).isEqualTo(unknown));
+  }
+
+  // ================================================================ retry
+
+  @Test
+  void retryingAFailedTaskQueuesItAgainAndKeepsItsErrors() {
+    Task failed = failedTask();
+    Instant t = clock.advance(Duration.ofMinutes(1));
+
+    Task retried = store.retry(failed.id(), t);
+
+    assertThat(retried.state()).isEqualTo(TaskState.QUEUED);
+    assertThat(retried.runAt()).isEqualTo(t);
+    assertThat(retried.finishedAt()).isNull();
+    assertThat(retried.result()).isNull();
+    assertThat(retried.progress()).isZero();
+    assertThat(retried.cancelRequested()).isFalse();
+    assertThat(retried.errors()).isEqualTo(failed.errors()).isNotEmpty();
+    assertThat(retried.lastError()).isEqualTo(failed.lastError());
+    assertThat(retried.attempt()).isEqualTo(failed.attempt());
+    assertThat(retried.maxAttempts()).isEqualTo(failed.maxAttempts()); // attempts were left
+    assertThat(find(failed.id())).isEqualTo(retried);
+    assertThat(claim(failed.queue(), 1)).extracting(Task::id).containsExactly(failed.id());
+  }
+
+  @Test
+  void retryingATaskWithNoAttemptLeftAllowsExactlyOneMoreRun() {
+    store.insert(aTask().maxAttempts(1).build());
+    Task running = claimOne();
+    TaskError error = new TaskError(1, clock.instant(), NODE, "boom", null);
+    store.finishRun(runOf(running), new RunOutcome.Failed(clock.instant(), error));
+
+    Task retried = store.retry(running.id(), clock.instant());
+
+    assertThat(retried.attempt()).isEqualTo(1);
+    assertThat(retried.maxAttempts()).isEqualTo(2);
+    Task secondRun = claimOne();
+    assertThat(secondRun.attempt()).isEqualTo(2);
+    assertThat(secondRun.attemptsExhausted()).isTrue();
+  }
+
+  @Test
+  void retryingACancelledTaskQueuesItAgain() {
+    Task cancelled = cancelledTask();
+
+    Task retried = store.retry(cancelled.id(), clock.instant());
+
+    assertThat(retried.state()).isEqualTo(TaskState.QUEUED);
+    assertThat(retried.finishedAt()).isNull();
+  }
+
+  @Test
+  void retryingATaskThatIsNotFailedOrCancelledIsAnIllegalTransitionAndChangesNothing() {
+    Task scheduled =
+        store.insert(aTask().scheduledAt(clock.instant().plusSeconds(60)).build()).task();
+    Task queued = store.insert(aTask().queue("waiting").build()).task();
+    store.insert(aTask().build());
+    Task running = claimOne();
+    Task succeeded = succeededTask();
+
+    for (Task task : List.of(scheduled, queued, running, succeeded)) {
+      assertThatThrownBy(() -> store.retry(task.id(), clock.instant()))
+          .isInstanceOfSatisfying(
+              IllegalTransitionException.class,
+              e -> {
+                assertThat(e.from()).isEqualTo(task.state());
+                assertThat(e.to()).isEqualTo(TaskState.QUEUED);
+              });
+      assertThat(find(task.id())).isEqualTo(task);
+    }
+  }
+
+  @Test
+  void retryingAnUnknownTaskIsNotFound() {
+    TaskId unknown = TaskId.next();
+
+    assertThatThrownBy(() -> store.retry(unknown, clock.instant()))
+        .isInstanceOfSatisfying(
+            TaskNotFoundException.class, e -> assertThat(e.taskId()).isEqualTo(unknown));
+  }
+
+  // ================================================================ lease recovery
+
+  @Test
+  void recoveringExpiredLeasesRequeuesOnlyRunsWhoseLeaseHasExpired() {
+    Instant t = clock.instant();
+    store.insertAll(List.of(aTask().queue("short").build(), aTask().queue("long").build()));
+    Task shortLease = store.claim("short", 1, NODE, t, t.plusSeconds(10)).get(0);
+    Task longLease = store.claim("long", 1, OTHER_NODE, t, t.plusSeconds(60)).get(0);
+
+    // A lease ending exactly now has not expired yet.
+    assertThat(store.recoverExpiredLeases(t.plusSeconds(10), 10)).isEmpty();
+    Instant later = t.plusSeconds(30);
+    List<Task> recovered = store.recoverExpiredLeases(later, 10);
+
+    assertThat(recovered).extracting(Task::id).containsExactly(shortLease.id());
+    Task requeued = recovered.get(0);
+    assertThat(requeued.state()).isEqualTo(TaskState.QUEUED);
+    assertThat(requeued.attempt()).isEqualTo(1); // the lost run counts as an attempt
+    assertThat(requeued.finishedAt()).isNull();
+    assertLeaseCleared(requeued);
+    assertThat(requeued.errors()).hasSize(1);
+    TaskError error = requeued.errors().get(0);
+    assertThat(error.attempt()).isEqualTo(1);
+    assertThat(error.at()).isEqualTo(later);
+    assertThat(error.message()).contains(NODE).contains("expired");
+    assertThat(requeued.lastError()).isEqualTo(error.message());
+    assertThat(find(shortLease.id())).isEqualTo(requeued);
+    assertThat(find(longLease.id())).isEqualTo(longLease);
+  }
+
+  @Test
+  void recoveringAnExpiredLeaseOfATaskWithNoAttemptLeftFailsIt() {
+    store.insert(aTask().maxAttempts(1).build());
+    Task running = claimOne();
+    Instant later = clock.advance(LEASE.plusSeconds(1));
+
+    List<Task> recovered = store.recoverExpiredLeases(later, 10);
+
+    assertThat(recovered).hasSize(1);
+    Task failed = recovered.get(0);
+    assertThat(failed.id()).isEqualTo(running.id());
+    assertThat(failed.state()).isEqualTo(TaskState.FAILED);
+    assertThat(failed.finishedAt()).isEqualTo(later);
+    assertThat(failed.errors())
+        .singleElement()
+        .satisfies(e -> assertThat(e.message()).contains(NODE));
+    assertLeaseCleared(failed);
+    assertThat(find(running.id())).isEqualTo(failed);
+  }
+
+  @Test
+  void recoveringAnExpiredLeaseOfATaskWhoseCancelWasRequestedCancelsIt() {
+    store.insert(aTask().build());
+    Task running = claimOne();
+    store.requestCancel(running.id(), clock.instant());
+    Instant later = clock.advance(LEASE.plusSeconds(1));
+
+    List<Task> recovered = store.recoverExpiredLeases(later, 10);
+
+    assertThat(recovered).singleElement().satisfies(t -> {
+      assertThat(t.state()).isEqualTo(TaskState.CANCELLED);
+      assertThat(t.finishedAt()).isEqualTo(later);
+      assertThat(t.cancelRequested()).isFalse();
+      assertLeaseCleared(t);
+    });
+  }
+
+  @Test
+  void recoveringExpiredLeasesTakesTheOldestExpiriesFirstUpToTheLimit() {
+    Instant t = clock.instant();
+    store.insertAll(
+        List.of(
+            aTask().queue("a").build(), aTask().queue("b").build(), aTask().queue("c").build()));
+    Task expiresLast = store.claim("a", 1, NODE, t, t.plusSeconds(30)).get(0);
+    Task expiresFirst = store.claim("b", 1, NODE, t, t.plusSeconds(10)).get(0);
+    Task expiresSecond = store.claim("c", 1, NODE, t, t.plusSeconds(20)).get(0);
+
+    List<Task> recovered = store.recoverExpiredLeases(t.plusSeconds(60), 2);
+
+    assertThat(recovered)
+        .extracting(Task::id)
+        .containsExactlyInAnyOrder(expiresFirst.id(), expiresSecond.id());
+    assertThat(find(expiresLast.id()).state()).isEqualTo(TaskState.RUNNING);
+    assertThat(store.recoverExpiredLeases(t.plusSeconds(60), 0)).isEmpty();
+  }
+
+  @Test
+  void recoveringTheLeasesOfANodeTakesBackAllItsRunsWhateverTheirExpiry() {
+    Instant t = clock.instant();
+    store.insertAll(
+        List.of(
+            aTask().queue("a").build(), aTask().queue("a").build(), aTask().queue("b").build()));
+    List<Task> mine = store.claim("a", 2, NODE, t, t.plus(Duration.ofHours(1)));
+    Task theirs = store.claim("b", 1, OTHER_NODE, t, t.minusSeconds(1)).get(0); // already expired
+
+    List<Task> recovered = store.recoverLeasesOf(NODE, t);
+
+    assertThat(recovered)
+        .extracting(Task::id)
+        .containsExactlyInAnyOrderElementsOf(mine.stream().map(Task::id).toList());
+    assertThat(recovered)
+        .allSatisfy(
+            task -> {
+              assertThat(task.state()).isEqualTo(TaskState.QUEUED);
+              assertLeaseCleared(task);
+              assertThat(task.errors())
+                  .singleElement()
+                  .satisfies(e -> assertThat(e.message()).contains(NODE).contains("restarted"));
+            });
+    assertThat(find(theirs.id())).isEqualTo(theirs);
+    assertThat(store.recoverLeasesOf("node-without-runs", t)).isEmpty();
+  }
+
+  // ================================================================ listing
+
+  @Test
+  void listingReturnsTasksNewestFirst() {
+    List<NewTask> tasks = IntStream.range(0, 3).mapToObj(i -> aTask().build()).toList();
+    store.insertAll(tasks);
+
+    TaskPage page = store.list(TaskQuery.all());
+
+    assertThat(page.tasks())
+        .extracting(Task::id)
+        .containsExactly(tasks.get(2).id(), tasks.get(1).id(), tasks.get(0).id());
+    assertThat(page.nextCursor()).isNull();
+  }
+
+  @Test
+  void listingFiltersByEveryCombinationOfStateQueueAndType() {
+    List<NewTask> tasks = new ArrayList<>();
+    for (String queue : List.of("q1", "q2")) {
+      for (String type : List.of("t1", "t2")) {
+        for (int i = 0; i < 3; i++) {
+          tasks.add(aTask().queue(queue).type(type).build());
+        }
+      }
+    }
+    store.insertAll(tasks);
+    claim("q1", 4);
+    claim("q2", 1);
+    List<Task> everything = tasks.stream().map(t -> find(t.id())).toList();
+
+    List<TaskState> states = orNoFilter(TaskState.QUEUED, TaskState.RUNNING, TaskState.SUCCEEDED);
+    List<String> queues = orNoFilter("q1", "q2", "q-none");
+    List<String> types = orNoFilter("t1", "t2");
+    for (TaskState state : states) {
+      for (String queue : queues) {
+        for (String type : types) {
+          TaskQuery query = new TaskQuery(state, queue, type, null, TaskQuery.MAX_LIMIT);
+          List<TaskId> expected =
+              everything.stream()
+                  .filter(t -> state == null || t.state() == state)
+                  .filter(t -> queue == null || t.queue().equals(queue))
+                  .filter(t -> type == null || t.type().equals(type))
+                  .map(Task::id)
+                  .sorted(Comparator.reverseOrder())
+                  .toList();
+
+          assertThat(store.list(query).tasks())
+              .as("list(%s)", query)
+              .extracting(Task::id)
+              .containsExactlyElementsOf(expected);
+        }
+      }
+    }
+  }
+
+  @Test
+  void listingPagesThroughEveryTaskWithoutDuplicatesOrGaps() {
+    List<NewTask> tasks = IntStream.range(0, 23).mapToObj(i -> aTask().build()).toList();
+    store.insertAll(tasks);
+
+    List<Integer> pageSizes = new ArrayList<>();
+    List<TaskId> seen = new ArrayList<>();
+    TaskQuery query = TaskQuery.all().withLimit(5);
+    while (true) {
+      TaskPage page = store.list(query);
+      pageSizes.add(page.tasks().size());
+      page.tasks().forEach(t -> seen.add(t.id()));
+      if (page.nextCursor() == null) {
+        break;
+      }
+      assertThat(page.nextCursor()).isEqualTo(page.tasks().get(page.tasks().size() - 1).id());
+      query = query.withAfter(page.nextCursor());
+    }
+
+    assertThat(pageSizes).containsExactly(5, 5, 5, 5, 3);
+    assertThat(seen)
+        .containsExactlyElementsOf(
+            tasks.stream().map(NewTask::id).sorted(Comparator.reverseOrder()).toList());
+  }
+
+  @Test
+  void listingPagesThroughAFilteredSelection() {
+    List<NewTask> tasks =
+        IntStream.range(0, 12)
+            .mapToObj(i -> aTask().queue(i % 3 == 0 ? "other" : "mine").build())
+            .toList();
+    store.insertAll(tasks);
+    claim("mine", 2);
+    List<TaskId> expected =
+        tasks.stream()
+            .map(t -> find(t.id()))
+            .filter(t -> t.queue().equals("mine") && t.state() == TaskState.QUEUED)
+            .map(Task::id)
+            .sorted(Comparator.reverseOrder())
+            .toList();
+
+    List<TaskId> seen = new ArrayList<>();
+    TaskQuery query = TaskQuery.all().withQueue("mine").withState(TaskState.QUEUED).withLimit(4);
+    TaskPage page;
+    do {
+      page = store.list(query);
+      page.tasks().forEach(t -> seen.add(t.id()));
+      query = query.withAfter(page.nextCursor());
+    } while (page.nextCursor() != null);
+
+    assertThat(expected).hasSize(6);
+    assertThat(seen).containsExactlyElementsOf(expected);
+  }
+
+  @Test
+  void aLastPageThatIsExactlyFullHasNoCursor() {
+    store.insertAll(IntStream.range(0, 10).mapToObj(i -> aTask().build()).toList());
+
+    TaskPage first = store.list(TaskQuery.all().withLimit(5));
+    TaskPage second = store.list(TaskQuery.all().withLimit(5).withAfter(first.nextCursor()));
+
+    assertThat(first.nextCursor()).isNotNull();
+    assertThat(second.tasks()).hasSize(5);
+    assertThat(second.nextCursor()).isNull();
+  }
+
+  @Test
+  void listingAnEmptyStoreGivesAnEmptyLastPage() {
+    TaskPage page = store.list(TaskQuery.all());
+
+    assertThat(page.tasks()).isEmpty();
+    assertThat(page.nextCursor()).isNull();
+  }
+
+  // ================================================================ counts and queues
+
+  @Test
+  void queueCountsListEveryQueueThatHasHadATaskWithZeroCountsIncluded() {
+    Instant t = clock.instant();
+    store.insertAll(
+        List.of(
+            aTask().queue("b").build(),
+            aTask().queue("b").build(),
+            aTask().queue("b").build(),
+            aTask().queue("b").scheduledAt(t.plusSeconds(60)).build()));
+    Task running = claim("b", 2).get(0);
+    store.finishRun(runOf(running), new RunOutcome.Succeeded(t, null));
+    Task onlyTaskOfA = store.insert(aTask().queue("a").build()).task();
+    store.requestCancel(onlyTaskOfA.id(), t);
+
+    List<QueueCounts> counts = store.queueCounts();
+
+    assertThat(counts).extracting(QueueCounts::queue).containsExactly("a", "b");
+    assertThat(counts.get(0).byState()).isEqualTo(countsOf(Map.of(TaskState.CANCELLED, 1L)));
+    assertThat(counts.get(0).waiting()).isZero();
+    assertThat(counts.get(1).byState())
+        .isEqualTo(
+            countsOf(
+                Map.of(
+                    TaskState.SCHEDULED, 1L,
+                    TaskState.QUEUED, 1L,
+                    TaskState.RUNNING, 1L,
+                    TaskState.SUCCEEDED, 1L)));
+    assertThat(counts.get(1).waiting()).isEqualTo(2);
+  }
+
+  @Test
+  void queueCountsOfAnEmptyStoreAreEmpty() {
+    assertThat(store.queueCounts()).isEmpty();
+    assertThat(store.waitingCounts()).isEmpty();
+    assertThat(store.queueNames()).isEmpty();
+  }
+
+  @Test
+  void waitingCountsCountQueuedAndScheduledTasksPerQueue() {
+    Instant t = clock.instant();
+    store.insertAll(
+        List.of(
+            aTask().queue("a").build(),
+            aTask().queue("a").scheduledAt(t.plusSeconds(60)).build(),
+            aTask().queue("b").build(),
+            aTask().queue("c").build()));
+    claim("b", 1);
+    Task cancelled = store.insert(aTask().queue("c").build()).task();
+    store.requestCancel(cancelled.id(), t);
+
+    Map<String, Long> waiting = store.waitingCounts();
+
+    assertThat(waiting).containsEntry("a", 2L).containsEntry("c", 1L);
+    assertThat(waiting.getOrDefault("b", 0L)).isZero();
+  }
+
+  @Test
+  void queueNamesListEveryQueueEverUsedOrderedByName() {
+    store.insertAll(
+        List.of(
+            aTask().queue("zeta").build(),
+            aTask().queue("alpha").build(),
+            aTask().queue("zeta").build()));
+    store.insert(aTask().queue("mid").build());
+    Task alpha = claim("alpha", 1).get(0);
+    store.finishRun(runOf(alpha), new RunOutcome.Succeeded(clock.instant(), null));
+
+    assertThat(store.queueNames()).containsExactly("alpha", "mid", "zeta");
+  }
+
+  // ================================================================ lifecycle
+
+  @Test
+  void reopeningTheStoreKeepsItsTasksAndRunsMigrationsAgain() {
+    Task waiting =
+        store
+            .insert(aTask().queue("kept").scheduledAt(clock.instant().plusSeconds(60)).build())
+            .task();
+    store.insert(aTask().queue("kept").build());
+    Task running = claim("kept", 1).get(0);
+    store.close();
+    store = null;
+
+    store = openStore();
+
+    assertThat(find(waiting.id())).isEqualTo(waiting);
+    assertThat(find(running.id())).isEqualTo(running);
+    assertThat(store.queueNames()).containsExactly("kept");
+    Task another = store.insert(aTask().queue("kept").build()).task();
+    assertThat(store.find(another.id())).contains(another);
+    assertThat(store.renewLeases(List.of(runOf(running)), leaseEnd()))
+        .containsEntry(runOf(running), LeaseStatus.RENEWED);
+  }
+
+  @Test
+  void closingTheStoreTwiceIsHarmless() {
+    store.close();
+    store.close();
+    store = null;
+  }
+
+  // ================================================================ helpers
+
+  /** The end of a lease taken now. */
+  protected Instant leaseEnd() {
+    return clock.instant().plus(LEASE);
+  }
+
+  /** Claims up to {@code limit} tasks of {@code queue} for {@link #NODE}, now. */
+  protected List<Task> claim(String queue, int limit) {
+    return store.claim(queue, limit, NODE, clock.instant(), leaseEnd());
+  }
+
+  /** Claims the next task of the default queue for {@link #NODE}; fails if there is none. */
+  protected Task claimOne() {
+    List<Task> claimed = claim(Fixtures.DEFAULT_QUEUE, 1);
+    assertThat(claimed).as("a ready task in the default queue").hasSize(1);
+    return claimed.get(0);
+  }
+
+  /** The run a claimed task belongs to. */
+  protected static RunRef runOf(Task task) {
+    return new RunRef(task.id(), task.fencingToken());
+  }
+
+  /** The stored task; fails if there is none. */
+  protected Task find(TaskId id) {
+    return store.find(id).orElseThrow(() -> new AssertionError("no task " + id));
+  }
+
+  /** A task of its own queue, run to success. */
+  protected Task succeededTask() {
+    String queue = "done-" + TaskId.next();
+    store.insert(aTask().queue(queue).build());
+    Task running = claim(queue, 1).get(0);
+    return store.finishRun(runOf(running), new RunOutcome.Succeeded(clock.instant(), "{}"));
+  }
+
+  /** A task of its own queue, failed permanently on its first run. */
+  protected Task failedTask() {
+    String queue = "failed-" + TaskId.next();
+    store.insert(aTask().queue(queue).build());
+    Task running = claim(queue, 1).get(0);
+    TaskError error = new TaskError(1, clock.instant(), NODE, "permanent failure", null);
+    return store.finishRun(runOf(running), new RunOutcome.Failed(clock.instant(), error));
+  }
+
+  /** A task of its own queue, cancelled while queued. */
+  protected Task cancelledTask() {
+    Task queued = store.insert(aTask().queue("cancelled-" + TaskId.next()).build()).task();
+    return store.requestCancel(queued.id(), clock.instant());
+  }
+
+  private List<TaskId> allTaskIds() {
+    return store.list(TaskQuery.all().withLimit(TaskQuery.MAX_LIMIT)).tasks().stream()
+        .map(Task::id)
+        .toList();
+  }
+
+  private static void assertLeaseCleared(Task task) {
+    assertThat(task.leaseOwner()).as("lease owner").isNull();
+    assertThat(task.leaseExpiresAt()).as("lease expiry").isNull();
+    assertThat(task.cancelRequested()).as("cancel requested").isFalse();
+  }
+
+  private static Map<TaskState, Long> countsOf(Map<TaskState, Long> nonZero) {
+    Map<TaskState, Long> all = new EnumMap<>(TaskState.class);
+    for (TaskState s : TaskState.values()) {
+      all.put(s, nonZero.getOrDefault(s, 0L));
+    }
+    return all;
+  }
+
+  /** The values, after a leading {@code null} that stands for "no filter". */
+  @SafeVarargs
+  private static <T> List<T> orNoFilter(T... values) {
+    List<T> out = new ArrayList<>();
+    out.add(null);
+    for (T value : values) {
+      out.add(value);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,623 @@
+package dev.tasklane.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tasklane.QueueFullException;
+import dev.tasklane.RetryPolicy;
+import dev.tasklane.Submission;
+import dev.tasklane.Task;
+import dev.tasklane.TaskError;
+import dev.tasklane.TaskId;
+import dev.tasklane.TaskRequest;
+import dev.tasklane.TaskResult;
+import dev.tasklane.TaskState;
+import dev.tasklane.TaskType;
+import dev.tasklane.Worker;
+import dev.tasklane.WorkerConfig;
+import dev.tasklane.spi.TaskStore;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The engine's behaviour against a real store: every store module runs this suite unchanged by
+ * supplying {@link #openStore()}. Time is real (leases, heartbeats and timeouts run on real
+ * schedulers), so durations are short and every wait is an Awaitility condition or a latch.
+ */
+public abstract class WorkerContract {
+  private static final Duration WAIT = Duration.ofSeconds(20);
+  private static final RetryPolicy FAST_RETRY =
+      new RetryPolicy(3, Duration.ofMillis(10), Duration.ofMillis(50), 2.0, 0);
+
+  /** A new, empty store; closed by the suite. */
+  protected abstract TaskStore openStore() throws Exception;
+
+  protected TaskStore store;
+  private final List<Worker> workers = new ArrayList<>();
+  private final List<CountDownLatch> gates = Collections.synchronizedList(new ArrayList<>());
+
+  @BeforeEach
+  void openTheStore() throws Exception {
+    store = openStore();
+  }
+
+  @AfterEach
+  void closeEverything() {
+    gates.forEach(g -> {
+      while (g.getCount() > 0) {
+        g.countDown();
+      }
+    });
+    for (Worker w : workers) {
+      w.close();
+    }
+    store.close();
+  }
+
+  private CountDownLatch gate() {
+    CountDownLatch g = new CountDownLatch(1);
+    gates.add(g);
+    return g;
+  }
+
+  private WorkerConfig.Builder fastConfig() {
+    return WorkerConfig.builder()
+        .nodeId("node-" + System.nanoTime())
+        .pollInterval(Duration.ofMillis(50))
+        .reapInterval(Duration.ofMillis(100))
+        .leaseDuration(Duration.ofSeconds(5))
+        .shutdownTimeout(Duration.ofSeconds(5));
+  }
+
+  private Worker worker(WorkerConfig config, TaskType<?>... types) {
+    Worker.Builder b = Worker.builder(store).config(config);
+    for (TaskType<?> t : types) {
+      b.register(t);
+    }
+    Worker w = b.build();
+    workers.add(w);
+    return w;
+  }
+
+  private Worker started(WorkerConfig config, TaskType<?>... types) {
+    Worker w = worker(config, types);
+    w.start();
+    return w;
+  }
+
+  private static TaskType<JsonNode> type(String name, ThrowingHandler body) {
+    return TaskType.of(name, JsonNode.class, (payload, ctx) -> body.run(payload, ctx));
+  }
+
+  @FunctionalInterface
+  private interface ThrowingHandler {
+    TaskResult run(JsonNode payload, dev.tasklane.TaskContext ctx) throws Exception;
+  }
+
+  private Task awaitState(TaskId id, TaskState state) {
+    await().atMost(WAIT).until(() -> store.find(id).orElseThrow().state() == state);
+    return store.find(id).orElseThrow();
+  }
+
+  private static TaskRequest request(String type, Consumer<TaskRequest.Builder> more) {
+    TaskRequest.Builder b = TaskRequest.builder(type);
+    more.accept(b);
+    return b.build();
+  }
+
+  // ------------------------------------------------------------------ ordering and limits
+
+  @Test
+  void higherPriorityRunsFirstAndEqualPrioritiesRunInSubmissionOrder() throws Exception {
+    CountDownLatch blocker = gate();
+    CountDownLatch blockerRunning = new CountDownLatch(1);
+    List<String> order = Collections.synchronizedList(new ArrayList<>());
+    Worker w = started(
+        fastConfig().concurrency(1).build(),
+        type("block", (p, c) -> {
+          blockerRunning.countDown();
+          blocker.await();
+          return TaskResult.success();
+        }),
+        type("record", (p, c) -> {
+          order.add(p.get("name").asText());
+          return TaskResult.success();
+        }));
+    w.submit(TaskRequest.builder("block").build());
+    assertThat(blockerRunning.await(20, TimeUnit.SECONDS)).isTrue();
+    List<TaskId> ids = new ArrayList<>();
+    for (String[] t : new String[][] {{"low-1", "1"}, {"high-1", "2"}, {"low-2", "1"}, {"lowest", "0"}, {"high-2", "2"}}) {
+      ids.add(w.submit(request("record", b -> b.priority(Integer.parseInt(t[1])).payload(Map.of("name", t[0])))).task().id());
+    }
+    blocker.countDown();
+    ids.forEach(id -> awaitState(id, TaskState.SUCCEEDED));
+    assertThat(order).containsExactly("high-1", "high-2", "low-1", "low-2", "lowest");
+  }
+
+  @Test
+  void globalLimitHoldsUnderContentionWith200TasksAndLimit5() {
+    AtomicInteger inFlight = new AtomicInteger();
+    AtomicInteger maxInFlight = new AtomicInteger();
+    Worker w = started(
+        fastConfig().concurrency(5).build(),
+        type("work", (p, c) -> {
+          int now = inFlight.incrementAndGet();
+          maxInFlight.accumulateAndGet(now, Math::max);
+          // Yield repeatedly so that other handlers overlap if the limit lets them.
+          for (int i = 0; i < 200; i++) {
+            Thread.onSpinWait();
+            Thread.yield();
+          }
+          inFlight.decrementAndGet();
+          return TaskResult.success();
+        }));
+    List<TaskRequest> batch = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      batch.add(TaskRequest.builder("work").build());
+    }
+    w.submitAll(batch);
+    await().atMost(WAIT).until(() -> w.stats().succeeded() == 200);
+    assertThat(maxInFlight.get()).isEqualTo(5);
+    assertThat(w.stats().inFlight()).isZero();
+  }
+
+  @Test
+  void queueLimitHoldsWhileOtherQueuesUseTheRestOfTheNode() {
+    Map<String, AtomicInteger> inFlight = new ConcurrentHashMap<>();
+    Map<String, AtomicInteger> max = new ConcurrentHashMap<>();
+    AtomicInteger total = new AtomicInteger();
+    AtomicInteger maxTotal = new AtomicInteger();
+    Worker w = started(
+        fastConfig().concurrency(6).queueLimit("narrow", 2).build(),
+        type("work", (p, c) -> {
+          AtomicInteger q = inFlight.computeIfAbsent(c.queue(), k -> new AtomicInteger());
+          max.computeIfAbsent(c.queue(), k -> new AtomicInteger()).accumulateAndGet(q.incrementAndGet(), Math::max);
+          maxTotal.accumulateAndGet(total.incrementAndGet(), Math::max);
+          for (int i = 0; i < 500; i++) {
+            Thread.yield();
+          }
+          q.decrementAndGet();
+          total.decrementAndGet();
+          return TaskResult.success();
+        }));
+    List<TaskRequest> batch = new ArrayList<>();
+    for (int i = 0; i < 60; i++) {
+      String queue = i % 2 == 0 ? "narrow" : "wide";
+      batch.add(TaskRequest.builder("work").queue(queue).build());
+    }
+    w.submitAll(batch);
+    await().atMost(WAIT).until(() -> w.stats().succeeded() == 60);
+    assertThat(max.get("narrow").get()).isEqualTo(2);
+    assertThat(maxTotal.get()).isLessThanOrEqualTo(6);
+    assertThat(max.get("wide").get()).isGreaterThan(2);
+  }
+
+  @Test
+  void slotsAreReleasedOnEveryExitPath() {
+    Worker w = started(
+        fastConfig().concurrency(2).build(),
+        type("throws", (p, c) -> {
+          throw new IllegalStateException("boom");
+        }),
+        type("error", (p, c) -> {
+          throw new StackOverflowError("deep");
+        }),
+        type("fails", (p, c) -> TaskResult.fail("no")),
+        type("ok", (p, c) -> TaskResult.success()));
+    List<TaskRequest> batch = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      batch.add(TaskRequest.builder("throws").maxAttempts(1).build());
+      batch.add(TaskRequest.builder("error").maxAttempts(1).build());
+      batch.add(TaskRequest.builder("fails").build());
+    }
+    w.submitAll(batch);
+    await().atMost(WAIT).until(() -> w.stats().failed() == 30);
+    TaskId last = w.submit(TaskRequest.builder("ok").build()).task().id();
+    awaitState(last, TaskState.SUCCEEDED);
+    assertThat(w.stats().inFlight()).isZero();
+  }
+
+  // ------------------------------------------------------------------ retries and failure
+
+  @Test
+  void failedAttemptsAreRetriedWithBackoffUntilSuccess() {
+    AtomicInteger calls = new AtomicInteger();
+    Worker w = started(
+        fastConfig().build(),
+        type("flaky", (p, c) -> {
+          if (calls.incrementAndGet() < 3) {
+            throw new java.io.IOException("downstream said 503 (call " + calls.get() + ")");
+          }
+          return TaskResult.success(Map.of("calls", calls.get()));
+        }).withRetryPolicy(FAST_RETRY));
+    TaskId id = w.submit(TaskRequest.builder("flaky").build()).task().id();
+    Task done = awaitState(id, TaskState.SUCCEEDED);
+    assertThat(done.attempt()).isEqualTo(3);
+    assertThat(done.result()).isEqualTo("{\"calls\":3}");
+    assertThat(done.errors()).extracting(TaskError::attempt).containsExactly(1, 2);
+    assertThat(done.errors().get(0).message()).isEqualTo("java.io.IOException: downstream said 503 (call 1)");
+    assertThat(done.errors().get(0).trace()).contains("IOException");
+    assertThat(done.errors().get(1).at()).isAfterOrEqualTo(done.errors().get(0).at().plusMillis(10));
+    assertThat(w.stats().retried()).isEqualTo(2);
+  }
+
+  @Test
+  void afterTheLastAttemptTheTaskIsFailedAndCanBeRetriedByHand() {
+    AtomicBoolean healthy = new AtomicBoolean(false);
+    Worker w = started(
+        fastConfig().build(),
+        type("broken", (p, c) -> {
+          if (!healthy.get()) {
+            throw new IllegalStateException("still broken");
+          }
+          return TaskResult.success();
+        }).withRetryPolicy(FAST_RETRY));
+    TaskId id = w.submit(request("broken", b -> b.maxAttempts(2))).task().id();
+    Task failed = awaitState(id, TaskState.FAILED);
+    assertThat(failed.attempt()).isEqualTo(2);
+    assertThat(failed.finishedAt()).isNotNull();
+    assertThat(failed.lastError()).isEqualTo("java.lang.IllegalStateException: still broken");
+    assertThat(failed.errors()).hasSize(2);
+
+    healthy.set(true);
+    Task retried = w.retry(id);
+    assertThat(retried.state()).isIn(TaskState.QUEUED, TaskState.RUNNING, TaskState.SUCCEEDED);
+    Task done = awaitState(id, TaskState.SUCCEEDED);
+    assertThat(done.attempt()).isEqualTo(3);
+    assertThat(done.errors()).hasSize(2);
+  }
+
+  @Test
+  void perTaskMaxAttemptsOverridesTheTypeDefault() {
+    Worker w = started(
+        fastConfig().build(),
+        type("broken", (p, c) -> {
+          throw new IllegalStateException("x");
+        }).withRetryPolicy(FAST_RETRY.withMaxAttempts(5)));
+    TaskId once = w.submit(request("broken", b -> b.maxAttempts(1))).task().id();
+    TaskId byType = w.submit(TaskRequest.builder("broken").build()).task().id();
+    assertThat(awaitState(once, TaskState.FAILED).attempt()).isEqualTo(1);
+    assertThat(awaitState(byType, TaskState.FAILED).attempt()).isEqualTo(5);
+  }
+
+  @Test
+  void aFailResultEndsTheTaskAtOnce() {
+    Worker w = started(fastConfig().build(), type("reject", (p, c) -> TaskResult.fail("invalid address")));
+    Task failed = awaitState(w.submit(TaskRequest.builder("reject").build()).task().id(), TaskState.FAILED);
+    assertThat(failed.attempt()).isEqualTo(1);
+    assertThat(failed.lastError()).isEqualTo("invalid address");
+  }
+
+  @Test
+  void aPayloadTheHandlerCannotDecodeFailsWithoutRetrying() {
+    record Email(String to) {}
+    AtomicInteger calls = new AtomicInteger();
+    Worker w = started(
+        fastConfig().build(),
+        TaskType.of("email", Email.class, (e, c) -> {
+          calls.incrementAndGet();
+          return TaskResult.success();
+        }));
+    Task failed = awaitState(
+        w.submit(request("email", b -> b.payloadJson("[1,2]"))).task().id(), TaskState.FAILED);
+    assertThat(failed.lastError()).startsWith("payload cannot be decoded");
+    assertThat(calls.get()).isZero();
+  }
+
+  // ------------------------------------------------------------------ timeouts and cancellation
+
+  @Test
+  void aRunLongerThanItsTimeoutIsInterruptedAndCountsAsAFailedAttempt() {
+    AtomicBoolean interrupted = new AtomicBoolean();
+    CountDownLatch never = gate();
+    Worker w = started(
+        fastConfig().build(),
+        type("hang", (p, c) -> {
+          try {
+            never.await();
+          } catch (InterruptedException e) {
+            interrupted.set(true);
+            throw e;
+          }
+          return TaskResult.success();
+        }).withRetryPolicy(FAST_RETRY));
+    TaskId id = w.submit(request("hang", b -> b.timeout(Duration.ofMillis(200)).maxAttempts(2))).task().id();
+    Task failed = awaitState(id, TaskState.FAILED);
+    assertThat(interrupted).isTrue();
+    assertThat(failed.attempt()).isEqualTo(2);
+    assertThat(failed.errors()).extracting(TaskError::message).containsOnly("timed out after 200ms");
+    assertThat(Duration.between(failed.startedAt(), failed.finishedAt())).isGreaterThanOrEqualTo(Duration.ofMillis(200));
+  }
+
+  @Test
+  void aQueuedTaskCancelledBeforeItRunsNeverRuns() {
+    AtomicInteger calls = new AtomicInteger();
+    Worker w = started(fastConfig().build(), type("t", (p, c) -> {
+      calls.incrementAndGet();
+      return TaskResult.success();
+    }));
+    TaskId later = w.submit(request("t", b -> b.delay(Duration.ofMillis(500)))).task().id();
+    assertThat(store.find(later).orElseThrow().state()).isEqualTo(TaskState.SCHEDULED);
+    Task cancelled = w.cancel(later);
+    assertThat(cancelled.state()).isEqualTo(TaskState.CANCELLED);
+    assertThat(cancelled.finishedAt()).isNotNull();
+    // A task submitted after it, due later, proves the dispatcher went past the cancelled one's time.
+    TaskId after = w.submit(request("t", b -> b.delay(Duration.ofMillis(700)))).task().id();
+    awaitState(after, TaskState.SUCCEEDED);
+    assertThat(calls.get()).isEqualTo(1);
+    assertThat(store.find(later).orElseThrow().state()).isEqualTo(TaskState.CANCELLED);
+    assertThatThrownBy(() -> w.cancel(later)).isInstanceOf(dev.tasklane.IllegalTransitionException.class);
+  }
+
+  @Test
+  void cancellingARunningTaskInterruptsItsHandlerAndEndsCancelled() throws Exception {
+    CountDownLatch running = new CountDownLatch(1);
+    AtomicBoolean interrupted = new AtomicBoolean();
+    CountDownLatch never = gate();
+    Worker w = started(fastConfig().build(), type("long", (p, c) -> {
+      running.countDown();
+      try {
+        never.await();
+      } catch (InterruptedException e) {
+        interrupted.set(true);
+        throw e;
+      }
+      return TaskResult.success();
+    }));
+    TaskId id = w.submit(TaskRequest.builder("long").build()).task().id();
+    assertThat(running.await(20, TimeUnit.SECONDS)).isTrue();
+    Task requested = w.cancel(id);
+    assertThat(requested.state()).isIn(TaskState.RUNNING, TaskState.CANCELLED);
+    Task cancelled = awaitState(id, TaskState.CANCELLED);
+    assertThat(interrupted).isTrue();
+    assertThat(cancelled.finishedAt()).isNotNull();
+    assertThat(cancelled.leaseOwner()).isNull();
+    assertThat(w.stats().cancelled()).isEqualTo(1);
+  }
+
+  // ------------------------------------------------------------------ leases and recovery
+
+  @Test
+  void aTaskRunningLongerThanItsLeaseKeepsItByHeartbeatsAndRunsOnce() throws Exception {
+    AtomicInteger runs = new AtomicInteger();
+    CountDownLatch release = gate();
+    Duration lease = Duration.ofMillis(600);
+    Worker w = started(
+        fastConfig().leaseDuration(lease).heartbeatInterval(Duration.ofMillis(150)).build(),
+        type("long", (p, c) -> {
+          runs.incrementAndGet();
+          release.await();
+          return TaskResult.success();
+        }));
+    TaskId id = w.submit(TaskRequest.builder("long").build()).task().id();
+    Task first = awaitState(id, TaskState.RUNNING);
+    Instant firstExpiry = first.leaseExpiresAt();
+    // Wait until three leases' worth of time has passed and the lease was pushed past it.
+    Instant threeLeasesLater = first.startedAt().plus(lease.multipliedBy(3));
+    await().atMost(WAIT).until(() -> Instant.now().isAfter(threeLeasesLater)
+        && store.find(id).orElseThrow().leaseExpiresAt().isAfter(threeLeasesLater));
+    Task stillRunning = store.find(id).orElseThrow();
+    assertThat(stillRunning.state()).isEqualTo(TaskState.RUNNING);
+    assertThat(stillRunning.fencingToken()).isEqualTo(first.fencingToken());
+    assertThat(stillRunning.leaseExpiresAt()).isAfter(firstExpiry);
+    release.countDown();
+    Task done = awaitState(id, TaskState.SUCCEEDED);
+    assertThat(runs.get()).isEqualTo(1);
+    assertThat(done.attempt()).isEqualTo(1);
+    assertThat(w.stats().leaseRenewals()).isGreaterThanOrEqualTo(3);
+  }
+
+  @Test
+  void aRestartedNodeReclaimsItsOwnLeasesAtOnce() {
+    // An unclean stop: node-x claimed the task with a long lease, then died.
+    Instant now = Instant.now();
+    TaskId id = store.insert(Fixtures.aTask().type("t").build()).task().id();
+    store.claim("default", 1, "node-x", now, now.plus(Duration.ofHours(1)));
+    assertThat(store.find(id).orElseThrow().state()).isEqualTo(TaskState.RUNNING);
+
+    Worker w = started(fastConfig().nodeId("node-x").build(), type("t", (p, c) -> TaskResult.success(c.attempt())));
+    Task done = awaitState(id, TaskState.SUCCEEDED);
+    assertThat(done.attempt()).isEqualTo(2);
+    assertThat(done.result()).isEqualTo("2");
+    assertThat(done.errors()).hasSize(1);
+    assertThat(done.errors().get(0).message()).contains("node-x");
+    assertThat(w.stats().recovered()).isEqualTo(1);
+  }
+
+  @Test
+  void anotherNodesExpiredLeaseReturnsTheTaskToTheQueueAsAnAttempt() {
+    Instant now = Instant.now();
+    TaskId id = store.insert(Fixtures.aTask().type("t").build()).task().id();
+    store.claim("default", 1, "dead-node", now, now.plusMillis(300));
+
+    started(fastConfig().build(), type("t", (p, c) -> TaskResult.success(c.attempt())));
+    Task done = awaitState(id, TaskState.SUCCEEDED);
+    assertThat(done.attempt()).isEqualTo(2);
+    assertThat(done.errors()).singleElement().satisfies(e -> assertThat(e.message()).contains("dead-node"));
+  }
+
+  @Test
+  void anExpiredLeaseOnTheLastAttemptFailsTheTask() {
+    Instant now = Instant.now();
+    TaskId id = store.insert(Fixtures.aTask().type("t").maxAttempts(1).build()).task().id();
+    store.claim("default", 1, "dead-node", now, now.plusMillis(100));
+    started(fastConfig().build(), type("t", (p, c) -> TaskResult.success()));
+    Task failed = awaitState(id, TaskState.FAILED);
+    assertThat(failed.attempt()).isEqualTo(1);
+  }
+
+  @Test
+  void aRunWhoseLeaseWasTakenHasItsOutcomeRejected() throws Exception {
+    CountDownLatch running = new CountDownLatch(1);
+    CountDownLatch finish = gate();
+    AtomicInteger runs = new AtomicInteger();
+    Worker w = started(fastConfig().build(), type("t", (p, c) -> {
+      if (runs.incrementAndGet() == 1) {
+        running.countDown();
+        // Ignore interrupts, as a handler stuck in uninterruptible I/O would.
+        while (finish.getCount() > 0) {
+          try {
+            finish.await();
+          } catch (InterruptedException ignored) {
+            // keep waiting
+          }
+        }
+        return TaskResult.success("stale");
+      }
+      return TaskResult.success("fresh");
+    }));
+    TaskId id = w.submit(TaskRequest.builder("t").build()).task().id();
+    assertThat(running.await(20, TimeUnit.SECONDS)).isTrue();
+    long staleToken = store.find(id).orElseThrow().fencingToken();
+    // Another node takes the task over, as if this node had been frozen past its lease.
+    store.recoverLeasesOf(w.config().nodeId(), Instant.now());
+    Task takenOver = store.claim("default", 1, "other-node", Instant.now(), Instant.now().plusSeconds(60)).get(0);
+    assertThat(takenOver.fencingToken()).isGreaterThan(staleToken);
+    finish.countDown();
+    await().atMost(WAIT).until(() -> w.stats().staleRejected() >= 1);
+    Task record = store.find(id).orElseThrow();
+    assertThat(record.state()).isEqualTo(TaskState.RUNNING);
+    assertThat(record.leaseOwner()).isEqualTo("other-node");
+    assertThat(record.result()).isNull();
+  }
+
+  // ------------------------------------------------------------------ scheduling, progress, shutdown
+
+  @Test
+  void aDelayedTaskWaitsScheduledUntilItsTime() {
+    Worker w = started(fastConfig().build(), type("t", (p, c) -> TaskResult.success()));
+    Submission s = w.submit(request("t", b -> b.delay(Duration.ofMillis(400))));
+    assertThat(s.task().state()).isEqualTo(TaskState.SCHEDULED);
+    Task done = awaitState(s.task().id(), TaskState.SUCCEEDED);
+    assertThat(done.startedAt()).isAfterOrEqualTo(s.task().runAt());
+    assertThat(s.task().runAt()).isEqualTo(s.task().createdAt().plusMillis(400));
+  }
+
+  @Test
+  void aTaskAtAFixedTimeRunsAtThatTime() {
+    Worker w = started(fastConfig().build(), type("t", (p, c) -> TaskResult.success()));
+    Instant at = Instant.now().plusMillis(300);
+    Submission s = w.submit(request("t", b -> b.runAt(at)));
+    Task done = awaitState(s.task().id(), TaskState.SUCCEEDED);
+    assertThat(done.runAt()).isEqualTo(at.truncatedTo(java.time.temporal.ChronoUnit.MILLIS));
+    assertThat(done.startedAt()).isAfterOrEqualTo(done.runAt());
+  }
+
+  @Test
+  void progressReportedByTheHandlerIsVisibleWhileItRuns() throws Exception {
+    CountDownLatch reported = new CountDownLatch(1);
+    CountDownLatch finish = gate();
+    Worker w = started(fastConfig().build(), type("t", (p, c) -> {
+      c.progress(40);
+      reported.countDown();
+      finish.await();
+      return TaskResult.success();
+    }));
+    TaskId id = w.submit(TaskRequest.builder("t").build()).task().id();
+    assertThat(reported.await(20, TimeUnit.SECONDS)).isTrue();
+    assertThat(store.find(id).orElseThrow().progress()).isEqualTo(40);
+    finish.countDown();
+    assertThat(awaitState(id, TaskState.SUCCEEDED).progress()).isEqualTo(100);
+  }
+
+  @Test
+  void gracefulShutdownFinishesQuickTasksAndReturnsTheRestToTheQueue() throws Exception {
+    CountDownLatch bothRunning = new CountDownLatch(2);
+    CountDownLatch quickMayFinish = gate();
+    CountDownLatch never = gate();
+    Worker w = started(
+        fastConfig().concurrency(2).shutdownTimeout(Duration.ofMillis(300)).build(),
+        type("quick", (p, c) -> {
+          bothRunning.countDown();
+          quickMayFinish.await();
+          return TaskResult.success();
+        }),
+        type("slow", (p, c) -> {
+          bothRunning.countDown();
+          never.await();
+          return TaskResult.success();
+        }));
+    TaskId quick = w.submit(TaskRequest.builder("quick").build()).task().id();
+    TaskId slow = w.submit(TaskRequest.builder("slow").build()).task().id();
+    assertThat(bothRunning.await(20, TimeUnit.SECONDS)).isTrue();
+    Thread closer = Thread.ofPlatform().start(w::close);
+    await().atMost(WAIT).until(() -> w.lifecycle() == Worker.Lifecycle.STOPPING || w.lifecycle() == Worker.Lifecycle.STOPPED);
+    quickMayFinish.countDown();
+    closer.join(20_000);
+    assertThat(w.lifecycle()).isEqualTo(Worker.Lifecycle.STOPPED);
+    assertThat(store.find(quick).orElseThrow().state()).isEqualTo(TaskState.SUCCEEDED);
+    Task returned = store.find(slow).orElseThrow();
+    assertThat(returned.state()).isEqualTo(TaskState.QUEUED);
+    assertThat(returned.attempt()).as("shutdown does not use up an attempt").isZero();
+    assertThat(returned.leaseOwner()).isNull();
+  }
+
+  @Test
+  void aStoppedWorkerClaimsNothingMore() {
+    Worker w = started(fastConfig().build(), type("t", (p, c) -> TaskResult.success()));
+    w.close();
+    TaskId id = w.submit(TaskRequest.builder("t").build()).task().id();
+    assertThat(store.find(id).orElseThrow().state()).isEqualTo(TaskState.QUEUED);
+    assertThat(w.stats().started()).isZero();
+  }
+
+  // ------------------------------------------------------------------ admission
+
+  @Test
+  void submissionsPastTheBacklogBoundAreRefusedAndNothingIsWritten() {
+    Worker w = worker(fastConfig().maxQueued(3).build(), type("t", (p, c) -> TaskResult.success()));
+    for (int i = 0; i < 3; i++) {
+      w.submit(TaskRequest.builder("t").build());
+    }
+    assertThatThrownBy(() -> w.submit(TaskRequest.builder("t").build()))
+        .isInstanceOfSatisfying(QueueFullException.class, e -> {
+          assertThat(e.queue()).isEqualTo("default");
+          assertThat(e.limit()).isEqualTo(3);
+          assertThat(e.retryAfter()).isPositive();
+        });
+    assertThat(store.list(dev.tasklane.TaskQuery.all()).tasks()).hasSize(3);
+    // Another queue has its own bound.
+    assertThat(w.submit(request("t", b -> b.queue("other"))).created()).isTrue();
+    // Once the worker drains the queue, submissions are accepted again.
+    w.start();
+    await().atMost(WAIT).until(() -> w.stats().succeeded() == 4);
+    await().atMost(WAIT).untilAsserted(() -> assertThat(w.submit(TaskRequest.builder("t").build()).created()).isTrue());
+  }
+
+  @Test
+  void aRepeatedIdempotencyKeyReturnsTheOriginalTask() {
+    Worker w = worker(fastConfig().build(), type("t", (p, c) -> TaskResult.success()));
+    Submission first = w.submit(request("t", b -> b.idempotencyKey("order-42").payload(Map.of("n", 1))));
+    Submission again = w.submit(request("t", b -> b.idempotencyKey("order-42").payload(Map.of("n", 2))));
+    assertThat(first.created()).isTrue();
+    assertThat(again.created()).isFalse();
+    assertThat(again.task().id()).isEqualTo(first.task().id());
+    assertThat(again.task().payload()).isEqualTo("{\"n\":1}");
+    assertThat(store.list(dev.tasklane.TaskQuery.all()).tasks()).hasSize(1);
+  }
+
+  @Test
+  void anUnknownTypeIsRefusedBeforeAnythingIsWritten() {
+    Worker w = worker(fastConfig().build(), type("t", (p, c) -> TaskResult.success()));
+    assertThatThrownBy(() -> w.submit(TaskRequest.builder("nope").build()))
+        .isInstanceOf(dev.tasklane.UnknownTaskTypeException.class)
+        .hasMessageContaining("nope");
+    assertThat(store.list(dev.tasklane.TaskQuery.all()).tasks()).isEmpty();
+  }
+
+}
