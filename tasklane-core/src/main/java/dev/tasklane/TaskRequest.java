@@ -43,6 +43,11 @@ public record TaskRequest(
   public static final int MAX_IDEMPOTENCY_KEY_LENGTH = 255;
   /** Longest single run a timeout may allow. */
   public static final Duration MAX_TIMEOUT = Duration.ofDays(7);
+  /** Longest delay a submission may ask for. */
+  public static final Duration MAX_DELAY = Duration.ofDays(3650);
+  /** Earliest and latest run-at a submission may ask for: what every store can represent. */
+  public static final Instant MIN_RUN_AT = Instant.parse("0001-01-01T00:00:00Z");
+  public static final Instant MAX_RUN_AT = Instant.parse("9999-12-31T23:59:59.999Z");
 
   /** Names of types and queues: letters, digits, {@code _ . : -}, 1 to 128 characters. */
   public static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.:-]{1,128}");
@@ -73,8 +78,11 @@ public record TaskRequest(
     if (runAt != null && delay != null) {
       throw new IllegalArgumentException("give runAt or delay, not both");
     }
-    if (delay != null && delay.isNegative()) {
-      throw new IllegalArgumentException("delay must not be negative: " + delay);
+    if (delay != null && (delay.isNegative() || delay.compareTo(MAX_DELAY) > 0)) {
+      throw new IllegalArgumentException("delay must be between 0 and " + MAX_DELAY + ": " + delay);
+    }
+    if (runAt != null && (runAt.isBefore(MIN_RUN_AT) || runAt.isAfter(MAX_RUN_AT))) {
+      throw new IllegalArgumentException("runAt must be between " + MIN_RUN_AT + " and " + MAX_RUN_AT + ": " + runAt);
     }
     Json.requireValid("payload", payload);
   }

@@ -114,7 +114,19 @@ public final class Worker implements TaskClient, AutoCloseable {
 
   @Override
   public Submission submit(TaskRequest request) {
-    return submitAll(List.of(request)).get(0);
+    try {
+      return submitAll(List.of(request)).get(0);
+    } catch (QueueFullException full) {
+      // A repeat of an accepted submission is answered with the original even when the queue is
+      // full: the client is retrying something that already succeeded.
+      if (request.idempotencyKey() != null) {
+        Optional<Task> original = store.findByIdempotencyKey(request.idempotencyKey());
+        if (original.isPresent()) {
+          return new Submission(original.get(), false);
+        }
+      }
+      throw full;
+    }
   }
 
   /**

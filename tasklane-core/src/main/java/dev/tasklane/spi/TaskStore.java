@@ -41,6 +41,9 @@ public interface TaskStore extends AutoCloseable {
 
   Optional<Task> find(TaskId id);
 
+  /** The task submitted with this idempotency key, if any. */
+  Optional<Task> findByIdempotencyKey(String idempotencyKey);
+
   /** Newest first (by id), filtered, keyset-paged after {@code query.after()}. */
   TaskPage list(TaskQuery query);
 

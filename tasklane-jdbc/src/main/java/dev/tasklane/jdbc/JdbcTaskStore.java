@@ -224,6 +224,14 @@ public class JdbcTaskStore implements TaskStore {
   }
 
   @Override
+  public Optional<Task> findByIdempotencyKey(String idempotencyKey) {
+    Objects.requireNonNull(idempotencyKey, "idempotencyKey");
+    return transactions.read(
+        "findByIdempotencyKey",
+        c -> queryTask(c, FIND_TASK_BY_IDEMPOTENCY_KEY, p -> p.text(idempotencyKey)));
+  }
+
+  @Override
   public TaskPage list(TaskQuery query) {
     Objects.requireNonNull(query, "query");
     TaskId cursor = query.after() == null ? FIRST_PAGE : query.after();

@@ -146,6 +146,11 @@ public final class SqliteTaskStore implements TaskStore {
   }
 
   @Override
+  public Optional<Task> findByIdempotencyKey(String idempotencyKey) {
+    return delegate.findByIdempotencyKey(idempotencyKey);
+  }
+
+  @Override
   public TaskPage list(TaskQuery query) {
     return delegate.list(query);
   }

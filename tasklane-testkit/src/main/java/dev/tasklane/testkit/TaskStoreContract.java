@@ -183,6 +183,15 @@ public abstract class TaskStoreContract {
   }
 
   @Test
+  void findByIdempotencyKeyFindsOnlyTheTaskSubmittedWithIt() {
+    Task keyed = store.insert(aTask().idempotencyKey("report-2026-11").build()).task();
+    store.insert(aTask().build());
+
+    assertThat(store.findByIdempotencyKey("report-2026-11")).contains(keyed);
+    assertThat(store.findByIdempotencyKey("report-2026-12")).isEmpty();
+  }
+
+  @Test
   void insertWithATakenIdempotencyKeyReturnsTheOriginalTaskAndInsertsNothing() {
     Task original = store.insert(aTask().idempotencyKey("k").payload("{\"v\": 1}").build()).task();
     NewTask duplicate = aTask().idempotencyKey("k").payload("{\"v\": 2}").queue("other").build();

@@ -612,6 +612,18 @@ public abstract class WorkerContract {
   }
 
   @Test
+  void aRepeatedIdempotencyKeyIsAnsweredEvenWhenTheQueueIsFull() {
+    Worker w = worker(fastConfig().maxQueued(1).build(), type("t", (p, c) -> TaskResult.success()));
+    Submission first = w.submit(request("t", b -> b.idempotencyKey("invoice-7")));
+    assertThatThrownBy(() -> w.submit(TaskRequest.builder("t").build())).isInstanceOf(QueueFullException.class);
+    Submission again = w.submit(request("t", b -> b.idempotencyKey("invoice-7")));
+    assertThat(again.created()).isFalse();
+    assertThat(again.task().id()).isEqualTo(first.task().id());
+    assertThatThrownBy(() -> w.submit(request("t", b -> b.idempotencyKey("invoice-8"))))
+        .isInstanceOf(QueueFullException.class);
+  }
+
+  @Test
   void anUnknownTypeIsRefusedBeforeAnythingIsWritten() {
     Worker w = worker(fastConfig().build(), type("t", (p, c) -> TaskResult.success()));
     assertThatThrownBy(() -> w.submit(TaskRequest.builder("nope").build()))

@@ -1,0 +1,50 @@
+package dev.tasklane.cli;
+
+import java.util.Map;
+import java.util.Objects;
+import picocli.CommandLine.IDefaultValueProvider;
+import picocli.CommandLine.Model.ArgSpec;
+import picocli.CommandLine.Model.OptionSpec;
+
+/**
+ * Environment fallbacks for options: a flag on the command line wins, then the {@code TASKLANE_*}
+ * variable, then the option's built-in default. The variables are listed here, in one place, and
+ * read from an injected map so that tests need not touch the real environment.
+ */
+final class EnvDefaults implements IDefaultValueProvider {
+
+  /** Option name to environment variable. Options not listed have no environment fallback. */
+  static final Map<String, String> VARIABLES =
+      Map.ofEntries(
+          Map.entry("--port", "TASKLANE_PORT"),
+          Map.entry("--bind", "TASKLANE_BIND"),
+          Map.entry("--db", "TASKLANE_DB"),
+          Map.entry("--concurrency", "TASKLANE_CONCURRENCY"),
+          Map.entry("--max-queued", "TASKLANE_MAX_QUEUED"),
+          Map.entry("--seed-task-duration", "TASKLANE_SEED_TASK_DURATION"),
+          Map.entry("--queue-limit", "TASKLANE_QUEUE_LIMIT"),
+          Map.entry("--node-id", "TASKLANE_NODE_ID"),
+          Map.entry("--shutdown-timeout", "TASKLANE_SHUTDOWN_TIMEOUT"),
+          Map.entry("--lease", "TASKLANE_LEASE"),
+          Map.entry("--server", "TASKLANE_SERVER"));
+
+  private final Map<String, String> env;
+
+  EnvDefaults(Map<String, String> env) {
+    this.env = Map.copyOf(Objects.requireNonNull(env, "env"));
+  }
+
+  /** The variable's value, or {@code null} (use the option's own default) when unset or blank. */
+  @Override
+  public String defaultValue(ArgSpec spec) {
+    if (!(spec instanceof OptionSpec option)) {
+      return null;
+    }
+    String variable = VARIABLES.get(option.longestName());
+    if (variable == null) {
+      return null;
+    }
+    String value = env.get(variable);
+    return value == null || value.isBlank() ? null : value.strip();
+  }
+}

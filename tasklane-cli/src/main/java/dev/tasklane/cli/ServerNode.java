@@ -1,0 +1,112 @@
+package dev.tasklane.cli;
+
+import dev.tasklane.Worker;
+import dev.tasklane.server.TasklaneServer;
+import dev.tasklane.server.builtin.BuiltinTasks;
+import dev.tasklane.sqlite.SqliteTaskStore;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running Tasklane node: store, worker and HTTP server, started and stopped in the one order that
+ * loses nothing.
+ *
+ * <p>Start: open the store, build and start the worker, then open HTTP, so the API never accepts
+ * work that nothing would run. Stop: close HTTP first (no new submissions), then the worker
+ * (running tasks get the shutdown timeout to finish; the rest go back to {@code queued}), then the
+ * store (which checkpoints SQLite's write-ahead log).
+ */
+final class ServerNode implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ServerNode.class);
+
+  private final SqliteTaskStore store;
+  private final Worker worker;
+  private final TasklaneServer server;
+  private final AtomicBoolean closing = new AtomicBoolean();
+  private final CountDownLatch stopped = new CountDownLatch(1);
+
+  private ServerNode(SqliteTaskStore store, Worker worker, TasklaneServer server) {
+    this.store = store;
+    this.worker = worker;
+    this.server = server;
+  }
+
+  /**
+   * Starts a node; on failure, whatever was already started is stopped again.
+   *
+   * @throws IllegalArgumentException if the settings are invalid (checked before anything opens)
+   * @throws IllegalStateException if another process has the database open
+   * @throws dev.tasklane.StoreException if the database cannot be opened or migrated
+   * @throws io.javalin.util.JavalinBindException if the address or port cannot be bound
+   */
+  static ServerNode start(ServeSettings settings) {
+    var workerConfig = settings.workerConfig();
+    var serverConfig = settings.serverConfig();
+    SqliteTaskStore store = SqliteTaskStore.open(settings.db());
+    Worker worker = null;
+    try {
+      worker =
+          BuiltinTasks.register(Worker.builder(store).config(workerConfig), settings.seedTaskDuration())
+              .build();
+      worker.start();
+      TasklaneServer server = TasklaneServer.create(worker, serverConfig).start();
+      return new ServerNode(store, worker, server);
+    } catch (RuntimeException | Error e) {
+      if (worker != null) {
+        worker.close();
+      }
+      store.close();
+      throw e;
+    }
+  }
+
+  /** The URL clients call, e.g. {@code http://127.0.0.1:8000}. */
+  String url() {
+    return server.url();
+  }
+
+  int port() {
+    return server.port();
+  }
+
+  Worker worker() {
+    return worker;
+  }
+
+  /** Stops HTTP, drains the worker, closes the store. Idempotent; later calls return at once. */
+  @Override
+  public void close() {
+    if (!closing.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      log.info(
+          "Shutting down: closing HTTP, then letting running tasks finish (up to {})",
+          readable(worker.config().shutdownTimeout()));
+      try {
+        server.stop();
+      } finally {
+        try {
+          worker.close();
+        } finally {
+          store.close();
+        }
+      }
+      log.info("Tasklane stopped");
+    } finally {
+      stopped.countDown();
+    }
+  }
+
+  /** {@code 30s} or {@code 1500ms}, rather than ISO's {@code PT30S}. */
+  private static String readable(java.time.Duration d) {
+    return d.toNanosPart() == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
+  }
+
+  /** Blocks until {@link #close()} has finished. */
+  void awaitStopped() throws InterruptedException {
+    stopped.await();
+  }
+}

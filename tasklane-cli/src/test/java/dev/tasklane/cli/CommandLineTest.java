@@ -1,0 +1,214 @@
+package dev.tasklane.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tasklane.WorkerConfig;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** Parsing, environment fallbacks and exit codes of the {@code tasklane} command. */
+class CommandLineTest {
+
+  @Test
+  void serveWithoutFlagsOrEnvironmentUsesTheDocumentedDefaults() {
+    ServeSettings s = new CliRun().serveSettings();
+
+    assertThat(s.port()).isEqualTo(8000);
+    assertThat(s.bind()).isEqualTo("127.0.0.1");
+    assertThat(s.db()).isEqualTo(Path.of("./tasklane-data/tasklane.db"));
+    assertThat(s.concurrency()).isEqualTo(5);
+    assertThat(s.maxQueued()).isEqualTo(WorkerConfig.DEFAULT_MAX_QUEUED);
+    assertThat(s.seedTaskDuration()).isEqualTo(Duration.ofSeconds(2));
+    assertThat(s.queueLimits()).isEmpty();
+    assertThat(s.nodeId()).isEqualTo(WorkerConfig.hostName() + ":8000");
+    assertThat(s.shutdownTimeout()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(s.lease()).isEqualTo(Duration.ofSeconds(30));
+  }
+
+  @Test
+  void serveFallsBackToTasklaneEnvironmentVariables() {
+    Map<String, String> env =
+        Map.ofEntries(
+            Map.entry("TASKLANE_PORT", "9001"),
+            Map.entry("TASKLANE_BIND", "0.0.0.0"),
+            Map.entry("TASKLANE_DB", "/var/lib/tasklane/t.db"),
+            Map.entry("TASKLANE_CONCURRENCY", "12"),
+            Map.entry("TASKLANE_MAX_QUEUED", "50"),
+            Map.entry("TASKLANE_SEED_TASK_DURATION", "500ms"),
+            Map.entry("TASKLANE_QUEUE_LIMIT", "mail=2,reports=3"),
+            Map.entry("TASKLANE_NODE_ID", "node-a"),
+            Map.entry("TASKLANE_SHUTDOWN_TIMEOUT", "PT1M"),
+            Map.entry("TASKLANE_LEASE", "45"));
+
+    ServeSettings s = new CliRun(env).serveSettings();
+
+    assertThat(s.port()).isEqualTo(9001);
+    assertThat(s.bind()).isEqualTo("0.0.0.0");
+    assertThat(s.db()).isEqualTo(Path.of("/var/lib/tasklane/t.db"));
+    assertThat(s.concurrency()).isEqualTo(12);
+    assertThat(s.maxQueued()).isEqualTo(50);
+    assertThat(s.seedTaskDuration()).isEqualTo(Duration.ofMillis(500));
+    assertThat(s.queueLimits()).containsExactlyInAnyOrderEntriesOf(Map.of("mail", 2, "reports", 3));
+    assertThat(s.nodeId()).isEqualTo("node-a");
+    assertThat(s.shutdownTimeout()).isEqualTo(Duration.ofMinutes(1));
+    assertThat(s.lease()).isEqualTo(Duration.ofSeconds(45));
+  }
+
+  @Test
+  void flagsWinOverEnvironmentVariables() {
+    CliRun run = new CliRun(Map.of("TASKLANE_PORT", "9001", "TASKLANE_QUEUE_LIMIT", "mail=2"));
+
+    ServeSettings s = run.serveSettings("--port", "9002", "--queue-limit", "mail=7", "--queue-limit", "x=1");
+
+    assertThat(s.port()).isEqualTo(9002);
+    assertThat(s.queueLimits()).containsExactlyInAnyOrderEntriesOf(Map.of("mail", 7, "x", 1));
+    assertThat(s.nodeId()).endsWith(":9002");
+    assertThat(s.workerConfig().limitOf("mail")).isEqualTo(5);
+    assertThat(s.workerConfig().limitOf("x")).isEqualTo(1);
+  }
+
+  @Test
+  void blankEnvironmentVariableCountsAsUnset() {
+    assertThat(new CliRun(Map.of("TASKLANE_PORT", " ")).serveSettings().port()).isEqualTo(8000);
+  }
+
+  @Test
+  void servingOnARandomPortGetsANodeIdThatAnotherSuchProcessCannotShare() {
+    ServeSettings s = new CliRun().serveSettings("--port", "0");
+
+    assertThat(s.nodeId()).isEqualTo(WorkerConfig.hostName() + ":pid" + ProcessHandle.current().pid());
+  }
+
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      quoteCharacter = '"',
+      value = {
+        "--port abc | --port",
+        "--port 70000 | --port must be between 0 and 65535",
+        "--concurrency 0 | --concurrency must be between 1 and 10000",
+        "--max-queued 0 | --max-queued must be at least 1",
+        "--seed-task-duration soon | 'soon' is not a duration",
+        "--lease 0s | --lease must be longer than zero",
+        "--queue-limit mail=0 | --queue-limit mail must be at least 1",
+        "--queue-limit mail | --queue-limit",
+        "--queue-limit bad!name=2 | not a queue name",
+        "--bogus | Unknown option: '--bogus'",
+        "--lease 3s --shutdown-timeout -1s | '-1s' is not a duration"
+      })
+  void badServeFlagExitsWithUsageErrorAndSaysWhy(String flags, String message) {
+    CliRun run = new CliRun();
+    String[] args = ("serve " + flags).split(" ");
+
+    int code = run.execute(args);
+
+    assertThat(code).isEqualTo(ExitCodes.USAGE);
+    assertThat(run.err()).contains(message);
+    assertThat(run.out()).doesNotContain("listening");
+  }
+
+  @Test
+  void badEnvironmentValueIsAUsageErrorToo() {
+    CliRun run = new CliRun(Map.of("TASKLANE_CONCURRENCY", "many"));
+
+    assertThat(run.execute("serve")).isEqualTo(ExitCodes.USAGE);
+    assertThat(run.err()).contains("--concurrency").contains("many");
+  }
+
+  @Test
+  void everyCommandHasHelpNamingItsEnvironmentVariables() {
+    for (String command : new String[] {"serve", "submit", "status"}) {
+      CliRun run = new CliRun();
+
+      assertThat(run.execute(command, "--help")).isZero();
+      assertThat(run.out()).contains("Usage: tasklane " + command);
+    }
+    CliRun serve = new CliRun();
+    serve.execute("serve", "--help");
+    for (String variable : EnvDefaults.VARIABLES.values()) {
+      if (!variable.equals("TASKLANE_SERVER")) {
+        assertThat(serve.out()).contains(variable);
+      }
+    }
+    CliRun submit = new CliRun();
+    submit.execute("submit", "--help");
+    assertThat(submit.out()).contains("TASKLANE_SERVER");
+  }
+
+  @Test
+  void versionIsPrintedByTheCommandAndItsSubcommands() {
+    CliRun run = new CliRun();
+
+    assertThat(run.execute("--version")).isZero();
+    assertThat(run.out()).startsWith("tasklane ");
+    assertThat(new CliRun().execute("serve", "--version")).isZero();
+  }
+
+  @Test
+  void noSubcommandShowsUsageAndExits2() {
+    CliRun run = new CliRun();
+
+    assertThat(run.execute()).isEqualTo(ExitCodes.USAGE);
+    assertThat(run.err()).contains("serve").contains("submit").contains("status");
+  }
+
+  @Test
+  void submitWithPayloadThatIsNotJsonExits2BeforeCallingAnyServer() {
+    CliRun run = new CliRun();
+
+    assertThat(run.execute("submit", "echo", "{oops", "--server", "http://127.0.0.1:1")).isEqualTo(ExitCodes.USAGE);
+    assertThat(run.err()).contains("<payload-json> is not valid JSON");
+  }
+
+  @Test
+  void statusOfSomethingThatIsNotATaskIdExits2() {
+    CliRun run = new CliRun();
+
+    assertThat(run.execute("status", "42")).isEqualTo(ExitCodes.USAGE);
+    assertThat(run.err()).contains("is not a task id");
+  }
+
+  @Test
+  void serverOptionThatIsNotAUrlExits2() {
+    CliRun run = new CliRun(Map.of("TASKLANE_SERVER", "localhost:8000"));
+
+    assertThat(run.execute("status")).isEqualTo(ExitCodes.USAGE);
+    assertThat(run.err()).contains("--server: 'localhost:8000' is not a URL");
+  }
+
+  @Test
+  void clientCommandsExit3WithAHintWhenNoServerAnswers() throws IOException {
+    String url = "http://127.0.0.1:" + unusedPort();
+    for (String[] args :
+        new String[][] {
+          {"submit", "noop", "--server", url}, {"status", "--server", url},
+        }) {
+      CliRun run = new CliRun();
+
+      assertThat(run.execute(args)).isEqualTo(ExitCodes.UNREACHABLE);
+      assertThat(run.err()).contains("cannot reach a Tasklane server at " + url).contains("./tasklane serve");
+    }
+  }
+
+  @Test
+  void clientCommandsReadTheServerFromTheEnvironment() throws IOException {
+    String url = "http://127.0.0.1:" + unusedPort();
+    CliRun run = new CliRun(Map.of("TASKLANE_SERVER", url));
+
+    assertThat(run.execute("status")).isEqualTo(ExitCodes.UNREACHABLE);
+    assertThat(run.err()).contains(url);
+  }
+
+  /** A port nothing listens on: bound, then released. */
+  private static int unusedPort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+}

@@ -1,0 +1,6 @@
+package dev.tasklane.server;
+
+/**
+ * FastAPI's error body, {@code {"detail": ...}}: a message, or a list of {@link FieldError}s.
+ */
+record DetailView(Object detail) {}

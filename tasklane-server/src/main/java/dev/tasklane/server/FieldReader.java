@@ -1,0 +1,482 @@
+package dev.tasklane.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tasklane.TaskRequest;
+import java.math.BigDecimal;
+import java.time.DateTimeException;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+
+/**
+ * Reads typed fields from a JSON object, query string or path the way pydantic v2 validates a
+ * model in lax mode, and collects every error rather than stopping at the first: a client fixes
+ * all its mistakes from one 422.
+ *
+ * <p>Each reader returns the value, or {@code null} after recording an error (or when an optional
+ * field is absent or {@code null}); call {@link #throwIfInvalid()} once all fields are read. One
+ * field yields at most one error, checked in pydantic's order: type, then parse, then bounds.
+ */
+final class FieldReader {
+  private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+  private static final Pattern INTEGER_TEXT = Pattern.compile("[+-]?\\d+(\\.0*)?");
+  private static final Pattern NUMBER_TEXT =
+      Pattern.compile("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?");
+  /** Python refuses to parse longer numbers from text (its 4300-digit limit); so does this. */
+  private static final int MAX_NUMBER_TEXT = 4300;
+
+  /** Python's datetime range, which is also what every store can hold. */
+  private static final Instant MIN_DATE_TIME = TaskRequest.MIN_RUN_AT;
+
+  private static final Instant MAX_DATE_TIME = TaskRequest.MAX_RUN_AT;
+
+  /** pydantic reads numbers above this as epoch milliseconds rather than seconds. */
+  private static final BigDecimal EPOCH_MILLIS_THRESHOLD = new BigDecimal("2e10");
+
+  private final String source;
+  private final Function<String, JsonNode> values;
+  private final JsonNode whole;
+  private final List<FieldError> errors = new ArrayList<>();
+
+  private FieldReader(String source, Function<String, JsonNode> values, JsonNode whole) {
+    this.source = source;
+    this.values = values;
+    this.whole = whole;
+  }
+
+  /** Fields of a JSON request body. */
+  static FieldReader body(ObjectNode body) {
+    return new FieldReader("body", body::get, body);
+  }
+
+  /**
+   * Query parameters, each given as text. A repeated parameter counts by its last value, as in
+   * FastAPI.
+   */
+  static FieldReader query(Map<String, List<String>> params) {
+    return new FieldReader(
+        "query",
+        name -> {
+          List<String> v = params.get(name);
+          return v == null || v.isEmpty() ? null : NODES.textNode(v.get(v.size() - 1));
+        },
+        NODES.nullNode());
+  }
+
+  /** Path parameters, each given as text. */
+  static FieldReader path(Map<String, String> params) {
+    return new FieldReader(
+        "path",
+        name -> params.containsKey(name) ? NODES.textNode(params.get(name)) : null,
+        NODES.nullNode());
+  }
+
+  // ---------------------------------------------------------------- strings
+
+  /** A required {@code str}. */
+  String requiredString(String name) {
+    JsonNode v = values.apply(name);
+    if (v == null) {
+      missing(name);
+      return null;
+    }
+    if (!v.isTextual()) {
+      error(name, "string_type", "Input should be a valid string", v, null);
+      return null;
+    }
+    return v.textValue();
+  }
+
+  /**
+   * An optional {@code str | None = None} with constraints.
+   *
+   * @param minLength fewest characters, or 0
+   * @param maxLength most characters, or {@link Integer#MAX_VALUE}
+   * @param pattern a full-match pattern, or {@code null}
+   */
+  String optionalString(String name, int minLength, int maxLength, Pattern pattern) {
+    JsonNode v = values.apply(name);
+    if (v == null || v.isNull()) {
+      return null;
+    }
+    if (!v.isTextual()) {
+      error(name, "string_type", "Input should be a valid string", v, null);
+      return null;
+    }
+    String s = v.textValue();
+    int length = s.codePointCount(0, s.length());
+    if (length < minLength) {
+      error(
+          name,
+          "string_too_short",
+          "String should have at least " + minLength + " character" + (minLength == 1 ? "" : "s"),
+          v,
+          ctx("min_length", minLength));
+      return null;
+    }
+    if (length > maxLength) {
+      error(
+          name,
+          "string_too_long",
+          "String should have at most " + maxLength + " character" + (maxLength == 1 ? "" : "s"),
+          v,
+          ctx("max_length", maxLength));
+      return null;
+    }
+    if (pattern != null && !pattern.matcher(s).matches()) {
+      String shown = anchored(pattern);
+      error(
+          name,
+          "string_pattern_mismatch",
+          "String should match pattern '" + shown + "'",
+          v,
+          ctx("pattern", shown));
+      return null;
+    }
+    return s;
+  }
+
+  /**
+   * A {@code Literal[...]} of strings.
+   *
+   * @param required whether absence is an error ({@code missing}) or yields {@code null}
+   * @param allowed the accepted values, in the order the message lists them
+   */
+  String literal(String name, boolean required, Collection<String> allowed) {
+    JsonNode v = values.apply(name);
+    if (v == null || (!required && v.isNull())) {
+      if (required) {
+        missing(name);
+      }
+      return null;
+    }
+    if (v.isTextual() && allowed.contains(v.textValue())) {
+      return v.textValue();
+    }
+    String expected = expectedList(allowed);
+    error(name, "literal_error", "Input should be " + expected, v, ctx("expected", expected));
+    return null;
+  }
+
+  // ---------------------------------------------------------------- numbers
+
+  /**
+   * An {@code int} with inclusive bounds.
+   *
+   * @param fallback the value when the field is absent
+   * @param nullable whether {@code null} is accepted ({@code int | None}), yielding {@code null}
+   */
+  Integer integer(String name, Integer fallback, boolean nullable, int min, int max) {
+    JsonNode v = values.apply(name);
+    if (v == null) {
+      return fallback;
+    }
+    if (v.isNull() && nullable) {
+      return null;
+    }
+    // BigDecimal throughout: 1e999999 must be compared, never expanded into a million digits.
+    BigDecimal n;
+    if (v.isIntegralNumber()) {
+      n = new BigDecimal(v.bigIntegerValue());
+    } else if (v.isNumber()) {
+      n = v.decimalValue();
+      if (n.signum() != 0 && n.stripTrailingZeros().scale() > 0) {
+        error(
+            name,
+            "int_from_float",
+            "Input should be a valid integer, got a number with a fractional part",
+            v,
+            null);
+        return null;
+      }
+    } else if (v.isTextual()) {
+      String text = v.textValue().strip();
+      if (text.length() > MAX_NUMBER_TEXT || !INTEGER_TEXT.matcher(text).matches()) {
+        error(
+            name,
+            "int_parsing",
+            "Input should be a valid integer, unable to parse string as an integer",
+            v,
+            null);
+        return null;
+      }
+      n = new BigDecimal(text);
+    } else {
+      // null, booleans, objects, arrays: pydantic's lax mode takes no bool for an int in JSON.
+      error(name, "int_type", "Input should be a valid integer", v, null);
+      return null;
+    }
+    if (n.compareTo(BigDecimal.valueOf(min)) < 0) {
+      error(
+          name,
+          "greater_than_equal",
+          "Input should be greater than or equal to " + min,
+          v,
+          ctx("ge", min));
+      return null;
+    }
+    if (n.compareTo(BigDecimal.valueOf(max)) > 0) {
+      error(
+          name,
+          "less_than_equal",
+          "Input should be less than or equal to " + max,
+          v,
+          ctx("le", max));
+      return null;
+    }
+    return n.intValueExact();
+  }
+
+  /**
+   * An optional {@code float | None = None} with bounds; finite only.
+   *
+   * @param lower the lower bound
+   * @param lowerInclusive {@code ge} when true, {@code gt} when false
+   * @param max inclusive upper bound
+   */
+  BigDecimal optionalNumber(String name, long lower, boolean lowerInclusive, long max) {
+    JsonNode v = values.apply(name);
+    if (v == null || v.isNull()) {
+      return null;
+    }
+    BigDecimal n = toNumber(name, v);
+    if (n == null) {
+      return null;
+    }
+    int c = n.compareTo(BigDecimal.valueOf(lower));
+    if (lowerInclusive && c < 0) {
+      error(
+          name,
+          "greater_than_equal",
+          "Input should be greater than or equal to " + lower,
+          v,
+          ctx("ge", lower));
+      return null;
+    }
+    if (!lowerInclusive && c <= 0) {
+      error(name, "greater_than", "Input should be greater than " + lower, v, ctx("gt", lower));
+      return null;
+    }
+    if (n.compareTo(BigDecimal.valueOf(max)) > 0) {
+      error(
+          name,
+          "less_than_equal",
+          "Input should be less than or equal to " + max,
+          v,
+          ctx("le", max));
+      return null;
+    }
+    return n;
+  }
+
+  private BigDecimal toNumber(String name, JsonNode v) {
+    if (v.isNumber()) {
+      return v.decimalValue();
+    }
+    if (v.isTextual()) {
+      String text = v.textValue().strip();
+      if (text.length() <= MAX_NUMBER_TEXT && NUMBER_TEXT.matcher(text).matches()) {
+        try {
+          return new BigDecimal(text);
+        } catch (NumberFormatException exponentOutOfRange) {
+          // "1e99999999999": an exponent BigDecimal cannot hold is reported as unparsable.
+        }
+      }
+      String lower = text.toLowerCase(Locale.ROOT);
+      if (lower.matches("[+-]?(inf|infinity|nan)")) {
+        // pydantic would parse these; a delay or timeout of infinity has no meaning here.
+        error(name, "finite_number", "Input should be a finite number", v, null);
+        return null;
+      }
+      error(
+          name,
+          "float_parsing",
+          "Input should be a valid number, unable to parse string as a number",
+          v,
+          null);
+      return null;
+    }
+    error(name, "float_type", "Input should be a valid number", v, null);
+    return null;
+  }
+
+  // ---------------------------------------------------------------- dates and ids
+
+  /**
+   * An optional {@code datetime | None = None}: an ISO-8601 string (without an offset, UTC is
+   * assumed) or, as pydantic also accepts, a Unix timestamp in seconds (milliseconds above 2e10).
+   */
+  Instant optionalDateTime(String name) {
+    JsonNode v = values.apply(name);
+    if (v == null || v.isNull()) {
+      return null;
+    }
+    Instant parsed;
+    if (v.isNumber()) {
+      parsed = fromTimestamp(v.decimalValue());
+    } else if (v.isTextual()) {
+      parsed = fromIso(v.textValue().strip());
+    } else {
+      error(name, "datetime_type", "Input should be a valid datetime", v, null);
+      return null;
+    }
+    if (parsed == null) {
+      dateTimeError(name, v, "expected an ISO-8601 date-time such as 2030-01-01T09:00:00Z");
+      return null;
+    }
+    if (parsed.isBefore(MIN_DATE_TIME) || parsed.isAfter(MAX_DATE_TIME)) {
+      dateTimeError(name, v, "year must be between 1 and 9999");
+      return null;
+    }
+    return parsed;
+  }
+
+  private static Instant fromTimestamp(BigDecimal n) {
+    if (n.abs().compareTo(EPOCH_MILLIS_THRESHOLD) > 0) {
+      n = n.movePointLeft(3);
+    }
+    try {
+      BigDecimal[] secondsAndFraction = n.divideAndRemainder(BigDecimal.ONE);
+      return Instant.ofEpochSecond(
+          secondsAndFraction[0].longValueExact(),
+          secondsAndFraction[1].movePointRight(9).longValue());
+    } catch (ArithmeticException | DateTimeException e) {
+      return Instant.MAX; // out of range: reported as such by the caller
+    }
+  }
+
+  private static Instant fromIso(String text) {
+    // pydantic accepts a space between date and time, as RFC 3339 allows.
+    if (text.length() > 10 && text.charAt(10) == ' ') {
+      text = text.substring(0, 10) + 'T' + text.substring(11);
+    }
+    try {
+      return OffsetDateTime.parse(text).toInstant();
+    } catch (DateTimeException withOffset) {
+      try {
+        return LocalDateTime.parse(text).toInstant(ZoneOffset.UTC);
+      } catch (DateTimeException withoutOffset) {
+        return null;
+      }
+    }
+  }
+
+  private void dateTimeError(String name, JsonNode v, String why) {
+    error(name, "datetime_parsing", "Input should be a valid datetime", v, ctx("error", why));
+  }
+
+  /** An optional {@code UUID | None = None}; pydantic's messages for a malformed one. */
+  UUID optionalUuid(String name) {
+    JsonNode v = values.apply(name);
+    if (v == null || v.isNull()) {
+      return null;
+    }
+    return toUuid(name, v);
+  }
+
+  /** A required {@code UUID}. */
+  UUID requiredUuid(String name) {
+    JsonNode v = values.apply(name);
+    if (v == null) {
+      missing(name);
+      return null;
+    }
+    return toUuid(name, v);
+  }
+
+  private UUID toUuid(String name, JsonNode v) {
+    if (!v.isTextual()) {
+      error(name, "uuid_type", "UUID input should be a string, bytes or UUID object", v, null);
+      return null;
+    }
+    UuidText.Parsed parsed = UuidText.parse(v.textValue());
+    if (parsed.error() != null) {
+      error(
+          name,
+          "uuid_parsing",
+          "Input should be a valid UUID, " + parsed.error(),
+          v,
+          ctx("error", parsed.error()));
+      return null;
+    }
+    return parsed.uuid();
+  }
+
+  // ---------------------------------------------------------------- anything
+
+  /** A field of any JSON value ({@code Any}), {@code fallback} when absent. */
+  JsonNode any(String name, JsonNode fallback) {
+    JsonNode v = values.apply(name);
+    return v == null ? fallback : v;
+  }
+
+  // ---------------------------------------------------------------- errors
+
+  /** Records an error that is not about one field's type, e.g. a rule across fields. */
+  void modelError(String message) {
+    errors.add(
+        new FieldError(
+            "value_error",
+            List.of(source),
+            "Value error, " + message,
+            whole,
+            ctx("error", message)));
+  }
+
+  boolean hasErrors() {
+    return !errors.isEmpty();
+  }
+
+  /**
+   * @throws RequestValidationException with every recorded error, if there is any
+   */
+  void throwIfInvalid() {
+    if (!errors.isEmpty()) {
+      throw new RequestValidationException(errors);
+    }
+  }
+
+  private void missing(String name) {
+    // pydantic reports the whole model input on a missing field: that is what was given.
+    errors.add(new FieldError("missing", List.of(source, name), "Field required", whole, null));
+  }
+
+  private void error(String name, String type, String msg, JsonNode input, Map<String, Object> ctx) {
+    errors.add(new FieldError(type, List.of(source, name), msg, input, ctx));
+  }
+
+  private static Map<String, Object> ctx(String key, Object value) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put(key, value);
+    return m;
+  }
+
+  /** pydantic's pattern is a search; a full-match pattern shows anchored, as a model declares it. */
+  private static String anchored(Pattern p) {
+    String s = p.pattern();
+    return (s.startsWith("^") ? "" : "^") + s + (s.endsWith("$") ? "" : "$");
+  }
+
+  /** {@code 'a'}, {@code 'a' or 'b'}, {@code 'a', 'b' or 'c'}: pydantic's wording. */
+  static String expectedList(Collection<String> allowed) {
+    List<String> quoted = allowed.stream().map(s -> "'" + s + "'").toList();
+    if (quoted.size() <= 1) {
+      return quoted.isEmpty() ? "" : quoted.get(0);
+    }
+    return String.join(", ", quoted.subList(0, quoted.size() - 1))
+        + " or "
+        + quoted.get(quoted.size() - 1);
+  }
+}

@@ -1,0 +1,68 @@
+package dev.tasklane.server;
+
+import java.util.Objects;
+
+/**
+ * How a {@link TasklaneServer} listens. Immutable; start from {@link #defaults()} and adjust with
+ * the {@code with*} methods.
+ *
+ * @param bindAddress the address to listen on; default {@value #DEFAULT_BIND_ADDRESS} (loopback
+ *     only: the API has no authentication yet, so exposing it is an explicit choice)
+ * @param port the TCP port, 0 to 65535; default {@value #DEFAULT_PORT}; 0 picks a free port (read
+ *     it back with {@link TasklaneServer#port()})
+ * @param storeName what {@code GET /health} reports as the store, e.g. {@code "sqlite"}
+ * @param maxRequestBytes largest accepted request body; larger bodies get 413; default {@value
+ *     #DEFAULT_MAX_REQUEST_BYTES} (1 MiB)
+ */
+public record ServerConfig(String bindAddress, int port, String storeName, long maxRequestBytes) {
+
+  public static final String DEFAULT_BIND_ADDRESS = "127.0.0.1";
+  public static final int DEFAULT_PORT = 8000;
+  public static final long DEFAULT_MAX_REQUEST_BYTES = 1024 * 1024;
+
+  /**
+   * @throws IllegalArgumentException if the port is outside 0..65535, the bind address or store
+   *     name is blank, or the body limit is not positive
+   */
+  public ServerConfig {
+    Objects.requireNonNull(bindAddress, "bindAddress");
+    Objects.requireNonNull(storeName, "storeName");
+    if (bindAddress.isBlank()) {
+      throw new IllegalArgumentException("bindAddress must not be blank");
+    }
+    if (port < 0 || port > 65_535) {
+      throw new IllegalArgumentException("port must be between 0 and 65535: " + port);
+    }
+    if (storeName.isBlank()) {
+      throw new IllegalArgumentException("storeName must not be blank");
+    }
+    if (maxRequestBytes < 1) {
+      throw new IllegalArgumentException("maxRequestBytes must be positive: " + maxRequestBytes);
+    }
+  }
+
+  /** Loopback, port {@value #DEFAULT_PORT}, store {@code "unknown"}, 1 MiB bodies. */
+  public static ServerConfig defaults() {
+    return new ServerConfig(DEFAULT_BIND_ADDRESS, DEFAULT_PORT, "unknown", DEFAULT_MAX_REQUEST_BYTES);
+  }
+
+  /** A copy listening on {@code address}, e.g. {@code 0.0.0.0} for every interface. */
+  public ServerConfig withBindAddress(String address) {
+    return new ServerConfig(address, port, storeName, maxRequestBytes);
+  }
+
+  /** A copy listening on {@code newPort}; {@code 0} picks a free port. */
+  public ServerConfig withPort(int newPort) {
+    return new ServerConfig(bindAddress, newPort, storeName, maxRequestBytes);
+  }
+
+  /** A copy whose {@code GET /health} names the store {@code name}. */
+  public ServerConfig withStoreName(String name) {
+    return new ServerConfig(bindAddress, port, name, maxRequestBytes);
+  }
+
+  /** A copy accepting request bodies of at most {@code bytes}. */
+  public ServerConfig withMaxRequestBytes(long bytes) {
+    return new ServerConfig(bindAddress, port, storeName, bytes);
+  }
+}

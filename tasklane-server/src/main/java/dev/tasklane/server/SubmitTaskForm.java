@@ -1,0 +1,86 @@
+package dev.tasklane.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tasklane.TaskRequest;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Set;
+
+/**
+ * The body of {@code POST /api/v1/tasks}, validated. As a pydantic model it would read:
+ *
+ * <pre>
+ * class SubmitTask(BaseModel):
+ *     type: Literal[&lt;registered types&gt;]
+ *     payload: Any = {}
+ *     priority: conint(ge=-1000, le=1000) = 0
+ *     queue: constr(pattern=NAME) | None = None
+ *     run_at: datetime | None = None
+ *     delay: confloat(ge=0, le=MAX_DELAY_SECONDS) | None = None      # not with run_at
+ *     max_attempts: conint(ge=1, le=100) | None = None
+ *     timeout: confloat(gt=0, le=604800) | None = None
+ *     idempotency_key: constr(min_length=1, max_length=255) | None = None
+ * </pre>
+ *
+ * @param request what to submit to the worker
+ */
+record SubmitTaskForm(TaskRequest request) {
+
+  /**
+   * Longest accepted delay: ten years. Without a bound a huge number would overflow the run time;
+   * a task meant for later than that belongs in a calendar, not a queue.
+   */
+  static final long MAX_DELAY_SECONDS = TaskRequest.MAX_DELAY.toSeconds();
+
+  /**
+   * @param types the worker's registered task types; anything else is a {@code literal_error}
+   * @throws RequestValidationException listing every invalid field
+   */
+  static SubmitTaskForm parse(ObjectNode body, Set<String> types) {
+    FieldReader f = FieldReader.body(body);
+    String type = f.literal("type", true, types);
+    JsonNode payload = f.any("payload", JsonNodeFactory.instance.objectNode());
+    Integer priority =
+        f.integer("priority", 0, false, TaskRequest.MIN_PRIORITY, TaskRequest.MAX_PRIORITY);
+    String queue = f.optionalString("queue", 0, Integer.MAX_VALUE, TaskRequest.NAME);
+    Instant runAt = f.optionalDateTime("run_at");
+    BigDecimal delay = f.optionalNumber("delay", 0, true, MAX_DELAY_SECONDS);
+    Integer maxAttempts = f.integer("max_attempts", null, true, 1, TaskRequest.MAX_ATTEMPTS_LIMIT);
+    BigDecimal timeout = f.optionalNumber("timeout", 0, false, TaskRequest.MAX_TIMEOUT.toSeconds());
+    String idempotencyKey =
+        f.optionalString("idempotency_key", 1, TaskRequest.MAX_IDEMPOTENCY_KEY_LENGTH, null);
+    // A rule across fields is checked only once each field is valid, as a pydantic model
+    // validator would be.
+    if (!f.hasErrors() && runAt != null && delay != null) {
+      f.modelError("give run_at or delay, not both");
+    }
+    f.throwIfInvalid();
+    TaskRequest.Builder b =
+        TaskRequest.builder(type)
+            .payloadJson(payload.toString())
+            .priority(priority)
+            .queue(queue)
+            .maxAttempts(maxAttempts)
+            .idempotencyKey(idempotencyKey);
+    if (runAt != null) {
+      b.runAt(runAt);
+    }
+    if (delay != null) {
+      b.delay(seconds(delay, RoundingMode.DOWN));
+    }
+    if (timeout != null) {
+      // Rounded up: a positive timeout below a nanosecond must not become zero.
+      b.timeout(seconds(timeout, RoundingMode.UP));
+    }
+    return new SubmitTaskForm(b.build());
+  }
+
+  /** Seconds (already bounded) as a Duration, to the nanosecond. */
+  static Duration seconds(BigDecimal seconds, RoundingMode rounding) {
+    return Duration.ofNanos(seconds.movePointRight(9).setScale(0, rounding).longValueExact());
+  }
+}

@@ -1,0 +1,159 @@
+package dev.tasklane.server;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tasklane.Submission;
+import dev.tasklane.Task;
+import dev.tasklane.TaskId;
+import dev.tasklane.TaskNotFoundException;
+import dev.tasklane.TaskQuery;
+import dev.tasklane.TaskRequest;
+import dev.tasklane.TaskState;
+import dev.tasklane.Worker;
+import dev.tasklane.server.builtin.BuiltinTasks;
+import dev.tasklane.server.builtin.BuiltinTasks.ProcessTaskPayload;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import io.javalin.http.Header;
+import io.javalin.http.HttpStatus;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP endpoints: the seed article's two, the task API under {@value #API}, and health.
+ * Handlers only translate: they read a validated form, call the {@link Worker}, and write a view.
+ * Every failure travels as an exception to {@link ErrorMapping}.
+ */
+final class TaskRoutes {
+  private static final Logger log = LoggerFactory.getLogger(TaskRoutes.class);
+
+  static final String API = "/api/v1";
+  private static final List<String> STATES =
+      Arrays.stream(TaskState.values()).map(TaskState::apiName).toList();
+
+  private final Worker worker;
+  private final String storeName;
+
+  TaskRoutes(Worker worker, String storeName) {
+    this.worker = worker;
+    this.storeName = storeName;
+  }
+
+  void register(RoutesConfig routes) {
+    if (worker.types().containsAll(List.of(BuiltinTasks.PROCESS_TASK, BuiltinTasks.DEBUG_TASK))) {
+      routes.post("/submit-task", this::submitSeedTask);
+      routes.post("/debug-task", this::submitDebugTask);
+    } else {
+      log.info(
+          "task types '{}' and '{}' are not registered: /submit-task and /debug-task are off",
+          BuiltinTasks.PROCESS_TASK,
+          BuiltinTasks.DEBUG_TASK);
+    }
+    routes.get("/health", this::health);
+    routes.post(API + "/tasks", this::submit);
+    routes.get(API + "/tasks", this::list);
+    routes.get(API + "/tasks/{task_id}", this::get);
+    routes.post(API + "/tasks/{task_id}/cancel", this::cancel);
+    routes.post(API + "/tasks/{task_id}/retry", this::retry);
+    routes.get(API + "/queues", ctx -> ctx.json(QueuesView.of(worker.queues())));
+  }
+
+  // ---------------------------------------------------------------- the seed's API
+
+  /** {@code POST /submit-task}: the article's endpoint, now durable and with an id to follow. */
+  private void submitSeedTask(Context ctx) {
+    SeedTaskForm form = SeedTaskForm.parse(JsonBody.readObject(ctx));
+    TaskRequest request =
+        TaskRequest.builder(BuiltinTasks.PROCESS_TASK)
+            .payload(new ProcessTaskPayload(form.data(), form.priority()))
+            .priority(form.priority())
+            .queue(TaskRequest.DEFAULT_QUEUE)
+            .build();
+    Task task = worker.submit(request).task();
+    ctx.json(new SeedQueuedView("Task queued", task.id().value()));
+  }
+
+  /** {@code POST /debug-task}: the article's debugging aid; the body, if any, is ignored. */
+  private void submitDebugTask(Context ctx) {
+    Task task =
+        worker
+            .submit(TaskRequest.builder(BuiltinTasks.DEBUG_TASK).queue(TaskRequest.DEFAULT_QUEUE).build())
+            .task();
+    ctx.json(new SeedQueuedView("Debug task queued", task.id().value()));
+  }
+
+  // ---------------------------------------------------------------- the task API
+
+  /**
+   * {@code POST /api/v1/tasks}: 202 with the new task; a repeated idempotency key answers 200
+   * with the original task and {@code Idempotent-Replayed: true}.
+   */
+  private void submit(Context ctx) {
+    ObjectNode body = JsonBody.readObject(ctx);
+    SubmitTaskForm form = SubmitTaskForm.parse(body, worker.types());
+    Submission submission = worker.submit(form.request());
+    Task task = submission.task();
+    ctx.header(Header.LOCATION, API + "/tasks/" + task.id());
+    if (submission.created()) {
+      ctx.status(HttpStatus.ACCEPTED);
+    } else {
+      ctx.status(HttpStatus.OK).header("Idempotent-Replayed", "true");
+    }
+    ctx.json(TaskView.of(task));
+  }
+
+  /** {@code GET /api/v1/tasks?state=&queue=&type=&limit=&cursor=}: newest first, keyset-paged. */
+  private void list(Context ctx) {
+    FieldReader q = FieldReader.query(ctx.queryParamMap());
+    String state = q.literal("state", false, STATES);
+    String queue = q.optionalString("queue", 0, Integer.MAX_VALUE, TaskRequest.NAME);
+    String type = q.optionalString("type", 0, Integer.MAX_VALUE, TaskRequest.NAME);
+    Integer limit = q.integer("limit", TaskQuery.DEFAULT_LIMIT, false, 1, TaskQuery.MAX_LIMIT);
+    UUID cursor = q.optionalUuid("cursor");
+    q.throwIfInvalid();
+    TaskQuery query =
+        new TaskQuery(
+            state == null ? null : TaskState.fromApiName(state),
+            queue,
+            type,
+            cursor == null ? null : new TaskId(cursor),
+            limit);
+    ctx.json(TaskListView.of(worker.list(query)));
+  }
+
+  private void get(Context ctx) {
+    TaskId id = taskId(ctx);
+    ctx.json(TaskView.of(worker.get(id).orElseThrow(() -> new TaskNotFoundException(id))));
+  }
+
+  private void cancel(Context ctx) {
+    ctx.json(TaskView.of(worker.cancel(taskId(ctx))));
+  }
+
+  private void retry(Context ctx) {
+    ctx.json(TaskView.of(worker.retry(taskId(ctx))));
+  }
+
+  private static TaskId taskId(Context ctx) {
+    FieldReader p = FieldReader.path(ctx.pathParamMap());
+    UUID id = p.requiredUuid("task_id");
+    p.throwIfInvalid();
+    return new TaskId(id);
+  }
+
+  // ---------------------------------------------------------------- operations
+
+  private void health(Context ctx) {
+    ctx.json(
+        new HealthView(
+            "ok",
+            storeName,
+            worker.config().nodeId(),
+            worker.lifecycle().name().toLowerCase(Locale.ROOT),
+            worker.stats().inFlight(),
+            worker.config().concurrency()));
+  }
+}

@@ -1,0 +1,161 @@
+package dev.tasklane.server;
+
+import dev.tasklane.Worker;
+import io.javalin.Javalin;
+import io.javalin.json.JavalinJackson;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Tasklane's HTTP API over a {@link Worker}: the seed article's {@code POST /submit-task} and
+ * {@code POST /debug-task}, the task API under {@code /api/v1}, and {@code GET /health}.
+ *
+ * <pre>{@code
+ * Worker worker = BuiltinTasks.register(Worker.builder(store), Duration.ofSeconds(2)).build();
+ * worker.start();
+ * TasklaneServer server =
+ *     TasklaneServer.create(worker, ServerConfig.defaults().withStoreName("sqlite")).start();
+ * ...
+ * server.stop();   // stop HTTP first, then close the worker, then the store
+ * }</pre>
+ *
+ * <p>Requests are served on virtual threads. Errors are JSON in FastAPI's shape (see {@link
+ * ErrorMapping}). The server neither starts nor closes the worker: the caller owns both and
+ * decides the shutdown order.
+ */
+public final class TasklaneServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(TasklaneServer.class);
+
+  private enum State {
+    NEW,
+    STARTED,
+    STOPPED
+  }
+
+  private final Javalin app;
+  private final ServerConfig config;
+  private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
+
+  private TasklaneServer(Javalin app, ServerConfig config) {
+    this.app = app;
+    this.config = config;
+  }
+
+  /**
+   * Builds the server; nothing listens until {@link #start()}. The seed endpoints are served only
+   * if the worker has {@code process_task} and {@code debug_task} registered ({@link
+   * dev.tasklane.server.builtin.BuiltinTasks}).
+   */
+  public static TasklaneServer create(Worker worker, ServerConfig config) {
+    Objects.requireNonNull(worker, "worker");
+    Objects.requireNonNull(config, "config");
+    TaskRoutes routes = new TaskRoutes(worker, config.storeName());
+    Javalin app =
+        Javalin.create(
+            c -> {
+              c.startup.showJavalinBanner = false;
+              c.startup.showOldJavalinVersionWarning = false;
+              c.concurrency.useVirtualThreads = true;
+              c.jetty.host = config.bindAddress();
+              c.jetty.port = config.port();
+              c.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
+              c.http.maxRequestSize = config.maxRequestBytes();
+              // FastAPI answers a known path with the wrong method 405, not 404.
+              c.http.prefer405over404 = true;
+              c.jsonMapper(new JavalinJackson(ServerJson.MAPPER, true));
+              c.requestLogger.http(
+                  (ctx, ms) -> {
+                    if (log.isDebugEnabled()) {
+                      log.debug(
+                          "{} {} -> {} in {} ms",
+                          ctx.method(),
+                          ctx.path(),
+                          ctx.statusCode(),
+                          String.format(Locale.ROOT, "%.1f", ms));
+                    }
+                  });
+              ErrorMapping.install(c, config.maxRequestBytes());
+              routes.register(c.routes);
+            });
+    return new TasklaneServer(app, config);
+  }
+
+  /**
+   * Starts listening.
+   *
+   * @return this server
+   * @throws IllegalStateException if already started or stopped
+   * @throws io.javalin.util.JavalinBindException if the address or port cannot be bound
+   */
+  public TasklaneServer start() {
+    if (!state.compareAndSet(State.NEW, State.STARTED)) {
+      throw new IllegalStateException(
+          "server is " + state.get().name().toLowerCase(Locale.ROOT) + ", not new");
+    }
+    app.start();
+    log.debug("HTTP API listening on {}", url());
+    if (!isLoopback(config.bindAddress())) {
+      log.warn(
+          "the HTTP API has no authentication yet and listens on {}: anyone who can reach it can"
+              + " submit, cancel and read tasks",
+          config.bindAddress());
+    }
+    return this;
+  }
+
+  /**
+   * Stops listening; requests in flight are completed by Jetty's graceful stop. Idempotent; a
+   * server that never started just becomes stopped.
+   */
+  public void stop() {
+    State previous = state.getAndSet(State.STOPPED);
+    if (previous == State.STARTED) {
+      app.stop();
+    }
+  }
+
+  private static boolean isLoopback(String address) {
+    try {
+      return InetAddress.getByName(address).isLoopbackAddress();
+    } catch (UnknownHostException e) {
+      return false; // Jetty resolved it a moment ago; if it cannot now, warn rather than stay quiet
+    }
+  }
+
+  /** Same as {@link #stop()}. */
+  @Override
+  public void close() {
+    stop();
+  }
+
+  /**
+   * The port it listens on: the configured one, or the one picked for port 0.
+   *
+   * @throws IllegalStateException if not started
+   */
+  public int port() {
+    if (state.get() != State.STARTED) {
+      throw new IllegalStateException("server is not running");
+    }
+    return app.port();
+  }
+
+  /** {@code http://<bind address>:<port>}, as a client on this host would call it. */
+  public String url() {
+    String host = config.bindAddress();
+    if (host.contains(":") && !host.startsWith("[")) {
+      host = "[" + host + "]"; // an IPv6 literal
+    }
+    return "http://" + host + ":" + port();
+  }
+
+  /** What it was created with; {@link #port()} tells the port picked for port 0. */
+  public ServerConfig config() {
+    return config;
+  }
+}

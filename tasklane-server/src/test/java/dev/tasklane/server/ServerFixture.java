@@ -1,0 +1,202 @@
+package dev.tasklane.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tasklane.TaskId;
+import dev.tasklane.TaskResult;
+import dev.tasklane.TaskType;
+import dev.tasklane.Worker;
+import dev.tasklane.WorkerConfig;
+import dev.tasklane.server.builtin.BuiltinTasks;
+import dev.tasklane.sqlite.SqliteTaskStore;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+
+/**
+ * A real node for HTTP tests: a {@link SqliteTaskStore} in a temp directory, a started {@link
+ * Worker} with the built-in types plus {@value #BLOCK} (runs until {@link #release()}), and a
+ * {@link TasklaneServer} on a random port, called over real HTTP.
+ */
+final class ServerFixture implements AutoCloseable {
+  /** A task type whose runs wait for {@link #release()}: holds a slot as long as a test needs. */
+  static final String BLOCK = "block";
+
+  static final ObjectMapper JSON = new ObjectMapper();
+  private static final Duration WAIT = Duration.ofSeconds(15);
+
+  final SqliteTaskStore store;
+  final Worker worker;
+  final TasklaneServer server;
+  private final HttpClient http = HttpClient.newHttpClient();
+  private final CountDownLatch release = new CountDownLatch(1);
+  private final BlockingQueue<TaskId> blockStarted = new LinkedBlockingQueue<>();
+
+  private ServerFixture(
+      Path dir,
+      UnaryOperator<WorkerConfig.Builder> workerConfig,
+      Duration seedTaskDuration,
+      UnaryOperator<ServerConfig> serverConfig) {
+    store = SqliteTaskStore.open(dir.resolve("tasklane.db"));
+    WorkerConfig config =
+        workerConfig
+            .apply(
+                WorkerConfig.builder()
+                    .nodeId("test-node")
+                    .pollInterval(Duration.ofMillis(200))
+                    .shutdownTimeout(Duration.ofSeconds(5)))
+            .build();
+    Worker.Builder builder = Worker.builder(store).config(config);
+    BuiltinTasks.register(builder, seedTaskDuration);
+    builder.register(
+        TaskType.of(
+            BLOCK,
+            JsonNode.class,
+            (payload, ctx) -> {
+              blockStarted.add(ctx.taskId());
+              release.await();
+              return TaskResult.success();
+            }));
+    worker = builder.build();
+    worker.start();
+    server =
+        TasklaneServer.create(
+                worker, serverConfig.apply(ServerConfig.defaults().withPort(0).withStoreName("sqlite")))
+            .start();
+  }
+
+  static ServerFixture start(Path dir) {
+    return new ServerFixture(dir, b -> b, Duration.ZERO, c -> c);
+  }
+
+  static ServerFixture start(
+      Path dir, UnaryOperator<WorkerConfig.Builder> workerConfig, Duration seedTaskDuration) {
+    return new ServerFixture(dir, workerConfig, seedTaskDuration, c -> c);
+  }
+
+  static ServerFixture start(Path dir, UnaryOperator<ServerConfig> serverConfig) {
+    return new ServerFixture(dir, b -> b, Duration.ZERO, serverConfig);
+  }
+
+  // ---------------------------------------------------------------- HTTP
+
+  /** A response with its body read as text. */
+  record Response(int status, java.net.http.HttpHeaders headers, String body) {
+    JsonNode json() {
+      try {
+        return JSON.readTree(body);
+      } catch (JsonProcessingException e) {
+        throw new AssertionError("response is not JSON: " + body, e);
+      }
+    }
+
+    String header(String name) {
+      return headers.firstValue(name).orElse(null);
+    }
+
+    /** The {@code detail} list of a 422. */
+    JsonNode detail() {
+      return json().get("detail");
+    }
+  }
+
+  URI uri(String path) {
+    return URI.create(server.url() + path);
+  }
+
+  Response get(String path) {
+    return send(HttpRequest.newBuilder(uri(path)).GET().build());
+  }
+
+  Response post(String path, String body) {
+    return post(path, body, "application/json");
+  }
+
+  Response post(String path, String body, String contentType) {
+    return send(
+        HttpRequest.newBuilder(uri(path))
+            .header("Content-Type", contentType)
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build());
+  }
+
+  Response send(HttpRequest request) {
+    try {
+      HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
+      return new Response(r.statusCode(), r.headers(), r.body());
+    } catch (IOException e) {
+      throw new AssertionError("request failed: " + request, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted", e);
+    }
+  }
+
+  /** Submits through the API and returns the new task's JSON, asserting 202. */
+  JsonNode submit(String body) {
+    Response r = post("/api/v1/tasks", body);
+    assertThat(r.status()).as(r.body()).isEqualTo(202);
+    return r.json();
+  }
+
+  JsonNode task(String id) {
+    Response r = get("/api/v1/tasks/" + id);
+    assertThat(r.status()).as(r.body()).isEqualTo(200);
+    return r.json();
+  }
+
+  /** Polls the task until it reaches {@code state}; returns its JSON then. */
+  JsonNode awaitState(String id, String state) {
+    return await()
+        .atMost(WAIT)
+        .pollInterval(Duration.ofMillis(20))
+        .until(() -> task(id), t -> state.equals(t.get("state").asText()));
+  }
+
+  // ---------------------------------------------------------------- the block type
+
+  /** Waits until a {@value #BLOCK} task has started running, and returns its id. */
+  TaskId awaitBlockStarted() {
+    try {
+      TaskId id = blockStarted.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+      assertThat(id).as("a block task started").isNotNull();
+      return id;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted", e);
+    }
+  }
+
+  /** Lets every {@value #BLOCK} task, running or future, finish. */
+  void release() {
+    release.countDown();
+  }
+
+  /** Stops in the production order: HTTP, then the worker (draining), then the store. */
+  @Override
+  public void close() {
+    release();
+    try {
+      server.stop();
+    } finally {
+      try {
+        worker.close();
+      } finally {
+        store.close();
+      }
+    }
+  }
+}

@@ -1,0 +1,258 @@
+package dev.tasklane.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code /api/v1/tasks} and friends over real HTTP against a real SQLite store. */
+class TaskApiTest {
+  @TempDir Path dir;
+  private ServerFixture node;
+
+  @BeforeEach
+  void start() {
+    node = ServerFixture.start(dir);
+  }
+
+  @AfterEach
+  void stop() {
+    node.close();
+  }
+
+  @Test
+  void submissionAnswers202WithTheTaskAndWhereToFindIt() {
+    ServerFixture.Response r =
+        node.post(
+            "/api/v1/tasks",
+            "{\"type\": \"echo\", \"payload\": {\"n\": 0.1, \"tags\": [\"a\"]}, \"priority\": 7,"
+                + " \"queue\": \"reports\", \"max_attempts\": 5, \"timeout\": 1.5, \"delay\": 3600}");
+
+    assertThat(r.status()).isEqualTo(202);
+    JsonNode task = r.json();
+    String id = task.get("id").asText();
+    assertThat(r.header("Location")).isEqualTo("/api/v1/tasks/" + id);
+    assertThat(r.header("Content-Type")).startsWith("application/json");
+    assertThat(UUID.fromString(id).version()).isEqualTo(7);
+    assertThat(task.get("type").asText()).isEqualTo("echo");
+    assertThat(task.get("queue").asText()).isEqualTo("reports");
+    assertThat(task.get("state").asText()).isEqualTo("scheduled");
+    assertThat(task.get("priority").asInt()).isEqualTo(7);
+    assertThat(task.get("payload")).isEqualTo(json("{\"n\": 0.1, \"tags\": [\"a\"]}"));
+    assertThat(task.get("attempt").asInt()).isZero();
+    assertThat(task.get("max_attempts").asInt()).isEqualTo(5);
+    assertThat(task.get("timeout").decimalValue()).isEqualByComparingTo("1.5");
+    Instant created = Instant.parse(task.get("created_at").asText());
+    Instant runAt = Instant.parse(task.get("run_at").asText());
+    assertThat(Duration.between(created, runAt)).isEqualTo(Duration.ofHours(1));
+    assertThat(task.get("created_at").asText()).endsWith("Z");
+    for (String absent :
+        List.of("started_at", "finished_at", "last_error", "result", "idempotency_key", "lease_owner")) {
+      assertThat(task.get(absent).isNull()).as(absent).isTrue();
+    }
+    assertThat(task.get("errors")).isEmpty();
+    assertThat(task.get("cancel_requested").asBoolean()).isFalse();
+  }
+
+  @Test
+  void taskWithoutOptionsTakesTheDefaultsAndRunsToSucceeded() {
+    JsonNode task = node.submit("{\"type\": \"echo\", \"payload\": [1, 2]}");
+
+    assertThat(task.get("queue").asText()).isEqualTo("default");
+    assertThat(task.get("priority").asInt()).isZero();
+    assertThat(task.get("max_attempts").asInt()).isEqualTo(3);
+    assertThat(task.get("timeout").isNull()).isTrue();
+    JsonNode done = node.awaitState(task.get("id").asText(), "succeeded");
+    assertThat(done.get("result")).isEqualTo(json("[1, 2]"));
+    assertThat(done.get("attempt").asInt()).isEqualTo(1);
+    assertThat(done.get("lease_owner").isNull()).isTrue();
+  }
+
+  @Test
+  void taskGivenARunAtWaitsScheduledUntilThen() {
+    JsonNode task =
+        node.submit("{\"type\": \"noop\", \"run_at\": \"2099-06-01T12:00:00+02:00\"}");
+
+    assertThat(task.get("state").asText()).isEqualTo("scheduled");
+    assertThat(task.get("run_at").asText()).isEqualTo("2099-06-01T10:00:00Z");
+  }
+
+  @Test
+  void repeatedIdempotencyKeyAnswers200WithTheOriginalTaskAndCreatesNoOther() {
+    String body = "{\"type\": \"noop\", \"idempotency_key\": \"order-42\", \"delay\": 3600}";
+    ServerFixture.Response first = node.post("/api/v1/tasks", body);
+    ServerFixture.Response second =
+        node.post("/api/v1/tasks", body.replace("noop", "echo").replace("3600", "60"));
+
+    assertThat(first.status()).isEqualTo(202);
+    assertThat(first.header("Idempotent-Replayed")).isNull();
+    assertThat(second.status()).isEqualTo(200);
+    assertThat(second.header("Idempotent-Replayed")).isEqualTo("true");
+    assertThat(second.header("Location")).isEqualTo(first.header("Location"));
+    assertThat(second.json().get("id")).isEqualTo(first.json().get("id"));
+    assertThat(second.json().get("type").asText()).isEqualTo("noop");
+    assertThat(node.get("/api/v1/tasks").json().get("tasks")).hasSize(1);
+  }
+
+  @Test
+  void getOfAnUnknownTaskIs404WithTheId() {
+    String id = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b";
+
+    ServerFixture.Response r = node.get("/api/v1/tasks/" + id);
+
+    assertThat(r.status()).isEqualTo(404);
+    assertThat(r.json()).isEqualTo(json("{\"detail\": \"Task " + id + " not found\"}"));
+  }
+
+  @Test
+  void cancelAndRetryOfAnUnknownTaskAre404() {
+    String id = UUID.randomUUID().toString();
+
+    assertThat(node.post("/api/v1/tasks/" + id + "/cancel", "").status()).isEqualTo(404);
+    assertThat(node.post("/api/v1/tasks/" + id + "/retry", "").status()).isEqualTo(404);
+  }
+
+  @Test
+  void cancelledTaskCanBeRetriedAndThenRuns() {
+    String id = node.submit("{\"type\": \"echo\", \"delay\": 3600}").get("id").asText();
+
+    ServerFixture.Response cancelled = node.post("/api/v1/tasks/" + id + "/cancel", "");
+    assertThat(cancelled.status()).isEqualTo(200);
+    assertThat(cancelled.json().get("state").asText()).isEqualTo("cancelled");
+    assertThat(cancelled.json().get("finished_at").isNull()).isFalse();
+
+    ServerFixture.Response retried = node.post("/api/v1/tasks/" + id + "/retry", "");
+    assertThat(retried.status()).isEqualTo(200);
+    assertThat(retried.json().get("state").asText()).isEqualTo("queued");
+    node.awaitState(id, "succeeded");
+  }
+
+  @Test
+  void cancellingAFinishedTaskIs409WithTheReason() {
+    String id = node.submit("{\"type\": \"noop\"}").get("id").asText();
+    node.awaitState(id, "succeeded");
+
+    ServerFixture.Response r = node.post("/api/v1/tasks/" + id + "/cancel", "");
+
+    assertThat(r.status()).isEqualTo(409);
+    assertThat(r.json().get("detail").asText()).isEqualTo("a task cannot move from succeeded to cancelled");
+  }
+
+  @Test
+  void retryingATaskThatHasNotFailedIs409() {
+    String id = node.submit("{\"type\": \"noop\", \"delay\": 3600}").get("id").asText();
+
+    ServerFixture.Response r = node.post("/api/v1/tasks/" + id + "/retry", "");
+
+    assertThat(r.status()).isEqualTo(409);
+    assertThat(r.json().get("detail").isTextual()).isTrue();
+  }
+
+  @Test
+  void cancellingARunningTaskInterruptsItAndEndsCancelled() {
+    String id = node.submit("{\"type\": \"sleep\", \"payload\": {\"seconds\": 60}}").get("id").asText();
+    node.awaitState(id, "running");
+
+    ServerFixture.Response r = node.post("/api/v1/tasks/" + id + "/cancel", "");
+
+    assertThat(r.status()).isEqualTo(200);
+    assertThat(node.awaitState(id, "cancelled").get("result").isNull()).isTrue();
+  }
+
+  @Test
+  void listFiltersByStateQueueAndType() {
+    String a = node.submit("{\"type\": \"noop\", \"queue\": \"a\", \"delay\": 3600}").get("id").asText();
+    String b = node.submit("{\"type\": \"echo\", \"queue\": \"a\", \"delay\": 3600}").get("id").asText();
+    String c = node.submit("{\"type\": \"noop\", \"queue\": \"b\", \"delay\": 3600}").get("id").asText();
+    node.post("/api/v1/tasks/" + c + "/cancel", "");
+
+    assertThat(ids("/api/v1/tasks?queue=a")).containsExactly(b, a);
+    assertThat(ids("/api/v1/tasks?type=noop")).containsExactly(c, a);
+    assertThat(ids("/api/v1/tasks?state=cancelled")).containsExactly(c);
+    assertThat(ids("/api/v1/tasks?state=scheduled&queue=a&type=noop")).containsExactly(a);
+    assertThat(ids("/api/v1/tasks?queue=nowhere")).isEmpty();
+  }
+
+  @Test
+  void listPagesNewestFirstWithAKeysetCursorUntilItIsNull() {
+    List<String> submitted = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      submitted.add(node.submit("{\"type\": \"noop\", \"delay\": 3600}").get("id").asText());
+    }
+
+    List<String> seen = new ArrayList<>();
+    String cursor = null;
+    int pages = 0;
+    do {
+      JsonNode page =
+          node.get("/api/v1/tasks?limit=2" + (cursor == null ? "" : "&cursor=" + cursor)).json();
+      page.get("tasks").forEach(t -> seen.add(t.get("id").asText()));
+      cursor = page.get("next_cursor").isNull() ? null : page.get("next_cursor").asText();
+      pages++;
+    } while (cursor != null && pages < 10);
+
+    assertThat(seen).containsExactlyElementsOf(submitted.reversed());
+    assertThat(pages).isBetween(3, 4);
+  }
+
+  @Test
+  void queuesCountTasksByStateWithTheNodesLimit() {
+    node.submit("{\"type\": \"noop\", \"queue\": \"mail\", \"delay\": 3600}");
+    String done = node.submit("{\"type\": \"noop\", \"queue\": \"mail\"}").get("id").asText();
+    node.awaitState(done, "succeeded");
+
+    JsonNode queues = node.get("/api/v1/queues").json().get("queues");
+
+    JsonNode mail = null;
+    for (JsonNode q : queues) {
+      if (q.get("name").asText().equals("mail")) {
+        mail = q;
+      }
+    }
+    assertThat(mail).isNotNull();
+    assertThat(mail.get("scheduled").asLong()).isEqualTo(1);
+    assertThat(mail.get("queued").asLong()).isZero();
+    assertThat(mail.get("running").asLong()).isZero();
+    assertThat(mail.get("succeeded").asLong()).isEqualTo(1);
+    assertThat(mail.get("failed").asLong()).isZero();
+    assertThat(mail.get("cancelled").asLong()).isZero();
+    assertThat(mail.get("limit").asInt()).isEqualTo(node.worker.config().limitOf("mail"));
+  }
+
+  @Test
+  void healthReportsTheStoreNodeAndLifecycle() {
+    ServerFixture.Response r = node.get("/health");
+
+    assertThat(r.status()).isEqualTo(200);
+    assertThat(r.json())
+        .isEqualTo(
+            json(
+                "{\"status\":\"ok\",\"store\":\"sqlite\",\"node_id\":\"test-node\","
+                    + "\"lifecycle\":\"running\",\"in_flight\":0,\"concurrency\":5}"));
+  }
+
+  private List<String> ids(String path) {
+    ServerFixture.Response r = node.get(path);
+    assertThat(r.status()).as(r.body()).isEqualTo(200);
+    List<String> ids = new ArrayList<>();
+    r.json().get("tasks").forEach(t -> ids.add(t.get("id").asText()));
+    return ids;
+  }
+
+  private static JsonNode json(String text) {
+    try {
+      return ServerFixture.JSON.readTree(text);
+    } catch (Exception e) {
+      throw new AssertionError(text, e);
+    }
+  }
+}
