@@ -8,6 +8,9 @@ public interface TaskContext {
 
   String queue();
 
+  /** The node running it, as named in its lease. */
+  String nodeId();
+
   /** This run's attempt number, starting at 1. */
   int attempt();
 

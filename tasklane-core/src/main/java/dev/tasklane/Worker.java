@@ -3,7 +3,9 @@ package dev.tasklane;
 import dev.tasklane.internal.Engine;
 import dev.tasklane.spi.NewTask;
 import dev.tasklane.spi.QueueCounts;
+import dev.tasklane.spi.NodeInfo;
 import dev.tasklane.spi.TaskStore;
+import dev.tasklane.spi.TaskWriter;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -135,7 +137,22 @@ public final class Worker implements TaskClient, AutoCloseable {
    * @throws QueueFullException if any queue's backlog would pass its bound (nothing written)
    */
   public List<Submission> submitAll(List<TaskRequest> requests) {
+    return submitAll(requests, store);
+  }
+
+  /**
+   * Submits a task through {@code writer}: typically a store view bound to the caller's own open
+   * transaction (for example {@code PostgresTaskStore.inTransaction(connection)}), so that the task
+   * exists if and only if that transaction commits. Nodes learn of it when it commits.
+   */
+  public Submission submit(TaskRequest request, TaskWriter writer) {
+    return submitAll(List.of(request), writer).get(0);
+  }
+
+  /** {@link #submit(TaskRequest, TaskWriter)} for several tasks. */
+  public List<Submission> submitAll(List<TaskRequest> requests, TaskWriter writer) {
     Objects.requireNonNull(requests, "requests");
+    Objects.requireNonNull(writer, "writer");
     if (requests.isEmpty()) {
       return List.of();
     }
@@ -150,7 +167,7 @@ public final class Worker implements TaskClient, AutoCloseable {
     engine.admit(perQueue);
     List<Submission> out;
     try {
-      out = rows.size() == 1 ? List.of(store.insert(rows.get(0))) : store.insertAll(rows);
+      out = rows.size() == 1 ? List.of(writer.insert(rows.get(0))) : writer.insertAll(rows);
     } catch (RuntimeException e) {
       perQueue.forEach((q, n) -> engine.leftBacklog(q, n));
       throw e;
@@ -221,7 +238,10 @@ public final class Worker implements TaskClient, AutoCloseable {
   @Override
   public List<QueueStats> queues() {
     List<QueueStats> out = new ArrayList<>();
+    Map<String, Integer> clusterLimits = store.queueLimits();
     for (QueueCounts c : store.queueCounts()) {
+      int nodeLimit = config.limitOf(c.queue());
+      Integer clusterLimit = clusterLimits.get(c.queue());
       out.add(
           new QueueStats(
               c.queue(),
@@ -231,9 +251,54 @@ public final class Worker implements TaskClient, AutoCloseable {
               c.count(TaskState.SUCCEEDED),
               c.count(TaskState.FAILED),
               c.count(TaskState.CANCELLED),
-              config.limitOf(c.queue())));
+              clusterLimit == null ? nodeLimit : clusterLimit));
     }
     return out;
+  }
+
+  /**
+   * Sets a queue's cluster-wide concurrency limit: however many nodes run, at most {@code limit}
+   * of its tasks run at once. {@code null} removes it. Takes effect at every node's next claim.
+   *
+   * @throws IllegalArgumentException if {@code limit} is not positive or the name is invalid
+   */
+  public void setQueueLimit(String queue, Integer limit) {
+    if (!TaskRequest.NAME.matcher(queue).matches()) {
+      throw new IllegalArgumentException("invalid queue name '" + queue + "'");
+    }
+    if (limit != null && limit < 1) {
+      throw new IllegalArgumentException("limit of queue '" + queue + "' must be positive: " + limit);
+    }
+    store.setQueueLimit(queue, limit);
+  }
+
+  /** Every registered node with the tasks it runs now. */
+  public List<NodeStatus> nodes() {
+    Map<String, List<Task>> running = new LinkedHashMap<>();
+    TaskQuery query = TaskQuery.all().withState(TaskState.RUNNING).withLimit(TaskQuery.MAX_LIMIT);
+    for (Task t : store.list(query).tasks()) {
+      running.computeIfAbsent(t.leaseOwner(), k -> new ArrayList<>()).add(t);
+    }
+    List<NodeStatus> out = new ArrayList<>();
+    for (NodeInfo n : store.nodes()) {
+      out.add(new NodeStatus(n.id(), n.startedAt(), n.heartbeatAt(), n.concurrency(), n.types(),
+          running.getOrDefault(n.id(), List.of())));
+    }
+    return out;
+  }
+
+  /** True while this node runs cluster maintenance (lease recovery, pruning, retention). */
+  public boolean isLeader() {
+    return engine.isLeader();
+  }
+
+  /**
+   * Checks that the store answers.
+   *
+   * @throws StoreException if it does not
+   */
+  public void checkStore() {
+    store.ping();
   }
 
   /** Collects the store, configuration and task types of a {@link Worker}. */

@@ -22,6 +22,8 @@ import java.util.TreeMap;
  * @param reapInterval how often expired leases of other nodes are looked for
  * @param shutdownTimeout how long {@link Worker#close()} lets running handlers finish
  * @param claimBatchSize most tasks claimed in one store call
+ * @param retention how long finished tasks are kept before the cluster leader deletes them; {@link
+ *     Duration#ZERO} keeps them forever
  * @param clock time source, replaceable in tests
  */
 public record WorkerConfig(
@@ -36,6 +38,7 @@ public record WorkerConfig(
     Duration reapInterval,
     Duration shutdownTimeout,
     int claimBatchSize,
+    Duration retention,
     InstantSource clock) {
 
   /** 5, as the seed's {@code asyncio.Semaphore(5)}. */
@@ -47,6 +50,7 @@ public record WorkerConfig(
   public static final Duration DEFAULT_REAP_INTERVAL = Duration.ofSeconds(5);
   public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(30);
   public static final int DEFAULT_CLAIM_BATCH_SIZE = 100;
+  public static final Duration DEFAULT_RETENTION = Duration.ofDays(7);
 
   public WorkerConfig {
     Objects.requireNonNull(nodeId, "nodeId");
@@ -56,6 +60,10 @@ public record WorkerConfig(
     Objects.requireNonNull(reapInterval, "reapInterval");
     Objects.requireNonNull(shutdownTimeout, "shutdownTimeout");
     Objects.requireNonNull(clock, "clock");
+    Objects.requireNonNull(retention, "retention");
+    if (retention.isNegative()) {
+      throw new IllegalArgumentException("retention must not be negative: " + retention);
+    }
     if (nodeId.isBlank() || nodeId.length() > 200) {
       throw new IllegalArgumentException("nodeId must have 1 to 200 characters");
     }
@@ -121,6 +129,7 @@ public record WorkerConfig(
     b.reapInterval = reapInterval;
     b.shutdownTimeout = shutdownTimeout;
     b.claimBatchSize = claimBatchSize;
+    b.retention = retention;
     b.clock = clock;
     return b;
   }
@@ -156,6 +165,7 @@ public record WorkerConfig(
     private Duration reapInterval = DEFAULT_REAP_INTERVAL;
     private Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
     private int claimBatchSize = DEFAULT_CLAIM_BATCH_SIZE;
+    private Duration retention = DEFAULT_RETENTION;
     private InstantSource clock = InstantSource.system();
 
     private Builder() {}
@@ -224,6 +234,12 @@ public record WorkerConfig(
       return this;
     }
 
+    /** Default 7 days; {@link Duration#ZERO} keeps finished tasks forever. */
+    public Builder retention(Duration d) {
+      this.retention = d;
+      return this;
+    }
+
     public Builder clock(InstantSource c) {
       this.clock = c;
       return this;
@@ -249,6 +265,7 @@ public record WorkerConfig(
           reapInterval,
           shutdownTimeout,
           claimBatchSize,
+          retention,
           clock);
     }
   }

@@ -310,3 +310,80 @@ UPDATE task
    AND state = 'running'
    AND fencing_token = ?                                       -- fencing_token read by the select
 RETURNING *;
+
+-- name: lockQueueLimit
+-- Only a queue with a limit has a row here. The claim that reads it runs on the single writer
+-- inside BEGIN IMMEDIATE, so claims of a limited queue are already one at a time: no lock needed.
+SELECT concurrency_limit
+  FROM queue
+ WHERE name = ?                        -- name
+   AND concurrency_limit IS NOT NULL;
+
+-- name: countRunningInQueue
+-- Reads task_running_idx alone, which holds the running rows only.
+SELECT count(*) AS tasks
+  FROM task INDEXED BY task_running_idx
+ WHERE state = 'running'
+   AND queue = ?;                      -- queue
+
+-- name: setQueueLimit
+-- Registers the queue if it is new; otherwise only its limit changes.
+INSERT INTO queue (name, created_at, concurrency_limit)
+VALUES (?,   -- name
+        ?,   -- created_at (kept when the queue exists)
+        ?)   -- concurrency_limit
+ON CONFLICT (name) DO UPDATE
+   SET concurrency_limit = excluded.concurrency_limit;
+
+-- name: clearQueueLimit
+UPDATE queue
+   SET concurrency_limit = NULL
+ WHERE name = ?;                       -- name
+
+-- name: selectQueueLimits
+SELECT name, concurrency_limit
+  FROM queue
+ WHERE concurrency_limit IS NOT NULL
+ ORDER BY name;
+
+-- name: upsertNode
+-- A restarted node keeps its id: its row is refreshed, start time included.
+INSERT INTO node (id, started_at, heartbeat_at, concurrency, types)
+VALUES (?,        -- id
+        ?,        -- started_at
+        ?,        -- heartbeat_at
+        ?,        -- concurrency
+        json(?))  -- types: a JSON array of strings
+ON CONFLICT (id) DO UPDATE
+   SET started_at   = excluded.started_at,
+       heartbeat_at = excluded.heartbeat_at,
+       concurrency  = excluded.concurrency,
+       types        = excluded.types;
+
+-- name: deleteNode
+DELETE FROM node
+ WHERE id = ?;                         -- id
+
+-- name: selectNodes
+SELECT id, started_at, heartbeat_at, concurrency, types
+  FROM node
+ ORDER BY id;
+
+-- name: pruneNodes
+-- The registry holds one row per live node: a scan of it is a handful of rows.
+DELETE FROM node
+ WHERE heartbeat_at < ?;               -- heartbeat_at: the cutoff
+
+-- name: deleteFinishedTasks
+-- The subquery walks task_finished_idx from the earliest finish and stops at the limit; only
+-- terminal rows are in that index, so waiting and running tasks are never candidates.
+DELETE FROM task
+ WHERE id IN (SELECT id
+                FROM task INDEXED BY task_finished_idx
+               WHERE state IN ('succeeded', 'failed', 'cancelled')
+                 AND finished_at < ?   -- finished_at: the cutoff
+               ORDER BY finished_at, id
+               LIMIT ?);               -- limit
+
+-- name: ping
+SELECT 1;

@@ -3,6 +3,7 @@ package dev.tasklane.cli;
 import dev.tasklane.StoreException;
 import dev.tasklane.TaskRequest;
 import dev.tasklane.WorkerConfig;
+import dev.tasklane.postgres.PostgresOptions;
 import dev.tasklane.server.ServerConfig;
 import dev.tasklane.server.builtin.BuiltinTasks;
 import io.javalin.util.JavalinBindException;
@@ -26,7 +27,9 @@ import picocli.CommandLine.Spec;
     name = "serve",
     mixinStandardHelpOptions = true,
     versionProvider = VersionProvider.class,
-    description = "Run the Tasklane server: HTTP API and worker over a SQLite database.",
+    description =
+        "Run a Tasklane node: HTTP API and worker, on the embedded SQLite store or on PostgreSQL"
+            + " shared by a cluster of nodes.",
     footer = {
       "",
       "Each option may also be set by the environment variable shown; a flag wins over it.",
@@ -51,10 +54,85 @@ final class ServeCommand implements Callable<Integer> {
   String bind;
 
   @Option(
+      names = "--store",
+      paramLabel = "sqlite|postgres",
+      defaultValue = "sqlite",
+      description =
+          "Where tasks live: sqlite (one file, one node) or postgres (a cluster of nodes; needs"
+              + " --db-url) (env TASKLANE_STORE, default ${DEFAULT-VALUE}).")
+  String store;
+
+  @Option(
+      names = "--db-url",
+      paramLabel = "<jdbc-url>",
+      description =
+          "PostgreSQL JDBC URL, e.g. jdbc:postgresql://127.0.0.1:5432/tasklane (env TASKLANE_DB_URL).")
+  String dbUrl;
+
+  @Option(
+      names = "--db-user",
+      paramLabel = "<user>",
+      description = "PostgreSQL user, unless the URL names one (env TASKLANE_DB_USER).")
+  String dbUser;
+
+  @Option(
+      names = "--db-password",
+      paramLabel = "<password>",
+      description = "PostgreSQL password; prefer the environment variable (env TASKLANE_DB_PASSWORD).")
+  String dbPassword;
+
+  @Option(
+      names = "--db-schema",
+      paramLabel = "<schema>",
+      defaultValue = "public",
+      description = "PostgreSQL schema, created if missing (env TASKLANE_DB_SCHEMA, default ${DEFAULT-VALUE}).")
+  String dbSchema;
+
+  @Option(
+      names = "--db-pool-size",
+      paramLabel = "<n>",
+      defaultValue = "10",
+      description = "PostgreSQL connections in this node's pool (env TASKLANE_DB_POOL_SIZE, default ${DEFAULT-VALUE}).")
+  int dbPoolSize;
+
+  @Option(
+      names = "--listen",
+      negatable = true,
+      defaultValue = "true",
+      fallbackValue = "true",
+      description =
+          "Wake on PostgreSQL LISTEN/NOTIFY when work arrives; --no-listen polls only, for poolers"
+              + " that drop LISTEN such as PgBouncer in transaction mode (env TASKLANE_LISTEN, default ${DEFAULT-VALUE}).")
+  boolean listen;
+
+  @Option(
+      names = "--poll-interval",
+      paramLabel = "<duration>",
+      defaultValue = "1s",
+      description = "Longest wait between looks for work when nothing wakes the node (env TASKLANE_POLL_INTERVAL, default ${DEFAULT-VALUE}).")
+  Duration pollInterval;
+
+  @Option(
+      names = "--leader-timeout",
+      paramLabel = "<duration>",
+      defaultValue = "15s",
+      description =
+          "With --store postgres: how soon a silent (frozen) leader's session is ended so another"
+              + " node leads maintenance (env TASKLANE_LEADER_TIMEOUT, default ${DEFAULT-VALUE}).")
+  Duration leaderTimeout;
+
+  @Option(
+      names = "--retention",
+      paramLabel = "<duration>",
+      defaultValue = "7d",
+      description = "How long finished tasks are kept; 0 keeps them forever (env TASKLANE_RETENTION, default ${DEFAULT-VALUE}).")
+  Duration retention;
+
+  @Option(
       names = "--db",
       paramLabel = "<file>",
       defaultValue = "./tasklane-data/tasklane.db",
-      description = "SQLite database file, created if missing (env TASKLANE_DB, default ${DEFAULT-VALUE}).")
+      description = "SQLite database file, created if missing, with --store sqlite (env TASKLANE_DB, default ${DEFAULT-VALUE}).")
   String db;
 
   @Option(
@@ -85,7 +163,7 @@ final class ServeCommand implements Callable<Integer> {
       paramLabel = "<queue>=<n>",
       split = ",",
       description =
-          "Tasks of one queue run at once; repeatable (env TASKLANE_QUEUE_LIMIT as a=2,b=3).")
+          "Tasks of one queue run at once across the whole cluster; repeatable (env TASKLANE_QUEUE_LIMIT as a=2,b=3).")
   Map<String, Integer> queueLimits = new LinkedHashMap<>();
 
   @Option(
@@ -133,17 +211,19 @@ final class ServeCommand implements Callable<Integer> {
               + "); is another server running there? Choose another --port.");
     } catch (IllegalStateException | StoreException e) {
       throw new CommandFailedException(
-          ExitCodes.FAILED, "cannot open the database " + db + ": " + e.getMessage());
+          ExitCodes.FAILED,
+          "cannot open the " + settings.store().name() + " store at " + settings.store().location() + ": " + e.getMessage());
     }
     hooks.register("tasklane-shutdown", node::close);
     out.println(
         "Tasklane listening on "
             + node.url()
             + " (store: "
-            + ServeSettings.STORE_NAME
+            + settings.store().name()
             + " "
-            + db
-            + ")");
+            + settings.store().location()
+            + ") as node "
+            + settings.nodeId());
     out.flush();
     node.awaitStopped();
     return ExitCodes.OK;
@@ -157,12 +237,13 @@ final class ServeCommand implements Callable<Integer> {
   ServeSettings settings() {
     require(port >= 0 && port <= 65_535, "--port must be between 0 and 65535, not " + port);
     require(!bind.isBlank(), "--bind must not be empty");
-    require(!db.isBlank(), "--db must not be empty");
+    StoreChoice storeChoice = storeChoice();
     require(
         concurrency >= 1 && concurrency <= 10_000,
         "--concurrency must be between 1 and 10000, not " + concurrency);
     require(maxQueued >= 1, "--max-queued must be at least 1, not " + maxQueued);
     require(!lease.isZero(), "--lease must be longer than zero");
+    require(!pollInterval.isZero(), "--poll-interval must be longer than zero");
     queueLimits.forEach(
         (queue, limit) -> {
           require(
@@ -178,14 +259,17 @@ final class ServeCommand implements Callable<Integer> {
         new ServeSettings(
             port,
             bind,
-            Path.of(db),
+            storeChoice,
             concurrency,
             maxQueued,
             seedTaskDuration,
             queueLimits,
             node,
             shutdownTimeout,
-            lease);
+            lease,
+            pollInterval,
+            retention,
+            leaderTimeout);
     try {
       // Fails here, before anything is opened, if the worker or server would refuse a value.
       settings.workerConfig();
@@ -194,6 +278,40 @@ final class ServeCommand implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }
     return settings;
+  }
+
+  private StoreChoice storeChoice() {
+    switch (store.strip().toLowerCase(java.util.Locale.ROOT)) {
+      case "sqlite" -> {
+        require(!db.isBlank(), "--db must not be empty");
+        return new StoreChoice.Sqlite(Path.of(db));
+      }
+      case "postgres", "postgresql" -> {
+        require(
+            dbUrl != null && dbUrl.startsWith("jdbc:postgresql:"),
+            "--store postgres needs --db-url jdbc:postgresql://HOST:PORT/DATABASE (or TASKLANE_DB_URL)");
+        require(dbPoolSize >= 2 && dbPoolSize <= 1000, "--db-pool-size must be between 2 and 1000, not " + dbPoolSize);
+        try {
+          PostgresOptions options =
+              PostgresOptions.of(dbUrl)
+                  .withSchema(dbSchema)
+                  .withPoolSize(dbPoolSize)
+                  .withListen(listen)
+                  .withLeaderTimeout(leaderTimeout);
+          if (dbUser != null) {
+            options = options.withUser(dbUser);
+          }
+          if (dbPassword != null) {
+            options = options.withPassword(dbPassword);
+          }
+          return new StoreChoice.Postgres(options);
+        } catch (IllegalArgumentException e) {
+          throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
+      }
+      default -> throw new ParameterException(
+          spec.commandLine(), "--store must be sqlite or postgres, not '" + store + "'");
+    }
   }
 
   /**

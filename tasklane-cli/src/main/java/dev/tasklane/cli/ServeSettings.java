@@ -13,7 +13,7 @@ import java.util.Objects;
  *
  * @param port HTTP port; 0 picks a free one
  * @param bind address to listen on
- * @param db the SQLite database file
+ * @param store which store, and where
  * @param concurrency tasks run at once on this node
  * @param maxQueued backlog bound per queue
  * @param seedTaskDuration how long the seed's {@code process_task} takes
@@ -21,25 +21,31 @@ import java.util.Objects;
  * @param nodeId this node's name in leases
  * @param shutdownTimeout how long running tasks get to finish on shutdown
  * @param lease how long a claim holds a task without renewal
+ * @param pollInterval longest wait between looks for work when nothing wakes the node
+ * @param retention how long finished tasks are kept; zero keeps them forever
+ * @param leaderTimeout how long a silent leader keeps the lead (PostgreSQL)
  */
 record ServeSettings(
     int port,
     String bind,
-    Path db,
+    StoreChoice store,
     int concurrency,
     long maxQueued,
     Duration seedTaskDuration,
     Map<String, Integer> queueLimits,
     String nodeId,
     Duration shutdownTimeout,
-    Duration lease) {
-
-  /** What {@code GET /health} and the start-up line call the store. */
-  static final String STORE_NAME = "sqlite";
+    Duration lease,
+    Duration pollInterval,
+    Duration retention,
+    Duration leaderTimeout) {
 
   ServeSettings {
     Objects.requireNonNull(bind, "bind");
-    Objects.requireNonNull(db, "db");
+    Objects.requireNonNull(store, "store");
+    Objects.requireNonNull(pollInterval, "pollInterval");
+    Objects.requireNonNull(retention, "retention");
+    Objects.requireNonNull(leaderTimeout, "leaderTimeout");
     Objects.requireNonNull(seedTaskDuration, "seedTaskDuration");
     Objects.requireNonNull(nodeId, "nodeId");
     Objects.requireNonNull(shutdownTimeout, "shutdownTimeout");
@@ -57,15 +63,24 @@ record ServeSettings(
             .concurrency(concurrency)
             .maxQueued(maxQueued)
             .leaseDuration(lease)
+            .pollInterval(pollInterval)
+            .retention(retention)
+            // The leader confirms its lead at every maintenance tick: tick well within the
+            // timeout, or a live leader's session would be ended as if it were frozen.
+            .reapInterval(min(WorkerConfig.DEFAULT_REAP_INTERVAL, leaderTimeout.dividedBy(3)))
             .shutdownTimeout(shutdownTimeout);
     queueLimits.forEach(b::queueLimit);
     return b.build();
+  }
+
+  private static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
   }
 
   /**
    * @throws IllegalArgumentException if the port or address is invalid
    */
   ServerConfig serverConfig() {
-    return ServerConfig.defaults().withBindAddress(bind).withPort(port).withStoreName(STORE_NAME);
+    return ServerConfig.defaults().withBindAddress(bind).withPort(port).withStoreName(store.name());
   }
 }

@@ -3,7 +3,7 @@ package dev.tasklane.cli;
 import dev.tasklane.Worker;
 import dev.tasklane.server.TasklaneServer;
 import dev.tasklane.server.builtin.BuiltinTasks;
-import dev.tasklane.sqlite.SqliteTaskStore;
+import dev.tasklane.spi.TaskStore;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -16,18 +16,18 @@ import org.slf4j.LoggerFactory;
  * <p>Start: open the store, build and start the worker, then open HTTP, so the API never accepts
  * work that nothing would run. Stop: close HTTP first (no new submissions), then the worker
  * (running tasks get the shutdown timeout to finish; the rest go back to {@code queued}), then the
- * store (which checkpoints SQLite's write-ahead log).
+ * store (SQLite checkpoints its write-ahead log; PostgreSQL's pool and listener close).
  */
 final class ServerNode implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ServerNode.class);
 
-  private final SqliteTaskStore store;
+  private final TaskStore store;
   private final Worker worker;
   private final TasklaneServer server;
   private final AtomicBoolean closing = new AtomicBoolean();
   private final CountDownLatch stopped = new CountDownLatch(1);
 
-  private ServerNode(SqliteTaskStore store, Worker worker, TasklaneServer server) {
+  private ServerNode(TaskStore store, Worker worker, TasklaneServer server) {
     this.store = store;
     this.worker = worker;
     this.server = server;
@@ -44,12 +44,16 @@ final class ServerNode implements AutoCloseable {
   static ServerNode start(ServeSettings settings) {
     var workerConfig = settings.workerConfig();
     var serverConfig = settings.serverConfig();
-    SqliteTaskStore store = SqliteTaskStore.open(settings.db());
+    TaskStore store = settings.store().open();
     Worker worker = null;
     try {
       worker =
           BuiltinTasks.register(Worker.builder(store).config(workerConfig), settings.seedTaskDuration())
               .build();
+      // --queue-limit is a cluster-wide limit: written to the store, it binds every node.
+      for (var limit : settings.queueLimits().entrySet()) {
+        worker.setQueueLimit(limit.getKey(), limit.getValue());
+      }
       worker.start();
       TasklaneServer server = TasklaneServer.create(worker, serverConfig).start();
       return new ServerNode(store, worker, server);

@@ -21,7 +21,7 @@ class CommandLineTest {
 
     assertThat(s.port()).isEqualTo(8000);
     assertThat(s.bind()).isEqualTo("127.0.0.1");
-    assertThat(s.db()).isEqualTo(Path.of("./tasklane-data/tasklane.db"));
+    assertThat(s.store()).isEqualTo(new StoreChoice.Sqlite(Path.of("./tasklane-data/tasklane.db")));
     assertThat(s.concurrency()).isEqualTo(5);
     assertThat(s.maxQueued()).isEqualTo(WorkerConfig.DEFAULT_MAX_QUEUED);
     assertThat(s.seedTaskDuration()).isEqualTo(Duration.ofSeconds(2));
@@ -29,6 +29,45 @@ class CommandLineTest {
     assertThat(s.nodeId()).isEqualTo(WorkerConfig.hostName() + ":8000");
     assertThat(s.shutdownTimeout()).isEqualTo(Duration.ofSeconds(30));
     assertThat(s.lease()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(s.pollInterval()).isEqualTo(Duration.ofSeconds(1));
+    assertThat(s.retention()).isEqualTo(Duration.ofDays(7));
+    assertThat(s.leaderTimeout()).isEqualTo(Duration.ofSeconds(15));
+  }
+
+  @Test
+  void servePostgresTakesItsConnectionFromFlagsAndEnvironment() {
+    Map<String, String> env =
+        Map.of(
+            "TASKLANE_STORE", "postgres",
+            "TASKLANE_DB_URL", "jdbc:postgresql://db:5432/jobs",
+            "TASKLANE_DB_PASSWORD", "s3cret",
+            "TASKLANE_LISTEN", "false");
+
+    ServeSettings s =
+        new CliRun(env)
+            .serveSettings("--db-user", "tasklane", "--db-schema", "tl", "--db-pool-size", "4", "--leader-timeout", "6s");
+
+    assertThat(s.store()).isInstanceOfSatisfying(StoreChoice.Postgres.class, p -> {
+      assertThat(p.options().jdbcUrl()).isEqualTo("jdbc:postgresql://db:5432/jobs");
+      assertThat(p.options().user()).isEqualTo("tasklane");
+      assertThat(p.options().password()).isEqualTo("s3cret");
+      assertThat(p.options().schema()).isEqualTo("tl");
+      assertThat(p.options().poolSize()).isEqualTo(4);
+      assertThat(p.options().listen()).isFalse();
+      assertThat(p.options().leaderTimeout()).isEqualTo(Duration.ofSeconds(6));
+      assertThat(p.location()).doesNotContain("s3cret");
+    });
+    // The leader confirms its lead well within the timeout.
+    assertThat(s.workerConfig().reapInterval()).isEqualTo(Duration.ofSeconds(2));
+    assertThat(s.serverConfig().storeName()).isEqualTo("postgres");
+  }
+
+  @Test
+  void servePostgresWithoutAUrlIsAUsageError() {
+    CliRun run = new CliRun(Map.of());
+    assertThat(run.execute("serve", "--store", "postgres")).isEqualTo(ExitCodes.USAGE);
+    assertThat(run.err()).contains("--db-url");
+    assertThat(new CliRun(Map.of()).execute("serve", "--store", "mysql")).isEqualTo(ExitCodes.USAGE);
   }
 
   @Test
@@ -50,7 +89,7 @@ class CommandLineTest {
 
     assertThat(s.port()).isEqualTo(9001);
     assertThat(s.bind()).isEqualTo("0.0.0.0");
-    assertThat(s.db()).isEqualTo(Path.of("/var/lib/tasklane/t.db"));
+    assertThat(s.store()).isEqualTo(new StoreChoice.Sqlite(Path.of("/var/lib/tasklane/t.db")));
     assertThat(s.concurrency()).isEqualTo(12);
     assertThat(s.maxQueued()).isEqualTo(50);
     assertThat(s.seedTaskDuration()).isEqualTo(Duration.ofMillis(500));

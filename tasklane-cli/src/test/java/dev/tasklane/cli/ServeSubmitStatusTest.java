@@ -24,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ServeSubmitStatusTest {
   private static final Pattern LISTENING =
-      Pattern.compile("Tasklane listening on (http://127\\.0\\.0\\.1:\\d+) \\(store: sqlite (.+)\\)");
+      Pattern.compile("Tasklane listening on (http://127\\.0\\.0\\.1:\\d+) \\(store: sqlite (.+)\\) as node e2e");
 
   @TempDir Path dir;
   private final ExecutorService background = Executors.newSingleThreadExecutor();

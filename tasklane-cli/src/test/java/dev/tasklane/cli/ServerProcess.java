@@ -32,22 +32,27 @@ final class ServerProcess implements AutoCloseable {
     this.log = log;
   }
 
-  /** Starts the server and waits until {@code /health} answers. */
+  /** Starts a server on the SQLite file {@code db} and waits until {@code /health} answers. */
   static ServerProcess start(Path db, Path log, String... extraArgs) throws IOException {
+    List<String> args = new ArrayList<>(List.of("--db", db.toString()));
+    args.addAll(List.of(extraArgs));
+    return start(freePort(), log, args);
+  }
+
+  /** Starts a server with {@code args} on {@code port} and waits until {@code /health} answers 200. */
+  static ServerProcess start(int port, Path log, List<String> args) throws IOException {
     Path jar = Path.of("target", "tasklane.jar").toAbsolutePath();
     if (!Files.exists(jar)) {
       throw new IllegalStateException(jar + " is missing: run 'mvn package' (failsafe runs after it)");
     }
-    int port = freePort();
     List<String> command = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "--enable-native-access=ALL-UNNAMED",
         "-Xmx256m",
         "-jar", jar.toString(),
         "serve",
-        "--port", Integer.toString(port),
-        "--db", db.toString()));
-    command.addAll(List.of(extraArgs));
+        "--port", Integer.toString(port)));
+    command.addAll(args);
     Process p = new ProcessBuilder(command)
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
@@ -94,6 +99,27 @@ final class ServerProcess implements AutoCloseable {
             .POST(HttpRequest.BodyPublishers.ofString(json))
             .build(),
         HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** SIGSTOP: the process freezes, its sockets stay open, its leases stop being renewed. */
+  void freeze() throws IOException, InterruptedException {
+    signal("STOP");
+  }
+
+  /** SIGCONT: a frozen process resumes where it stopped. */
+  void thaw() throws IOException, InterruptedException {
+    signal("CONT");
+  }
+
+  private void signal(String name) throws IOException, InterruptedException {
+    Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
+    if (kill.waitFor() != 0) {
+      throw new IllegalStateException("kill -" + name + " " + process.pid() + " failed");
+    }
+  }
+
+  boolean isAlive() {
+    return process.isAlive();
   }
 
   /** SIGKILL: no shutdown hook runs, nothing is flushed by the JVM. */

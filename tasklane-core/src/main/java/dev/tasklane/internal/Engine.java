@@ -7,7 +7,9 @@ import dev.tasklane.TaskId;
 import dev.tasklane.TaskResult;
 import dev.tasklane.TaskType;
 import dev.tasklane.WorkerConfig;
+import dev.tasklane.spi.LeaderElection;
 import dev.tasklane.spi.LeaseStatus;
+import dev.tasklane.spi.NodeInfo;
 import dev.tasklane.spi.RunOutcome;
 import dev.tasklane.spi.RunRef;
 import dev.tasklane.spi.TaskStore;
@@ -63,6 +65,9 @@ public final class Engine {
   private static final Duration INTERRUPT_GRACE = Duration.ofSeconds(2);
   private static final int RECOVERY_BATCH = 1000;
   private static final int PROMOTE_BATCH = 1000;
+  private static final int RETENTION_BATCH = 1000;
+  /** A node whose heartbeat stopped this long ago is removed from the registry by the leader. */
+  private static final Duration NODE_EXPIRY_MIN = Duration.ofMinutes(1);
 
   private final TaskStore store;
   private final WorkerConfig config;
@@ -80,6 +85,12 @@ public final class Engine {
   private final Condition runFinished = signalLock.newCondition();
 
   private final AtomicBoolean claiming = new AtomicBoolean();
+  /** Set when shutdown gives up on runs: their outcome writes stop retrying. */
+  private volatile boolean abandoned;
+  private NodeInfo node;
+  private LeaderElection election;
+  private AutoCloseable subscription;
+  private volatile boolean leader;
   private Thread dispatcher;
   private ScheduledExecutorService heartbeat;
   private ScheduledExecutorService maintenance;
@@ -152,14 +163,19 @@ public final class Engine {
       stats.recovered.add(recovered.size());
     }
     loadBacklog();
+    node = new NodeInfo(config.nodeId(), now, now, config.concurrency(), types.keySet());
+    store.heartbeatNode(node);
+    election = store.leaderElection(config.nodeId());
+    subscription = store.subscribe(this::wake);
     claiming.set(true);
     heartbeat = scheduler("tasklane-heartbeat");
     maintenance = scheduler("tasklane-maintenance");
     timer = scheduler("tasklane-timer");
     long hb = config.heartbeatInterval().toMillis();
-    heartbeat.scheduleWithFixedDelay(guarded("heartbeat", this::renewLeases), hb, hb, TimeUnit.MILLISECONDS);
+    heartbeat.scheduleWithFixedDelay(guarded("lease renewal", this::renewLeases), hb, hb, TimeUnit.MILLISECONDS);
+    heartbeat.scheduleWithFixedDelay(guarded("node heartbeat", this::heartbeatNode), hb, hb, TimeUnit.MILLISECONDS);
     long reap = config.reapInterval().toMillis();
-    maintenance.scheduleWithFixedDelay(guarded("lease recovery", this::recoverExpired), 0, reap, TimeUnit.MILLISECONDS);
+    maintenance.scheduleWithFixedDelay(guarded("cluster maintenance", this::maintain), 0, reap, TimeUnit.MILLISECONDS);
     maintenance.scheduleWithFixedDelay(guarded("backlog refresh", this::loadBacklog), 1, 1, TimeUnit.SECONDS);
     dispatcher = Thread.ofPlatform().name("tasklane-dispatcher").daemon(true).start(this::dispatchLoop);
   }
@@ -299,7 +315,7 @@ public final class Engine {
   // ---------------------------------------------------------------- running a task
 
   private void launch(Task task) {
-    Run run = new Run(task, percent -> writeProgress(task, percent));
+    Run run = new Run(task, config.nodeId(), percent -> writeProgress(task, percent));
     running.put(task.id(), run);
     stats.started.increment();
     Thread thread = handlerThreads.newThread(() -> execute(run));
@@ -383,9 +399,10 @@ public final class Engine {
   }
 
   /**
-   * Writes a run's outcome. A store failure is retried with backoff while this node lives (the
-   * lease keeps being renewed meanwhile, since the run stays registered), so a database blip does
-   * not turn a finished task into a re-run.
+   * Writes a run's outcome. A store failure (the database restarting, say) is retried with backoff
+   * until it succeeds, the lease turns out lost, or shutdown abandons the run: the run stays
+   * registered meanwhile, so its lease keeps being renewed once the database answers again, and a
+   * database blip does not turn a finished task into a re-run.
    */
   private void record(Run run, RunOutcome outcome) {
     Duration backoff = Duration.ofMillis(50);
@@ -399,11 +416,13 @@ public final class Engine {
         log.warn("outcome of run {} of task {} rejected: the lease moved on", run.ref().fencingToken(), run.taskId());
         return;
       } catch (RuntimeException e) {
-        if (attempt >= 8) {
-          log.error("could not record the outcome of task {}; its lease will expire and it will run again", run.taskId(), e);
+        if (abandoned) {
+          log.error("could not record the outcome of task {} before shutdown; its lease will expire and it will run again", run.taskId(), e);
           return;
         }
-        log.warn("recording the outcome of task {} failed (attempt {}); retrying", run.taskId(), attempt, e);
+        if (attempt == 1 || attempt % 20 == 0) {
+          log.warn("recording the outcome of task {} failed (attempt {}); retrying", run.taskId(), attempt, e);
+        }
         try {
           Thread.sleep(backoff);
         } catch (InterruptedException ie) {
@@ -463,6 +482,49 @@ public final class Engine {
     }
   }
 
+  private void heartbeatNode() {
+    store.heartbeatNode(node.withHeartbeatAt(config.clock().instant()));
+  }
+
+  /** True while this node runs cluster maintenance. */
+  public boolean isLeader() {
+    return leader;
+  }
+
+  /**
+   * The leader's chores: recover expired leases, forget dead nodes, delete finished tasks past
+   * retention. Other nodes only keep trying to lead, so a leader's death is covered at the next
+   * tick of whichever node takes over.
+   */
+  private void maintain() {
+    boolean leads = election.tryLead();
+    if (leads != leader) {
+      leader = leads;
+      log.info(leads ? "this node ({}) now leads cluster maintenance" : "this node ({}) no longer leads", config.nodeId());
+    }
+    if (!leads) {
+      return;
+    }
+    recoverExpired();
+    Instant now = config.clock().instant();
+    Duration nodeExpiry = max(NODE_EXPIRY_MIN, config.heartbeatInterval().multipliedBy(10));
+    int pruned = store.pruneNodes(now.minus(nodeExpiry));
+    if (pruned > 0) {
+      log.info("removed {} node(s) whose heartbeat stopped over {} ago", pruned, nodeExpiry);
+    }
+    if (!config.retention().isZero()) {
+      Instant cutoff = now.minus(config.retention());
+      int deleted;
+      do {
+        deleted = store.deleteFinishedBefore(cutoff, RETENTION_BATCH);
+      } while (deleted == RETENTION_BATCH && claiming.get());
+    }
+  }
+
+  private static Duration max(Duration a, Duration b) {
+    return a.compareTo(b) >= 0 ? a : b;
+  }
+
   private void recoverExpired() {
     List<Task> recovered = store.recoverExpiredLeases(config.clock().instant(), RECOVERY_BATCH);
     if (!recovered.isEmpty()) {
@@ -491,6 +553,7 @@ public final class Engine {
     }
     wake();
     joinQuietly(dispatcher, Duration.ofSeconds(10));
+    closeQuietly(subscription);
     if (!awaitRunsDone(config.shutdownTimeout())) {
       List<Run> left = List.copyOf(running.values());
       log.warn("{} task(s) still running at the shutdown deadline; returning them to the queue", left.size());
@@ -498,6 +561,7 @@ public final class Engine {
         r.stop(Run.StopReason.SHUTDOWN);
       }
       if (!awaitRunsDone(INTERRUPT_GRACE)) {
+        abandoned = true;
         // Handlers that ignore interrupts: give their tasks back anyway. Their late writes will be
         // rejected, since the release moves the task out of running.
         Instant now = config.clock().instant();
@@ -512,9 +576,27 @@ public final class Engine {
     }
     timer.shutdownNow();
     maintenance.shutdownNow();
-    heartbeat.shutdownNow();
     awaitTermination(maintenance);
+    closeQuietly(election);
+    try {
+      store.removeNode(config.nodeId());
+    } catch (RuntimeException e) {
+      log.warn("could not remove this node from the registry; the leader will prune it", e);
+    }
+    // Heartbeats last: leases of runs that were still writing their outcome stay alive until now.
+    heartbeat.shutdownNow();
     awaitTermination(heartbeat);
+  }
+
+  private static void closeQuietly(AutoCloseable c) {
+    if (c == null) {
+      return;
+    }
+    try {
+      c.close();
+    } catch (Exception e) {
+      log.warn("closing {} failed", c, e);
+    }
   }
 
   private boolean awaitRunsDone(Duration timeout) {

@@ -27,6 +27,7 @@ public final class Run implements TaskContext {
   }
 
   private final Task task;
+  private final String nodeId;
   private final RunRef ref;
   private final IntPredicate progressWriter;
   private final AtomicReference<StopReason> stopReason = new AtomicReference<>();
@@ -34,8 +35,9 @@ public final class Run implements TaskContext {
   private volatile ScheduledFuture<?> timeoutTimer;
   private volatile int progress;
 
-  Run(Task task, IntPredicate progressWriter) {
+  Run(Task task, String nodeId, IntPredicate progressWriter) {
     this.task = task;
+    this.nodeId = nodeId;
     this.ref = new RunRef(task.id(), task.fencingToken());
     this.progressWriter = progressWriter;
   }
@@ -92,6 +94,11 @@ public final class Run implements TaskContext {
   @Override
   public String queue() {
     return task.queue();
+  }
+
+  @Override
+  public String nodeId() {
+    return nodeId;
   }
 
   @Override

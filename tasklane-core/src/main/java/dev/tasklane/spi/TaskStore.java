@@ -25,18 +25,20 @@ import java.util.Optional;
  *
  * <p>Stability: SPI. Methods may be added in minor releases.
  */
-public interface TaskStore extends AutoCloseable {
+public interface TaskStore extends TaskWriter, AutoCloseable {
 
   /**
    * Inserts a task, durably, before returning. If {@code task.idempotencyKey()} is already taken,
    * inserts nothing and returns the existing task with {@code created = false}.
    */
+  @Override
   Submission insert(NewTask task);
 
   /**
    * Inserts tasks in one transaction: all of them are durable on return, or none is (the call
    * throws). Idempotency keys behave as in {@link #insert(NewTask)}, also within the batch.
    */
+  @Override
   List<Submission> insertAll(List<NewTask> tasks);
 
   Optional<Task> find(TaskId id);
@@ -68,6 +70,10 @@ public interface TaskStore extends AutoCloseable {
    * running} with {@code lease_owner = nodeId}, the given lease expiry, {@code started_at = now},
    * {@code attempt + 1}, {@code fencing_token + 1}, progress 0 and no cancel request. Never returns
    * a task to two callers.
+   *
+   * <p>A queue with a cluster-wide limit ({@link #setQueueLimit}) never gets more than that many
+   * running tasks in the whole store: the claim takes at most {@code limit - running} of them, and
+   * claims of such a queue are serialised so concurrent claimers cannot overshoot together.
    */
   List<Task> claim(String queue, int limit, String nodeId, Instant now, Instant leaseExpiresAt);
 
@@ -121,6 +127,65 @@ public interface TaskStore extends AutoCloseable {
    * #recoverExpiredLeases} does. Called by a node at start: nothing of its own can be running.
    */
   List<Task> recoverLeasesOf(String nodeId, Instant now);
+
+  // ---------------------------------------------------------------- queues
+
+  /**
+   * Sets the cluster-wide concurrency limit of {@code queue} (registering the queue if new), or
+   * removes it with {@code null}.
+   *
+   * @throws IllegalArgumentException if {@code limit} is not positive
+   */
+  void setQueueLimit(String queue, Integer limit);
+
+  /** The cluster-wide limits of the queues that have one. */
+  Map<String, Integer> queueLimits();
+
+  // ---------------------------------------------------------------- cluster
+
+  /** Registers {@code node} or refreshes its row (heartbeat time, limits, types). */
+  void heartbeatNode(NodeInfo node);
+
+  /** Removes a node's row (at graceful shutdown). Unknown ids are ignored. */
+  void removeNode(String nodeId);
+
+  /** Every registered node, ordered by id. */
+  List<NodeInfo> nodes();
+
+  /** Removes nodes whose last heartbeat is before {@code heartbeatBefore}; returns how many. */
+  int pruneNodes(Instant heartbeatBefore);
+
+  /**
+   * Deletes up to {@code limit} terminal tasks that finished before {@code cutoff} (retention);
+   * returns how many. Never touches waiting or running tasks.
+   */
+  int deleteFinishedBefore(Instant cutoff, int limit);
+
+  /**
+   * The election of the node that runs cluster maintenance. Stores used by a single process
+   * return {@link LeaderElection#SOLE}.
+   */
+  default LeaderElection leaderElection(String nodeId) {
+    return LeaderElection.SOLE;
+  }
+
+  /**
+   * Calls {@code onWork} (on a store thread; it must return quickly) whenever another process may
+   * have made work ready: a submission, a promotion, a retry, a recovered lease. Stores without
+   * such notifications return a no-op subscription; the engine polls anyway.
+   *
+   * @return closing it ends the subscription
+   */
+  default AutoCloseable subscribe(Runnable onWork) {
+    return () -> {};
+  }
+
+  /**
+   * Checks that the database answers.
+   *
+   * @throws StoreException if it does not
+   */
+  void ping();
 
   /*
    * Times: stores keep millisecond precision; instants read back are truncated to milliseconds.

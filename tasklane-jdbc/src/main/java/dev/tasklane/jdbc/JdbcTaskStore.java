@@ -2,8 +2,12 @@ package dev.tasklane.jdbc;
 
 import static dev.tasklane.jdbc.QueryName.CANCEL_WAITING;
 import static dev.tasklane.jdbc.QueryName.CLAIM_QUEUED;
+import static dev.tasklane.jdbc.QueryName.CLEAR_QUEUE_LIMIT;
+import static dev.tasklane.jdbc.QueryName.COUNT_RUNNING_IN_QUEUE;
 import static dev.tasklane.jdbc.QueryName.COUNT_TASKS_BY_QUEUE_AND_STATE;
 import static dev.tasklane.jdbc.QueryName.COUNT_WAITING_BY_QUEUE;
+import static dev.tasklane.jdbc.QueryName.DELETE_FINISHED_TASKS;
+import static dev.tasklane.jdbc.QueryName.DELETE_NODE;
 import static dev.tasklane.jdbc.QueryName.FIND_TASK;
 import static dev.tasklane.jdbc.QueryName.FIND_TASK_BY_IDEMPOTENCY_KEY;
 import static dev.tasklane.jdbc.QueryName.FIND_TASK_FOR_UPDATE;
@@ -18,19 +22,28 @@ import static dev.tasklane.jdbc.QueryName.LIST_TASKS;
 import static dev.tasklane.jdbc.QueryName.LIST_TASKS_BY_QUEUE;
 import static dev.tasklane.jdbc.QueryName.LIST_TASKS_BY_STATE;
 import static dev.tasklane.jdbc.QueryName.LIST_TASKS_BY_TYPE;
+import static dev.tasklane.jdbc.QueryName.LOCK_QUEUE_LIMIT;
 import static dev.tasklane.jdbc.QueryName.NEXT_SCHEDULED_AT;
+import static dev.tasklane.jdbc.QueryName.PING;
 import static dev.tasklane.jdbc.QueryName.PROMOTE_DUE;
+import static dev.tasklane.jdbc.QueryName.PRUNE_NODES;
 import static dev.tasklane.jdbc.QueryName.RECOVER_LEASE;
 import static dev.tasklane.jdbc.QueryName.RENEW_LEASE;
 import static dev.tasklane.jdbc.QueryName.REQUEST_CANCEL_RUNNING;
 import static dev.tasklane.jdbc.QueryName.RETRY_TASK;
 import static dev.tasklane.jdbc.QueryName.SELECT_EXPIRED_LEASES;
 import static dev.tasklane.jdbc.QueryName.SELECT_LEASES_OF_NODE;
+import static dev.tasklane.jdbc.QueryName.SELECT_NODES;
+import static dev.tasklane.jdbc.QueryName.SELECT_QUEUE_LIMITS;
 import static dev.tasklane.jdbc.QueryName.SELECT_QUEUE_NAMES;
+import static dev.tasklane.jdbc.QueryName.SET_QUEUE_LIMIT;
 import static dev.tasklane.jdbc.QueryName.UPDATE_PROGRESS;
+import static dev.tasklane.jdbc.QueryName.UPSERT_NODE;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.tasklane.IllegalTransitionException;
 import dev.tasklane.LeaseLostException;
+import dev.tasklane.StoreException;
 import dev.tasklane.Submission;
 import dev.tasklane.Task;
 import dev.tasklane.TaskError;
@@ -42,10 +55,12 @@ import dev.tasklane.TaskState;
 import dev.tasklane.internal.Json;
 import dev.tasklane.spi.LeaseStatus;
 import dev.tasklane.spi.NewTask;
+import dev.tasklane.spi.NodeInfo;
 import dev.tasklane.spi.QueueCounts;
 import dev.tasklane.spi.RunOutcome;
 import dev.tasklane.spi.RunRef;
 import dev.tasklane.spi.TaskStore;
+import dev.tasklane.spi.TaskWriter;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -53,6 +68,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.Comparator;
@@ -63,6 +79,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -86,6 +103,12 @@ import java.util.function.Function;
  *       TaskState#canTransitionTo} before anything is written.
  *   <li>Error entries are appended inside the UPDATE, so a run's outcome and its error are written
  *       atomically with no read-modify-write in Java.
+ *   <li>A claim of a queue with a cluster-wide limit first locks the queue's row ({@code
+ *       lockQueueLimit}), then counts the queue's running tasks, then claims at most the rest, in
+ *       one transaction: claims of a limited queue queue up behind each other, so two claimers
+ *       cannot both see the same free slots. A claim of an unlimited queue locks nothing and pays
+ *       one primary-key read for finding that out. (A claim that raced with the setting of a limit
+ *       counts as having come before it, like the tasks already running when a limit is set.)
  * </ul>
  *
  * <p>Instants are stored with millisecond precision (see {@link SqlDialect}); timeouts are stored
@@ -371,17 +394,30 @@ public class JdbcTaskStore implements TaskStore {
     List<Task> claimed =
         transactions.write(
             "claim",
-            c ->
-                queryTasks(
-                    c,
-                    CLAIM_QUEUED,
-                    p ->
-                        p.text(nodeId)
-                            .instant(leaseExpiresAt)
-                            .instant(now)
-                            .text(queue)
-                            .instant(now)
-                            .integer(limit)));
+            c -> {
+              int take = limit;
+              OptionalInt clusterLimit = lockQueueLimit(c, queue);
+              if (clusterLimit.isPresent()) {
+                // The queue's row is locked until commit: no other claim of this queue can count
+                // or claim in between, and the count sees every claim committed before ours.
+                long running = count(c, COUNT_RUNNING_IN_QUEUE, p -> p.text(queue));
+                take = (int) Math.max(0, Math.min(limit, clusterLimit.getAsInt() - running));
+                if (take == 0) {
+                  return List.of();
+                }
+              }
+              int batch = take;
+              return queryTasks(
+                  c,
+                  CLAIM_QUEUED,
+                  p ->
+                      p.text(nodeId)
+                          .instant(leaseExpiresAt)
+                          .instant(now)
+                          .text(queue)
+                          .instant(now)
+                          .integer(batch));
+            });
     List<Task> sorted = new ArrayList<>(claimed);
     sorted.sort(CLAIM_ORDER);
     return List.copyOf(sorted);
@@ -597,7 +633,7 @@ public class JdbcTaskStore implements TaskStore {
                   rs.getInt("max_attempts"),
                   rs.getString("lease_owner"),
                   rs.getLong("fencing_token"),
-                  rs.getInt("cancel_requested") != 0));
+                  rs.getBoolean("cancel_requested")));
         }
         return out;
       }
@@ -638,6 +674,199 @@ public class JdbcTaskStore implements TaskStore {
           .ifPresent(out::add);
     }
     return List.copyOf(out);
+  }
+
+  // ---------------------------------------------------------------- queues
+
+  @Override
+  public void setQueueLimit(String queue, Integer limit) {
+    Objects.requireNonNull(queue, "queue");
+    if (limit == null) {
+      // Nothing to register: a queue nobody has used needs no row to have no limit.
+      transactions.write("setQueueLimit", c -> update(c, CLEAR_QUEUE_LIMIT, p -> p.text(queue)));
+      return;
+    }
+    if (limit < 1) {
+      throw new IllegalArgumentException("a queue limit must be positive: " + limit);
+    }
+    // The SPI passes no time here; created_at is informational, so the system clock will do.
+    Instant now = Instant.now();
+    transactions.write(
+        "setQueueLimit",
+        c -> update(c, SET_QUEUE_LIMIT, p -> p.text(queue).instant(now).integer(limit)));
+    knownQueues.add(queue);
+  }
+
+  @Override
+  public Map<String, Integer> queueLimits() {
+    return transactions.read(
+        "queueLimits",
+        c -> {
+          Map<String, Integer> out = new LinkedHashMap<>();
+          try (PreparedStatement st = c.prepareStatement(sql(SELECT_QUEUE_LIMITS));
+              ResultSet rs = st.executeQuery()) {
+            while (rs.next()) {
+              out.put(rs.getString("name"), rs.getInt("concurrency_limit"));
+            }
+          }
+          return Collections.unmodifiableMap(out);
+        });
+  }
+
+  /** The queue's cluster-wide limit, with its row locked until commit; empty when it has none. */
+  private OptionalInt lockQueueLimit(Connection c, String queue) throws SQLException {
+    try (PreparedStatement st = c.prepareStatement(sql(LOCK_QUEUE_LIMIT))) {
+      new Params(st, dialect).text(queue);
+      try (ResultSet rs = st.executeQuery()) {
+        return rs.next() ? OptionalInt.of(rs.getInt("concurrency_limit")) : OptionalInt.empty();
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- cluster
+
+  @Override
+  public void heartbeatNode(NodeInfo node) {
+    Objects.requireNonNull(node, "node");
+    String types = Json.write(node.types());
+    transactions.write(
+        "heartbeatNode",
+        c ->
+            update(
+                c,
+                UPSERT_NODE,
+                p ->
+                    p.text(node.id())
+                        .instant(node.startedAt())
+                        .instant(node.heartbeatAt())
+                        .integer(node.concurrency())
+                        .text(types)));
+  }
+
+  @Override
+  public void removeNode(String nodeId) {
+    Objects.requireNonNull(nodeId, "nodeId");
+    transactions.write("removeNode", c -> update(c, DELETE_NODE, p -> p.text(nodeId)));
+  }
+
+  @Override
+  public List<NodeInfo> nodes() {
+    return transactions.read(
+        "nodes",
+        c -> {
+          List<NodeInfo> out = new ArrayList<>();
+          try (PreparedStatement st = c.prepareStatement(sql(SELECT_NODES));
+              ResultSet rs = st.executeQuery()) {
+            while (rs.next()) {
+              out.add(
+                  new NodeInfo(
+                      rs.getString("id"),
+                      dialect.getInstant(rs, "started_at"),
+                      dialect.getInstant(rs, "heartbeat_at"),
+                      rs.getInt("concurrency"),
+                      readTypes(rs.getString("id"), rs.getString("types"))));
+            }
+          }
+          return List.copyOf(out);
+        });
+  }
+
+  @Override
+  public int pruneNodes(Instant heartbeatBefore) {
+    Objects.requireNonNull(heartbeatBefore, "heartbeatBefore");
+    return transactions.write(
+        "pruneNodes", c -> update(c, PRUNE_NODES, p -> p.instant(heartbeatBefore)));
+  }
+
+  private static Set<String> readTypes(String nodeId, String json) throws SQLException {
+    try {
+      return new HashSet<>(Arrays.asList(Json.read(json, String[].class)));
+    } catch (JsonProcessingException e) {
+      throw new SQLException("node " + nodeId + " has a types column that is no JSON array", e);
+    }
+  }
+
+  // ---------------------------------------------------------------- retention
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Takes the earliest finished first, and skips (in PostgreSQL) rows another transaction holds,
+   * such as a task being retried at that moment.
+   *
+   * @throws IllegalArgumentException if {@code limit} is negative
+   */
+  @Override
+  public int deleteFinishedBefore(Instant cutoff, int limit) {
+    Objects.requireNonNull(cutoff, "cutoff");
+    if (requireLimit(limit) == 0) {
+      return 0;
+    }
+    return transactions.write(
+        "deleteFinishedBefore",
+        c -> update(c, DELETE_FINISHED_TASKS, p -> p.instant(cutoff).integer(limit)));
+  }
+
+  // ---------------------------------------------------------------- health
+
+  @Override
+  public void ping() {
+    transactions.read(
+        "ping",
+        c -> {
+          try (PreparedStatement st = c.prepareStatement(sql(PING));
+              ResultSet rs = st.executeQuery()) {
+            if (!rs.next()) {
+              throw new SQLException("ping returned no row");
+            }
+            return null;
+          }
+        });
+  }
+
+  // ---------------------------------------------------------------- caller's transactions
+
+  /**
+   * A writer that inserts tasks on {@code connection}, inside the transaction the caller has open
+   * on it: the inserts behave as {@link #insert} and {@link #insertAll} do (idempotency keys, queue
+   * registration), but nothing is committed or rolled back, so the tasks exist if and only if the
+   * caller commits. The connection must reach this store's database and see its tables the way the
+   * store's own statements name them.
+   *
+   * <p>A failed insert throws {@link StoreException} and may leave the caller's transaction unable
+   * to go on (PostgreSQL aborts it): the caller then rolls back. The writer is as thread-safe as
+   * the connection, which is to say: use it from the thread that owns the transaction.
+   */
+  public TaskWriter inTransaction(Connection connection) {
+    Objects.requireNonNull(connection, "connection");
+    return new TaskWriter() {
+      @Override
+      public Submission insert(NewTask task) {
+        Objects.requireNonNull(task, "task");
+        return insertAll(List.of(task)).get(0);
+      }
+
+      @Override
+      public List<Submission> insertAll(List<NewTask> tasks) {
+        List<NewTask> batch = List.copyOf(tasks);
+        // The queues registered here are not cached: the caller may still roll back.
+        Set<String> registered = new HashSet<>();
+        List<Submission> out = new ArrayList<>(batch.size());
+        try {
+          for (NewTask task : batch) {
+            out.add(insertOne(connection, task, registered));
+          }
+        } catch (SQLException e) {
+          throw new StoreException("insert", e);
+        }
+        return List.copyOf(out);
+      }
+
+      @Override
+      public String toString() {
+        return "TaskWriter[in the caller's transaction]";
+      }
+    };
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -683,6 +912,19 @@ public class JdbcTaskStore implements TaskStore {
       throw new SQLException(query.sqlName() + " returned " + rows.size() + " rows, expected one");
     }
     return rows.stream().findFirst();
+  }
+
+  /** Runs a statement whose one row has one number, a count. */
+  private long count(Connection c, QueryName query, Binder binder) throws SQLException {
+    try (PreparedStatement st = c.prepareStatement(sql(query))) {
+      binder.bind(new Params(st, dialect));
+      try (ResultSet rs = st.executeQuery()) {
+        if (!rs.next()) {
+          throw new SQLException(query.sqlName() + " returned no row");
+        }
+        return rs.getLong(1);
+      }
+    }
   }
 
   private int update(Connection c, QueryName query, Binder binder) throws SQLException {

@@ -67,7 +67,32 @@ public enum QueryName {
   /** Running tasks leased by one node. */
   SELECT_LEASES_OF_NODE,
   /** Takes a lost run's task out of running, compare-and-set on its fencing token. */
-  RECOVER_LEASE;
+  RECOVER_LEASE,
+  /**
+   * The cluster-wide limit of one queue, holding the queue's row against other claims of it until
+   * the transaction ends; no row (and nothing held) when the queue has no limit.
+   */
+  LOCK_QUEUE_LIMIT,
+  /** Running tasks of one queue, whichever node runs them. */
+  COUNT_RUNNING_IN_QUEUE,
+  /** Sets a queue's cluster-wide limit, registering the queue if it is new. */
+  SET_QUEUE_LIMIT,
+  /** Removes a queue's cluster-wide limit. */
+  CLEAR_QUEUE_LIMIT,
+  /** Every queue with a cluster-wide limit, and the limit, ordered by name. */
+  SELECT_QUEUE_LIMITS,
+  /** Registers a node, or refreshes its row. */
+  UPSERT_NODE,
+  /** Removes one node's row. */
+  DELETE_NODE,
+  /** Every registered node, ordered by id. */
+  SELECT_NODES,
+  /** Removes the nodes whose last heartbeat is older than a cutoff. */
+  PRUNE_NODES,
+  /** Deletes a batch of terminal tasks that finished before a cutoff (retention). */
+  DELETE_FINISHED_TASKS,
+  /** A statement that touches no table: does the database answer? */
+  PING;
 
   private final String sqlName = toCamelCase(name());
 

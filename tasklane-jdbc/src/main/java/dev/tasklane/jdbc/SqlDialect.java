@@ -5,6 +5,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.Map;
 
 /**
  * What differs between the SQL databases {@link JdbcTaskStore} runs on: where the dialect's SQL
@@ -15,7 +16,7 @@ import java.time.Instant;
  * <p>Times are UTC instants with millisecond precision in every dialect: a value with a finer
  * fraction is truncated when bound, so every store returns the same instant for the same input.
  *
- * <p>Implementations are stateless and thread-safe.
+ * <p>Implementations are immutable and thread-safe.
  */
 public interface SqlDialect {
 
@@ -30,6 +31,16 @@ public interface SqlDialect {
   /** The Flyway location of the migrations. */
   default String migrationLocation() {
     return "classpath:db/" + name() + "/migration";
+  }
+
+  /**
+   * Values for the {@code ${name}} placeholders of {@link #queriesResource()}, replaced once when
+   * the queries are loaded (see {@link Queries}). The only use is a schema qualifier for table
+   * names, for a database whose statements must not depend on a connection's search path. None by
+   * default.
+   */
+  default Map<String, String> queryPlaceholders() {
+    return Map.of();
   }
 
   /** Binds an instant (or SQL NULL), truncated to milliseconds. */

@@ -8,6 +8,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.Map;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
@@ -39,7 +40,44 @@ class QueriesTest {
     Queries queries = Queries.parse("test", text);
 
     assertThat(queries.sql(QueryName.FIND_TASK))
-        .isEqualTo("-- what it does\nSELECT *\n  FROM task\n WHERE id = ?;  -- id");
+        .isEqualTo("-- what it does\nSELECT *\n  FROM task\n WHERE id = ?  -- id");
+  }
+
+  @Test
+  void theClosingSemicolonGoesAlsoWhenACommentFollowsItButNoOtherDoes() {
+    String text =
+        fileWithout(QueryName.FIND_TASK, QueryName.PING)
+            + "-- name: findTask\nSELECT 'a;b' -- x; y\n  FROM task\n WHERE id = ?;\t-- id; key\n"
+            + "-- name: ping\nSELECT 1 ;  \n";
+
+    Queries queries = Queries.parse("test", text);
+
+    // Only the last line's closing semicolon goes; semicolons in literals and comments stay.
+    assertThat(queries.sql(QueryName.FIND_TASK))
+        .isEqualTo("SELECT 'a;b' -- x; y\n  FROM task\n WHERE id = ?  -- id; key");
+    assertThat(queries.sql(QueryName.PING)).isEqualTo("SELECT 1");
+  }
+
+  @Test
+  void placeholdersAreReplacedByTheirValues() {
+    String text =
+        fileWithout(QueryName.FIND_TASK)
+            + "-- name: findTask\nSELECT * FROM ${schema}.task JOIN ${schema}.queue\n";
+
+    Queries queries = Queries.parse("test", text, Map.of("schema", "\"s$1\""));
+
+    assertThat(queries.sql(QueryName.FIND_TASK))
+        .isEqualTo("SELECT * FROM \"s$1\".task JOIN \"s$1\".queue");
+  }
+
+  @Test
+  void aPlaceholderWithoutAValueFailsNamingIt() {
+    String text =
+        fileWithout(QueryName.FIND_TASK) + "-- name: findTask\nSELECT * FROM ${schema}.task\n";
+
+    assertThatThrownBy(() -> Queries.parse("test", text))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("no value for placeholders [schema]");
   }
 
   @Test

@@ -1,6 +1,7 @@
 package dev.tasklane.server;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tasklane.StoreException;
 import dev.tasklane.Submission;
 import dev.tasklane.Task;
 import dev.tasklane.TaskId;
@@ -15,6 +16,7 @@ import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.Header;
 import io.javalin.http.HttpStatus;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -59,6 +61,7 @@ final class TaskRoutes {
     routes.post(API + "/tasks/{task_id}/cancel", this::cancel);
     routes.post(API + "/tasks/{task_id}/retry", this::retry);
     routes.get(API + "/queues", ctx -> ctx.json(QueuesView.of(worker.queues())));
+    routes.get(API + "/nodes", ctx -> ctx.json(NodesView.of(worker.nodes(), Instant.now())));
   }
 
   // ---------------------------------------------------------------- the seed's API
@@ -146,14 +149,26 @@ final class TaskRoutes {
 
   // ---------------------------------------------------------------- operations
 
+  /** 503 while the database does not answer, so a load balancer can route around this node. */
   private void health(Context ctx) {
+    String databaseError = null;
+    try {
+      worker.checkStore();
+    } catch (StoreException e) {
+      databaseError = e.getMessage();
+      ctx.status(HttpStatus.SERVICE_UNAVAILABLE).header(Header.RETRY_AFTER, "1");
+    }
     ctx.json(
         new HealthView(
-            "ok",
+            databaseError == null ? "ok" : "degraded",
             storeName,
+            databaseError == null ? "up" : "down",
+            databaseError,
             worker.config().nodeId(),
+            worker.isLeader(),
             worker.lifecycle().name().toLowerCase(Locale.ROOT),
             worker.stats().inFlight(),
-            worker.config().concurrency()));
+            worker.config().concurrency(),
+            worker.stats()));
   }
 }

@@ -44,7 +44,9 @@ class BuiltinTasksTest {
                 },
                 t -> t.get("state").asText().equals("succeeded"));
 
-    assertThat(done.get("result")).isEqualTo(json("{\"slept_seconds\": 0.6}"));
+    assertThat(done.get("result"))
+        .isEqualTo(
+            json("{\"slept_seconds\": 0.6, \"node\": \"test-node\", \"attempt\": 1, \"fencing_token\": 1}"));
     assertThat(done.get("progress").asInt()).isEqualTo(100);
     assertThat(progress).as("progress seen while running").anyMatch(p -> p > 0 && p < 100);
   }

@@ -233,11 +233,36 @@ class TaskApiTest {
     ServerFixture.Response r = node.get("/health");
 
     assertThat(r.status()).isEqualTo(200);
-    assertThat(r.json())
+    JsonNode health = r.json().deepCopy();
+    JsonNode stats = ((com.fasterxml.jackson.databind.node.ObjectNode) health).remove("stats");
+    assertThat(health)
         .isEqualTo(
             json(
-                "{\"status\":\"ok\",\"store\":\"sqlite\",\"node_id\":\"test-node\","
+                "{\"status\":\"ok\",\"store\":\"sqlite\",\"database\":\"up\","
+                    + "\"database_error\":null,\"node_id\":\"test-node\",\"leader\":true,"
                     + "\"lifecycle\":\"running\",\"in_flight\":0,\"concurrency\":5}"));
+    assertThat(stats.get("stale_rejected").asLong()).isZero();
+    assertThat(stats.has("lease_renewals")).isTrue();
+  }
+
+  @Test
+  void nodesListsThisNodeWithItsHeartbeatAndRunningTasks() {
+    String id = node.submit("{\"type\": \"block\"}").get("id").asText();
+    assertThat(node.awaitBlockStarted().toString()).isEqualTo(id);
+
+    ServerFixture.Response r = node.get("/api/v1/nodes");
+
+    assertThat(r.status()).as(r.body()).isEqualTo(200);
+    JsonNode nodes = r.json().get("nodes");
+    assertThat(nodes).hasSize(1);
+    JsonNode self = nodes.get(0);
+    assertThat(self.get("id").asText()).isEqualTo("test-node");
+    assertThat(self.get("concurrency").asInt()).isEqualTo(5);
+    assertThat(self.get("heartbeat_age_seconds").asDouble()).isBetween(0.0, 60.0);
+    assertThat(self.get("types").toString()).contains("process_task");
+    assertThat(self.get("running_count").asInt()).isEqualTo(1);
+    assertThat(self.get("running").get(0).get("id").asText()).isEqualTo(id);
+    node.release();
   }
 
   private List<String> ids(String path) {

@@ -10,8 +10,10 @@ import dev.tasklane.TaskPage;
 import dev.tasklane.TaskQuery;
 import dev.tasklane.jdbc.JdbcTaskStore;
 import dev.tasklane.jdbc.SchemaMigrator;
+import dev.tasklane.spi.LeaderElection;
 import dev.tasklane.spi.LeaseStatus;
 import dev.tasklane.spi.NewTask;
+import dev.tasklane.spi.NodeInfo;
 import dev.tasklane.spi.QueueCounts;
 import dev.tasklane.spi.RunOutcome;
 import dev.tasklane.spi.RunRef;
@@ -219,6 +221,60 @@ public final class SqliteTaskStore implements TaskStore {
   @Override
   public List<Task> recoverLeasesOf(String nodeId, Instant now) {
     return delegate.recoverLeasesOf(nodeId, now);
+  }
+
+  @Override
+  public void setQueueLimit(String queue, Integer limit) {
+    delegate.setQueueLimit(queue, limit);
+  }
+
+  @Override
+  public Map<String, Integer> queueLimits() {
+    return delegate.queueLimits();
+  }
+
+  @Override
+  public void heartbeatNode(NodeInfo node) {
+    delegate.heartbeatNode(node);
+  }
+
+  @Override
+  public void removeNode(String nodeId) {
+    delegate.removeNode(nodeId);
+  }
+
+  @Override
+  public List<NodeInfo> nodes() {
+    return delegate.nodes();
+  }
+
+  @Override
+  public int pruneNodes(Instant heartbeatBefore) {
+    return delegate.pruneNodes(heartbeatBefore);
+  }
+
+  @Override
+  public int deleteFinishedBefore(Instant cutoff, int limit) {
+    return delegate.deleteFinishedBefore(cutoff, limit);
+  }
+
+  @Override
+  public void ping() {
+    delegate.ping();
+  }
+
+  /** {@link LeaderElection#SOLE}: the one process that may open the file always leads. */
+  @Override
+  public LeaderElection leaderElection(String nodeId) {
+    return LeaderElection.SOLE;
+  }
+
+  /**
+   * A no-op: only this process writes the file, and its engine wakes itself after its own writes.
+   */
+  @Override
+  public AutoCloseable subscribe(Runnable onWork) {
+    return () -> {};
   }
 
   /**

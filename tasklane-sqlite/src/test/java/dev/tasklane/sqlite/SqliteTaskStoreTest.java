@@ -5,11 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tasklane.StoreException;
+import dev.tasklane.Task;
 import dev.tasklane.TaskId;
 import dev.tasklane.jdbc.Queries;
 import dev.tasklane.jdbc.QueryName;
+import dev.tasklane.jdbc.SchemaMigrator;
+import dev.tasklane.spi.LeaderElection;
 import dev.tasklane.spi.TaskStore;
 import dev.tasklane.testkit.TaskStoreContract;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -19,7 +23,9 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -119,6 +125,47 @@ class SqliteTaskStoreTest extends TaskStoreContract {
         .hasMessageContaining("task_lease_iff_running");
   }
 
+  // ================================================================ cluster services
+
+  @Test
+  void theOneProcessThatHoldsTheFileAlwaysLeads() {
+    assertThat(store.leaderElection(NODE)).isSameAs(LeaderElection.SOLE);
+  }
+
+  @Test
+  void aDatabaseOfTheFirstSchemaVersionIsUpgradedKeepingItsTasks() throws Exception {
+    store.close();
+    store = null;
+    Path old = dir.resolve("v1").resolve("tasklane.db");
+    Files.createDirectories(old.getParent());
+    // The schema as the first release left it, with a queue and a task in it.
+    Flyway.configure()
+        .dataSource("jdbc:sqlite:" + old, null, null)
+        .locations(new SqliteDialect().migrationLocation())
+        .table(SchemaMigrator.HISTORY_TABLE)
+        .target("1")
+        .load()
+        .migrate();
+    TaskId id = TaskId.next();
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + old);
+        Statement st = c.createStatement()) {
+      st.execute("INSERT INTO queue (name, created_at) VALUES ('kept', 0)");
+      st.execute(
+          "INSERT INTO task (id, type, queue, payload, state, max_attempts, run_at, created_at)"
+              + " VALUES ('"
+              + id
+              + "', 't', 'kept', '{}', 'queued', 3, 0, 0)");
+    }
+
+    store = SqliteTaskStore.open(old);
+
+    assertThat(store.find(id)).hasValueSatisfying(t -> assertThat(t.queue()).isEqualTo("kept"));
+    assertThat(store.queueLimits()).isEmpty();
+    store.setQueueLimit("kept", 1);
+    assertThat(store.queueLimits()).containsExactly(Map.entry("kept", 1));
+    assertThat(claim("kept", 5)).extracting(Task::id).containsExactly(id);
+  }
+
   // ================================================================ one process per file
 
   @Test
@@ -208,6 +255,9 @@ class SqliteTaskStoreTest extends TaskStoreContract {
     "LIST_TASKS, (id<?)",
     "FINISH_SUCCEEDED, (id=?)",
     "RECOVER_LEASE, (id=?)",
+    "COUNT_RUNNING_IN_QUEUE, task_running_idx (queue=?)",
+    "DELETE_FINISHED_TASKS, task_finished_idx (finished_at<?)",
+    "LOCK_QUEUE_LIMIT, PRIMARY KEY (name=?)",
   })
   void eachHotQueryReadsItsIndex(QueryName query, String index) {
     assertThat(plan(query))
@@ -241,7 +291,8 @@ class SqliteTaskStoreTest extends TaskStoreContract {
         "LIST_TASKS",
         "LIST_TASKS_BY_STATE",
         "LIST_TASKS_BY_QUEUE",
-        "LIST_TASKS_BY_TYPE"
+        "LIST_TASKS_BY_TYPE",
+        "DELETE_FINISHED_TASKS"
       })
   void orderedQueriesReadRowsInIndexOrderWithoutSorting(QueryName query) {
     assertThat(plan(query))

@@ -2,6 +2,7 @@ package dev.tasklane.testkit;
 
 import static dev.tasklane.testkit.Fixtures.aTask;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tasklane.IllegalTransitionException;
@@ -15,8 +16,10 @@ import dev.tasklane.TaskNotFoundException;
 import dev.tasklane.TaskPage;
 import dev.tasklane.TaskQuery;
 import dev.tasklane.TaskState;
+import dev.tasklane.spi.LeaderElection;
 import dev.tasklane.spi.LeaseStatus;
 import dev.tasklane.spi.NewTask;
+import dev.tasklane.spi.NodeInfo;
 import dev.tasklane.spi.QueueCounts;
 import dev.tasklane.spi.RunOutcome;
 import dev.tasklane.spi.RunRef;
@@ -28,6 +31,7 @@ import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -1275,6 +1279,303 @@ public abstract class TaskStoreContract {
     store.finishRun(runOf(alpha), new RunOutcome.Succeeded(clock.instant(), null));
 
     assertThat(store.queueNames()).containsExactly("alpha", "mid", "zeta");
+  }
+
+  // ================================================================ cluster-wide queue limits
+
+  @Test
+  void claimOfALimitedQueueTakesNoMoreThanTheLimitLessItsRunningTasks() {
+    store.insertAll(IntStream.range(0, 10).mapToObj(i -> aTask().build()).toList());
+    store.setQueueLimit(Fixtures.DEFAULT_QUEUE, 3);
+
+    assertThat(claim(Fixtures.DEFAULT_QUEUE, 2)).hasSize(2);
+    assertThat(claim(Fixtures.DEFAULT_QUEUE, 10)).hasSize(1);
+    assertThat(claim(Fixtures.DEFAULT_QUEUE, 10)).isEmpty();
+    assertThat(store.waitingCounts()).containsEntry(Fixtures.DEFAULT_QUEUE, 7L);
+  }
+
+  @Test
+  void aQueueLimitCountsTheRunningTasksOfEveryNode() {
+    store.insertAll(IntStream.range(0, 5).mapToObj(i -> aTask().build()).toList());
+    store.setQueueLimit(Fixtures.DEFAULT_QUEUE, 2);
+    claim(Fixtures.DEFAULT_QUEUE, 1);
+
+    List<Task> theirs =
+        store.claim(Fixtures.DEFAULT_QUEUE, 5, OTHER_NODE, clock.instant(), leaseEnd());
+
+    assertThat(theirs).hasSize(1);
+    assertThat(claim(Fixtures.DEFAULT_QUEUE, 5)).isEmpty();
+  }
+
+  @Test
+  void aFinishedRunFreesItsSlotInALimitedQueue() {
+    store.insertAll(IntStream.range(0, 3).mapToObj(i -> aTask().build()).toList());
+    store.setQueueLimit(Fixtures.DEFAULT_QUEUE, 1);
+    Task first = claimOne();
+    assertThat(claim(Fixtures.DEFAULT_QUEUE, 1)).isEmpty();
+
+    store.finishRun(runOf(first), new RunOutcome.Succeeded(clock.instant(), null));
+
+    assertThat(claim(Fixtures.DEFAULT_QUEUE, 5)).hasSize(1);
+  }
+
+  @Test
+  void aQueueLimitLeavesOtherQueuesAlone() {
+    store.insertAll(
+        IntStream.range(0, 4)
+            .mapToObj(i -> aTask().queue(i % 2 == 0 ? "limited" : "free").build())
+            .toList());
+    store.setQueueLimit("limited", 1);
+
+    assertThat(claim("limited", 5)).hasSize(1);
+    assertThat(claim("free", 5)).hasSize(2);
+  }
+
+  @Test
+  void loweringAQueueLimitBelowItsRunningTasksStopsClaimsUntilEnoughFinish() {
+    store.insertAll(IntStream.range(0, 6).mapToObj(i -> aTask().build()).toList());
+    store.setQueueLimit(Fixtures.DEFAULT_QUEUE, 3);
+    List<Task> running = claim(Fixtures.DEFAULT_QUEUE, 3);
+
+    store.setQueueLimit(Fixtures.DEFAULT_QUEUE, 1);
+
+    assertThat(claim(Fixtures.DEFAULT_QUEUE, 5)).isEmpty();
+    store.finishRun(runOf(running.get(0)), new RunOutcome.Succeeded(clock.instant(), null));
+    store.finishRun(runOf(running.get(1)), new RunOutcome.Succeeded(clock.instant(), null));
+    assertThat(claim(Fixtures.DEFAULT_QUEUE, 5)).isEmpty(); // one still runs: the limit is full
+    store.finishRun(runOf(running.get(2)), new RunOutcome.Succeeded(clock.instant(), null));
+    assertThat(claim(Fixtures.DEFAULT_QUEUE, 5)).hasSize(1);
+  }
+
+  @Test
+  void removingAQueueLimitLetsClaimsTakeAsManyAsTheyAskFor() {
+    store.insertAll(IntStream.range(0, 6).mapToObj(i -> aTask().build()).toList());
+    store.setQueueLimit(Fixtures.DEFAULT_QUEUE, 1);
+    claimOne();
+
+    store.setQueueLimit(Fixtures.DEFAULT_QUEUE, null);
+
+    assertThat(claim(Fixtures.DEFAULT_QUEUE, 4)).hasSize(4);
+    assertThat(store.queueLimits()).isEmpty();
+  }
+
+  @Test
+  void queueLimitsListTheQueuesThatHaveOneOrderedByName() {
+    store.setQueueLimit("b", 2);
+    store.setQueueLimit("a", 5);
+    store.setQueueLimit("c", 1);
+
+    store.setQueueLimit("a", 7);
+    store.setQueueLimit("c", null);
+
+    assertThat(store.queueLimits()).containsExactly(Map.entry("a", 7), Map.entry("b", 2));
+  }
+
+  @Test
+  void settingAQueueLimitRegistersANewQueueAndRemovingOneRegistersNothing() {
+    store.setQueueLimit("fresh", 4);
+    store.setQueueLimit("never-used", null);
+
+    assertThat(store.queueNames()).containsExactly("fresh");
+    assertThat(store.queueCounts()).singleElement().satisfies(q -> {
+      assertThat(q.queue()).isEqualTo("fresh");
+      assertThat(q.byState()).isEqualTo(countsOf(Map.of()));
+    });
+    Task task = store.insert(aTask().queue("fresh").build()).task();
+    assertThat(claim("fresh", 10)).extracting(Task::id).containsExactly(task.id());
+  }
+
+  @Test
+  void aQueueLimitMustBePositive() {
+    assertThatThrownBy(() -> store.setQueueLimit("q", 0))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> store.setQueueLimit("q", -1))
+        .isInstanceOf(IllegalArgumentException.class);
+
+    assertThat(store.queueLimits()).isEmpty();
+    assertThat(store.queueNames()).isEmpty();
+  }
+
+  @Test
+  void concurrentClaimersNeverRunMoreTasksOfALimitedQueueThanItsLimit() throws Exception {
+    int limit = 3;
+    int claimers = 8;
+    int rounds = 5;
+    store.insertAll(IntStream.range(0, 100).mapToObj(i -> aTask().build()).toList());
+    store.setQueueLimit(Fixtures.DEFAULT_QUEUE, limit);
+    ExecutorService pool = Executors.newFixedThreadPool(claimers);
+    try {
+      for (int round = 0; round < rounds; round++) {
+        // Every claimer asks for two at the same moment, with nothing running: claims that were
+        // not serialised would each see all three slots free and take more than three together.
+        CountDownLatch start = new CountDownLatch(1);
+        List<Future<List<Task>>> results = new ArrayList<>();
+        for (int i = 0; i < claimers; i++) {
+          String node = "node-" + i;
+          results.add(
+              pool.submit(
+                  () -> {
+                    start.await();
+                    return store.claim(
+                        Fixtures.DEFAULT_QUEUE, 2, node, clock.instant(), leaseEnd());
+                  }));
+        }
+        start.countDown();
+        List<Task> claimed = new ArrayList<>();
+        for (Future<List<Task>> result : results) {
+          claimed.addAll(result.get(1, TimeUnit.MINUTES));
+        }
+
+        assertThat(claimed).as("round %d", round).hasSize(limit);
+        assertThat(claimed).extracting(Task::id).doesNotHaveDuplicates();
+        for (Task task : claimed) {
+          store.finishRun(runOf(task), new RunOutcome.Succeeded(clock.instant(), null));
+        }
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  // ================================================================ node registry
+
+  @Test
+  void aHeartbeatRegistersANodeAndTheNextOneRefreshesIt() {
+    Instant started = clock.instant();
+    NodeInfo first = new NodeInfo("node-a", started, started, 8, Set.of("email", "report"));
+    store.heartbeatNode(first);
+    assertThat(store.nodes()).containsExactly(first);
+
+    NodeInfo refreshed =
+        new NodeInfo("node-a", started, started.plusSeconds(10), 16, Set.of("email"));
+    store.heartbeatNode(refreshed);
+
+    assertThat(store.nodes()).containsExactly(refreshed);
+  }
+
+  @Test
+  void nodesAreListedByIdWithMillisecondTimesAndTheirTypes() {
+    Instant started = Instant.parse("2030-01-01T00:00:00.123456789Z");
+    NodeInfo b = new NodeInfo("b", started, started.plusSeconds(1), 1, Set.of());
+    NodeInfo a = new NodeInfo("a", started, started, 4, Set.of("x.y", "zoë"));
+    NodeInfo c = new NodeInfo("c", started, started, 2, Set.of("t"));
+    store.heartbeatNode(b);
+    store.heartbeatNode(c);
+    store.heartbeatNode(a);
+
+    List<NodeInfo> nodes = store.nodes();
+
+    Instant millis = Instant.parse("2030-01-01T00:00:00.123Z");
+    assertThat(nodes)
+        .containsExactly(
+            new NodeInfo("a", millis, millis, 4, Set.of("x.y", "zoë")),
+            new NodeInfo("b", millis, millis.plusSeconds(1), 1, Set.of()),
+            new NodeInfo("c", millis, millis, 2, Set.of("t")));
+  }
+
+  @Test
+  void removingANodeDeletesOnlyItsRowAndAnUnknownIdIsIgnored() {
+    Instant t = clock.instant();
+    NodeInfo kept = new NodeInfo(OTHER_NODE, t, t, 1, Set.of());
+    store.heartbeatNode(new NodeInfo(NODE, t, t, 1, Set.of()));
+    store.heartbeatNode(kept);
+
+    store.removeNode(NODE);
+    store.removeNode("never-registered");
+
+    assertThat(store.nodes()).containsExactly(kept);
+  }
+
+  @Test
+  void pruningRemovesOnlyNodesWhoseLastHeartbeatIsBeforeTheCutoff() {
+    Instant t = clock.instant();
+    Instant started = t.minusSeconds(120);
+    NodeInfo silent = new NodeInfo("silent", started, t.minusSeconds(60), 1, Set.of());
+    NodeInfo atCutoff = new NodeInfo("at-cutoff", started, t.minusSeconds(30), 1, Set.of());
+    NodeInfo alive = new NodeInfo("alive", started, t, 1, Set.of());
+    store.heartbeatNode(silent);
+    store.heartbeatNode(atCutoff);
+    store.heartbeatNode(alive);
+
+    assertThat(store.pruneNodes(t.minusSeconds(30))).isEqualTo(1);
+
+    assertThat(store.nodes()).containsExactly(alive, atCutoff);
+    assertThat(store.pruneNodes(t.minusSeconds(30))).isZero();
+  }
+
+  // ================================================================ retention
+
+  @Test
+  void retentionDeletesOnlyTerminalTasksThatFinishedBeforeTheCutoff() {
+    Instant t = clock.instant();
+    Task succeeded = succeededTask();
+    clock.set(t.plusSeconds(1));
+    Task failed = failedTask();
+    clock.set(t.plusSeconds(2));
+    Task cancelled = cancelledTask();
+    Task retried = store.retry(failedTask().id(), clock.instant()); // queued again
+    Instant cutoff = t.plusSeconds(10);
+    clock.set(cutoff);
+    Task atCutoff = succeededTask();
+    clock.set(cutoff.plusSeconds(10));
+    Task newer = succeededTask();
+    Task scheduled =
+        store.insert(aTask().queue("s").scheduledAt(t.plus(Duration.ofDays(1))).build()).task();
+    Task queued = store.insert(aTask().queue("q").build()).task();
+    store.insert(aTask().build());
+    Task running = claimOne();
+    List<String> queues = store.queueNames();
+
+    int deleted = store.deleteFinishedBefore(cutoff, 100);
+
+    assertThat(deleted).isEqualTo(3);
+    for (Task gone : List.of(succeeded, failed, cancelled)) {
+      assertThat(store.find(gone.id())).as("task %s", gone.state()).isEmpty();
+    }
+    for (Task kept : List.of(retried, atCutoff, newer, scheduled, queued, running)) {
+      assertThat(find(kept.id())).as("task %s", kept.state()).isEqualTo(kept);
+    }
+    assertThat(store.queueNames()).isEqualTo(queues); // queues are never forgotten
+    assertThat(store.deleteFinishedBefore(cutoff, 100)).isZero();
+  }
+
+  @Test
+  void retentionDeletesInBatchesOfAtMostTheLimit() {
+    for (int i = 0; i < 5; i++) {
+      succeededTask();
+      clock.advance(Duration.ofSeconds(1));
+    }
+    Instant cutoff = clock.instant();
+
+    assertThat(store.deleteFinishedBefore(cutoff, 0)).isZero();
+    assertThat(store.deleteFinishedBefore(cutoff, 2)).isEqualTo(2);
+    assertThat(store.deleteFinishedBefore(cutoff, 2)).isEqualTo(2);
+    assertThat(store.deleteFinishedBefore(cutoff, 2)).isEqualTo(1);
+    assertThat(store.deleteFinishedBefore(cutoff, 2)).isZero();
+    assertThat(allTaskIds()).isEmpty();
+  }
+
+  // ================================================================ cluster services
+
+  @Test
+  void pingingAnOpenStoreSucceeds() {
+    assertThatCode(store::ping).doesNotThrowAnyException();
+  }
+
+  @Test
+  void aSoleCandidateLeadsAndKeepsLeading() {
+    try (LeaderElection election = store.leaderElection(NODE)) {
+      assertThat(election.tryLead()).isTrue();
+      assertThat(election.tryLead()).isTrue();
+    }
+  }
+
+  @Test
+  void aWorkSubscriptionCanBeClosed() throws Exception {
+    AutoCloseable subscription = store.subscribe(() -> {});
+
+    assertThatCode(subscription::close).doesNotThrowAnyException();
+    store.insert(aTask().build()); // the store works on without it
   }
 
   // ================================================================ lifecycle

@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
  *       <td>none</td></tr>
  *   <tr><td>{@value #NOOP}</td><td>ignored</td><td>nothing</td><td>none</td></tr>
  *   <tr><td>{@value #SLEEP}</td><td>{@code {"seconds": number}}</td><td>waits that long</td>
- *       <td>{@code {"slept_seconds": n}}</td></tr>
+ *       <td>{@code {"slept_seconds": n, "node": id, "attempt": n, "fencing_token": n}}: which run
+ *       did the work</td></tr>
  *   <tr><td>{@value #ECHO}</td><td>any</td><td>nothing</td><td>the payload</td></tr>
  *   <tr><td>{@value #FAIL}</td><td>{@code {"message": str}}</td><td>throws, so retries and
  *       failure can be watched</td><td>none</td></tr>
@@ -130,7 +131,12 @@ public final class BuiltinTasks {
       return TaskResult.fail("\"seconds\" must be at most " + MAX_SLEEP.toSeconds());
     }
     waitWithProgress(Duration.ofNanos(seconds.movePointRight(9).longValue()), ctx);
-    return TaskResult.success(Map.of("slept_seconds", seconds));
+    return TaskResult.success(
+        Map.of(
+            "slept_seconds", seconds,
+            "node", ctx.nodeId(),
+            "attempt", ctx.attempt(),
+            "fencing_token", ctx.fencingToken()));
   }
 
   /**

@@ -1,0 +1,471 @@
+package dev.tasklane.postgres;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.tasklane.StoreException;
+import dev.tasklane.Submission;
+import dev.tasklane.Task;
+import dev.tasklane.TaskId;
+import dev.tasklane.TaskPage;
+import dev.tasklane.TaskQuery;
+import dev.tasklane.jdbc.JdbcTaskStore;
+import dev.tasklane.spi.LeaderElection;
+import dev.tasklane.spi.LeaseStatus;
+import dev.tasklane.spi.NewTask;
+import dev.tasklane.spi.NodeInfo;
+import dev.tasklane.spi.QueueCounts;
+import dev.tasklane.spi.RunOutcome;
+import dev.tasklane.spi.RunRef;
+import dev.tasklane.spi.TaskStore;
+import dev.tasklane.spi.TaskWriter;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.postgresql.ds.PGSimpleDataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The cluster task store: one PostgreSQL schema shared by every node.
+ *
+ * <pre>{@code
+ * try (TaskStore store = PostgresTaskStore.open(PostgresOptions.of(url).withSchema("tasklane"))) {
+ *   ...
+ * }
+ * }</pre>
+ *
+ * <h2>Opening</h2>
+ *
+ * {@link #open} creates the schema if it is missing and migrates it (Flyway, history table {@code
+ * tasklane_schema_history} in the schema). A node may start while the database is down: the store
+ * then opens anyway, every call fails with {@link StoreException} (so does {@link #ping()}) until
+ * the database answers, and the first call after that migrates. Requires PostgreSQL 12 or newer.
+ *
+ * <h2>Concurrency</h2>
+ *
+ * Calls run on a HikariCP pool of {@link PostgresOptions#poolSize()} connections, one transaction
+ * each, and wait up to {@link #CONNECTION_TIMEOUT} for a connection. Nodes never lock tables: a
+ * claim is one statement that picks ready rows with {@code FOR UPDATE SKIP LOCKED}, so claimers on
+ * any number of nodes neither wait for each other nor take the same task, and every change of a
+ * running task is compare-and-set on its fencing token. Claims of a queue with a cluster-wide limit
+ * are serialised on that queue's row (see {@link JdbcTaskStore}).
+ *
+ * <h2>Cluster</h2>
+ *
+ * <ul>
+ *   <li>{@link #subscribe}: a trigger notifies the schema's channel whenever a task becomes ready;
+ *       each subscription {@code LISTEN}s on a connection of its own (see {@link
+ *       PostgresOptions#listen()}).
+ *   <li>{@link #leaderElection}: a session-level advisory lock keyed by the schema, on a
+ *       connection of its own.
+ *   <li>{@link #inTransaction}: inserts on the caller's connection, inside the caller's own
+ *       transaction.
+ * </ul>
+ *
+ * <p>Thread-safe.
+ */
+public final class PostgresTaskStore implements TaskStore {
+
+  /** How long a call waits for a pooled connection before it fails with {@link StoreException}. */
+  public static final Duration CONNECTION_TIMEOUT = Duration.ofSeconds(10);
+
+  private static final Logger LOG = LoggerFactory.getLogger(PostgresTaskStore.class);
+  private static final String APPLICATION_NAME = "tasklane";
+
+  private final PostgresOptions options;
+  private final PGSimpleDataSource connections;
+  private final MigrationGate schema;
+  private final PostgresTransactionRunner transactions;
+  private final JdbcTaskStore delegate;
+
+  /** Open subscriptions and elections, closed with the store. */
+  private final Set<AutoCloseable> dependents = ConcurrentHashMap.newKeySet();
+
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  private PostgresTaskStore(
+      PostgresOptions options,
+      PGSimpleDataSource connections,
+      MigrationGate schema,
+      PostgresTransactionRunner transactions,
+      JdbcTaskStore delegate) {
+    this.options = options;
+    this.connections = connections;
+    this.schema = schema;
+    this.transactions = transactions;
+    this.delegate = delegate;
+  }
+
+  /**
+   * Opens the store: migrates the schema (creating it if missing) when the database answers, and
+   * starts the connection pool. When the database does not answer, the store opens all the same
+   * and migrates on first use.
+   *
+   * @throws StoreException if the database answers but the schema cannot be created or migrated
+   *     (for example, it holds a migration newer than this build)
+   */
+  public static PostgresTaskStore open(PostgresOptions options) {
+    Objects.requireNonNull(options, "options");
+    PostgresDialect dialect = new PostgresDialect(options.schema());
+    PGSimpleDataSource connections = dataSource(options);
+    MigrationGate schema = new MigrationGate(connections, dialect);
+    schema.migrateIfReachable();
+    PostgresTransactionRunner transactions =
+        new PostgresTransactionRunner(pool(options, connections), schema);
+    try {
+      return new PostgresTaskStore(
+          options, connections, schema, transactions, new JdbcTaskStore(dialect, transactions));
+    } catch (RuntimeException | Error e) {
+      transactions.close();
+      throw e;
+    }
+  }
+
+  /** The options the store was opened with. */
+  public PostgresOptions options() {
+    return options;
+  }
+
+  /**
+   * A writer that inserts tasks on {@code callerConnection}, inside the transaction the caller has
+   * open on it, without committing: the tasks exist if and only if the caller commits, and nodes
+   * hear of them (and can claim them) only then. For enqueueing work atomically with the caller's
+   * own writes:
+   *
+   * <pre>{@code
+   * connection.setAutoCommit(false);
+   * insertOrder(connection, order);
+   * store.inTransaction(connection).insert(sendConfirmation(order));
+   * connection.commit();
+   * }</pre>
+   *
+   * <p>Inserts behave as {@link #insert} and {@link #insertAll} do (idempotency keys included; a
+   * key taken by a transaction still open waits for it). The connection must reach this store's
+   * database; its search path does not matter. A failed insert throws {@link StoreException} and
+   * leaves the caller's transaction aborted: the caller must roll back. Use the writer on the
+   * thread that owns the transaction.
+   *
+   * @throws IllegalStateException (at insert) if the connection is in auto-commit mode, where there
+   *     is no transaction to join, or the store is closed
+   */
+  public TaskWriter inTransaction(Connection callerConnection) {
+    Objects.requireNonNull(callerConnection, "callerConnection");
+    checkOpen();
+    TaskWriter writer = delegate.inTransaction(callerConnection);
+    return new TaskWriter() {
+      @Override
+      public Submission insert(NewTask task) {
+        requireTransaction();
+        return writer.insert(task);
+      }
+
+      @Override
+      public List<Submission> insertAll(List<NewTask> tasks) {
+        requireTransaction();
+        return writer.insertAll(tasks);
+      }
+
+      private void requireTransaction() {
+        checkOpen();
+        boolean autoCommit;
+        try {
+          autoCommit = callerConnection.getAutoCommit();
+        } catch (SQLException e) {
+          throw new StoreException("insert", e);
+        }
+        if (autoCommit) {
+          throw new IllegalStateException(
+              "the connection is in auto-commit mode: call setAutoCommit(false) to open the"
+                  + " transaction the tasks should join");
+        }
+        // The tables must exist before the caller's transaction touches them: a failure there
+        // would abort the caller's work, not only the insert.
+        schema.ensureMigrated();
+      }
+
+      @Override
+      public String toString() {
+        return "TaskWriter[caller's transaction on " + PostgresTaskStore.this + "]";
+      }
+    };
+  }
+
+  // ---------------------------------------------------------------- TaskStore, delegated
+
+  @Override
+  public Submission insert(NewTask task) {
+    return delegate.insert(task);
+  }
+
+  @Override
+  public List<Submission> insertAll(List<NewTask> tasks) {
+    return delegate.insertAll(tasks);
+  }
+
+  @Override
+  public Optional<Task> find(TaskId id) {
+    return delegate.find(id);
+  }
+
+  @Override
+  public Optional<Task> findByIdempotencyKey(String idempotencyKey) {
+    return delegate.findByIdempotencyKey(idempotencyKey);
+  }
+
+  @Override
+  public TaskPage list(TaskQuery query) {
+    return delegate.list(query);
+  }
+
+  @Override
+  public List<QueueCounts> queueCounts() {
+    return delegate.queueCounts();
+  }
+
+  @Override
+  public Map<String, Long> waitingCounts() {
+    return delegate.waitingCounts();
+  }
+
+  @Override
+  public List<String> queueNames() {
+    return delegate.queueNames();
+  }
+
+  @Override
+  public int promoteDue(Instant now, int limit) {
+    return delegate.promoteDue(now, limit);
+  }
+
+  @Override
+  public Optional<Instant> nextScheduledAt() {
+    return delegate.nextScheduledAt();
+  }
+
+  @Override
+  public List<Task> claim(
+      String queue, int limit, String nodeId, Instant now, Instant leaseExpiresAt) {
+    return delegate.claim(queue, limit, nodeId, now, leaseExpiresAt);
+  }
+
+  @Override
+  public Map<RunRef, LeaseStatus> renewLeases(Collection<RunRef> runs, Instant leaseExpiresAt) {
+    return delegate.renewLeases(runs, leaseExpiresAt);
+  }
+
+  @Override
+  public boolean updateProgress(RunRef run, int percent) {
+    return delegate.updateProgress(run, percent);
+  }
+
+  @Override
+  public Task finishRun(RunRef run, RunOutcome outcome) {
+    return delegate.finishRun(run, outcome);
+  }
+
+  @Override
+  public Task requestCancel(TaskId id, Instant now) {
+    return delegate.requestCancel(id, now);
+  }
+
+  @Override
+  public Task retry(TaskId id, Instant now) {
+    return delegate.retry(id, now);
+  }
+
+  @Override
+  public List<Task> recoverExpiredLeases(Instant now, int limit) {
+    return delegate.recoverExpiredLeases(now, limit);
+  }
+
+  @Override
+  public List<Task> recoverLeasesOf(String nodeId, Instant now) {
+    return delegate.recoverLeasesOf(nodeId, now);
+  }
+
+  @Override
+  public void setQueueLimit(String queue, Integer limit) {
+    delegate.setQueueLimit(queue, limit);
+  }
+
+  @Override
+  public Map<String, Integer> queueLimits() {
+    return delegate.queueLimits();
+  }
+
+  @Override
+  public void heartbeatNode(NodeInfo node) {
+    delegate.heartbeatNode(node);
+  }
+
+  @Override
+  public void removeNode(String nodeId) {
+    delegate.removeNode(nodeId);
+  }
+
+  @Override
+  public List<NodeInfo> nodes() {
+    return delegate.nodes();
+  }
+
+  @Override
+  public int pruneNodes(Instant heartbeatBefore) {
+    return delegate.pruneNodes(heartbeatBefore);
+  }
+
+  @Override
+  public int deleteFinishedBefore(Instant cutoff, int limit) {
+    return delegate.deleteFinishedBefore(cutoff, limit);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Also migrates the schema, if the store opened while the database was down.
+   */
+  @Override
+  public void ping() {
+    delegate.ping();
+  }
+
+  // ---------------------------------------------------------------- cluster
+
+  /**
+   * An election by a session-level advisory lock keyed by this store's schema, on a connection of
+   * its own (opened at the first {@link LeaderElection#tryLead()}). Closed with the store if not
+   * before.
+   */
+  @Override
+  public LeaderElection leaderElection(String nodeId) {
+    Objects.requireNonNull(nodeId, "nodeId");
+    checkOpen();
+    AdvisoryLockElection election =
+        new AdvisoryLockElection(
+            connections, options.schema(), nodeId, options.leaderTimeout(), dependents::remove);
+    dependents.add(election);
+    return election;
+  }
+
+  /**
+   * Calls {@code onWork} on the {@value WorkListener#THREAD_NAME} thread whenever a task of this
+   * store's schema becomes ready, in this process or any other (after the change commits), and
+   * once after each reconnection of the listening connection. A no-op when {@link
+   * PostgresOptions#listen()} is off. Closed with the store if not before.
+   */
+  @Override
+  public AutoCloseable subscribe(Runnable onWork) {
+    Objects.requireNonNull(onWork, "onWork");
+    checkOpen();
+    if (!options.listen()) {
+      return () -> {};
+    }
+    WorkListener listener =
+        WorkListener.start(
+            connections, WorkListener.channel(options.schema()), onWork, dependents::remove);
+    dependents.add(listener);
+    return listener;
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  /**
+   * Closes the subscriptions and elections still open (giving up the lead), then the pool.
+   * Idempotent.
+   */
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    for (AutoCloseable dependent : List.copyOf(dependents)) {
+      try {
+        dependent.close();
+      } catch (Exception e) {
+        LOG.warn("closing {} failed", dependent, e);
+      }
+    }
+    delegate.close();
+  }
+
+  @Override
+  public String toString() {
+    return "PostgresTaskStore["
+        + PostgresOptions.redact(options.jdbcUrl())
+        + ", schema "
+        + options.schema()
+        + "]";
+  }
+
+  /** Open subscriptions and elections (tests). */
+  Set<AutoCloseable> dependents() {
+    return Set.copyOf(dependents);
+  }
+
+  private void checkOpen() {
+    if (closed.get()) {
+      throw new IllegalStateException("the PostgreSQL task store is closed");
+    }
+  }
+
+  // ---------------------------------------------------------------- connections
+
+  /**
+   * Plain connections as the options describe them: for migrations, the pool, and the long-lived
+   * connections of subscriptions and elections. TCP keep-alive (unless the URL says otherwise)
+   * lets a long-idle connection notice a peer that vanished.
+   */
+  private static PGSimpleDataSource dataSource(PostgresOptions options) {
+    PGSimpleDataSource source = new PGSimpleDataSource();
+    try {
+      source.setUrl(options.jdbcUrl());
+    } catch (IllegalArgumentException e) {
+      // The driver's message repeats the URL, which may carry a password.
+      throw new IllegalArgumentException(
+          "invalid PostgreSQL JDBC URL: " + PostgresOptions.redact(options.jdbcUrl()));
+    }
+    if (options.user() != null) {
+      source.setUser(options.user());
+    }
+    if (options.password() != null) {
+      source.setPassword(options.password());
+    }
+    if (!hasParameter(options.jdbcUrl(), "ApplicationName")) {
+      source.setApplicationName(APPLICATION_NAME);
+    }
+    if (!hasParameter(options.jdbcUrl(), "tcpKeepAlive")) {
+      source.setTcpKeepAlive(true);
+    }
+    return source;
+  }
+
+  private static boolean hasParameter(String url, String name) {
+    int query = url.indexOf('?');
+    return query >= 0 && ("&" + url.substring(query + 1)).contains("&" + name + "=");
+  }
+
+  /**
+   * The pool: auto-commit off (every call is one explicit transaction), READ COMMITTED whatever
+   * the database's default, and no failure at start when the database is down
+   * ({@code initializationFailTimeout = -1}): connections are made once it answers.
+   */
+  private static HikariDataSource pool(PostgresOptions options, PGSimpleDataSource connections) {
+    HikariConfig config = new HikariConfig();
+    config.setPoolName("tasklane-postgres-" + options.schema());
+    config.setDataSource(connections);
+    config.setMaximumPoolSize(options.poolSize());
+    config.setAutoCommit(false);
+    config.setTransactionIsolation("TRANSACTION_READ_COMMITTED");
+    config.setInitializationFailTimeout(-1);
+    config.setConnectionTimeout(CONNECTION_TIMEOUT.toMillis());
+    return new HikariDataSource(config);
+  }
+}

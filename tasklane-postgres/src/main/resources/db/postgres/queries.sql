@@ -1,0 +1,432 @@
+-- Tasklane's statements for PostgreSQL, one block per dev.tasklane.jdbc.QueryName.
+--
+-- Parameters are positional; the comment on each '?' names the column it binds, in the order
+-- JdbcTaskStore binds them (the same order as in SQLite's file). Times are timestamptz, bound as
+-- UTC instants truncated to milliseconds; ids are uuid; JSON text is cast to its column's type
+-- where bound (json for payloads and results, jsonb for the lists the store appends to).
+--
+-- ${schema} is the store's schema, quoted, filled in once when the file is loaded: statements
+-- never depend on a connection's search_path, so they run the same on the store's pool, through a
+-- transaction-mode PgBouncer, and on a caller's own connection (PostgresTaskStore.inTransaction).
+--
+-- Writes run in READ COMMITTED transactions. Concurrent writers are kept apart by row locks:
+-- rows are picked with FOR UPDATE SKIP LOCKED wherever several nodes may pick at once (claim,
+-- promotion, recovery, retention), so they never wait for each other and never take the same row;
+-- and every state change is still compare-and-set on the state (and fencing token) it expects.
+-- Literal states (state = 'queued') are written inline, not bound, so that the planner can match
+-- the partial indexes, whose predicates must be implied by the query's own WHERE clause.
+--
+-- A subquery that picks rows with FOR UPDATE SKIP LOCKED and LIMIT must run exactly once: run
+-- again (re-scanned in a join) it could lock a different set of rows. So it is either a
+-- MATERIALIZED CTE or an ARRAY(...) subquery, which PostgreSQL evaluates once as an InitPlan.
+
+-- name: insertQueue
+-- A name that is already registered is left alone (only a conflict on name is ignored).
+INSERT INTO ${schema}.queue (name, created_at)
+VALUES (?,  -- name
+        ?)  -- created_at
+ON CONFLICT (name) DO NOTHING;
+
+-- name: selectQueueNames
+SELECT name
+  FROM ${schema}.queue
+ ORDER BY name;
+
+-- name: insertTask
+-- A taken idempotency key inserts nothing and returns no row; the store then reads the original.
+-- An insert racing another transaction's insert of the same key waits for it, then sees its row.
+-- Any other conflict (a duplicate id) is an error and fails the whole transaction.
+INSERT INTO ${schema}.task (id, type, queue, payload, priority, state, max_attempts, run_at,
+                            timeout_ms, created_at, idempotency_key)
+VALUES (?,         -- id
+        ?,         -- type
+        ?,         -- queue
+        ?::json,   -- payload
+        ?,         -- priority
+        ?,         -- state: 'queued' or 'scheduled'
+        ?,         -- max_attempts
+        ?,         -- run_at
+        ?,         -- timeout_ms (NULL: no limit)
+        ?,         -- created_at
+        ?)         -- idempotency_key (NULL: none)
+ON CONFLICT (idempotency_key) DO NOTHING
+RETURNING *;
+
+-- name: findTask
+SELECT *
+  FROM ${schema}.task
+ WHERE id = ?;  -- id
+
+-- name: findTaskForUpdate
+-- Holds the row until the transaction ends: a cancel or retry decides on a state nobody changes.
+SELECT *
+  FROM ${schema}.task
+ WHERE id = ?   -- id
+   FOR UPDATE;
+
+-- name: findTaskByIdempotencyKey
+SELECT *
+  FROM ${schema}.task
+ WHERE idempotency_key = ?;  -- idempotency_key
+
+-- name: listTasks
+-- Keyset paging newest first: the cursor is the last id of the previous page (the largest UUID
+-- for the first page), walked backwards on the primary key. Never OFFSET. uuid compares bytewise,
+-- the order of TaskId.
+SELECT *
+  FROM ${schema}.task
+ WHERE id < ?      -- id: the cursor
+ ORDER BY id DESC
+ LIMIT ?;          -- page size + 1
+
+-- name: listTasksByState
+-- Walks task_state_id_idx; queue and type, when given, filter the rows it yields.
+SELECT *
+  FROM ${schema}.task
+ WHERE state = ?                    -- state
+   AND (? IS NULL OR queue = ?)     -- queue, queue (NULL: any)
+   AND (? IS NULL OR type = ?)      -- type, type (NULL: any)
+   AND id < ?                       -- id: the cursor
+ ORDER BY id DESC
+ LIMIT ?;                           -- page size + 1
+
+-- name: listTasksByQueue
+-- Walks task_queue_id_idx; type, when given, filters the rows it yields.
+SELECT *
+  FROM ${schema}.task
+ WHERE queue = ?                    -- queue
+   AND (? IS NULL OR type = ?)      -- type, type (NULL: any)
+   AND id < ?                       -- id: the cursor
+ ORDER BY id DESC
+ LIMIT ?;                           -- page size + 1
+
+-- name: listTasksByType
+SELECT *
+  FROM ${schema}.task
+ WHERE type = ?    -- type
+   AND id < ?      -- id: the cursor
+ ORDER BY id DESC
+ LIMIT ?;          -- page size + 1
+
+-- name: countTasksByQueueAndState
+-- Every registered queue, with one row per state it has tasks in, or a single row with a NULL
+-- state when it has none (the outer join keeps it); count(t.state) counts 0 for that NULL row.
+SELECT q.name         AS queue,
+       t.state        AS state,
+       count(t.state) AS tasks
+  FROM ${schema}.queue q
+  LEFT JOIN ${schema}.task t ON t.queue = q.name
+ GROUP BY q.name, t.state
+ ORDER BY q.name;
+
+-- name: countWaitingByQueue
+-- Reads task_waiting_idx, which holds the waiting rows only.
+SELECT queue,
+       count(*) AS tasks
+  FROM ${schema}.task
+ WHERE state IN ('scheduled', 'queued')
+ GROUP BY queue;
+
+-- name: promoteDue
+-- Picks the earliest due tasks, skipping rows another node is promoting (or a cancel holds) at
+-- this moment, and queues them in the same statement. The ARRAY(...) subquery is an InitPlan: it
+-- runs exactly once, and the UPDATE then probes the primary key for the picked ids alone (a join
+-- to the picked rows could be planned as a hash join over every scheduled task). Each promoted row
+-- fires the ready trigger; NOTIFY folds the duplicates of one queue into one wake-up.
+UPDATE ${schema}.task
+   SET state = 'queued'
+ WHERE id = ANY (ARRAY(SELECT id
+                         FROM ${schema}.task
+                        WHERE state = 'scheduled'
+                          AND run_at <= ?      -- run_at: now
+                        ORDER BY run_at, id
+                        LIMIT ?                -- limit
+                          FOR UPDATE SKIP LOCKED))
+   AND state = 'scheduled';
+
+-- name: nextScheduledAt
+SELECT run_at
+  FROM ${schema}.task
+ WHERE state = 'scheduled'
+ ORDER BY run_at
+ LIMIT 1;
+
+-- name: claimQueued
+-- One statement per batch. "picked" reads the first ready tasks of one queue in claim order from
+-- task_ready_idx and locks them, skipping rows other claimers hold, so concurrent claimers never
+-- wait for each other and never take the same task; the UPDATE then starts their runs. "run"
+-- only carries the run's values, so that the parameters come in the order SQLite's statement
+-- (and JdbcTaskStore) binds them. RETURNING does not keep the CTE's order: the store sorts the
+-- claimed rows again.
+WITH run AS (
+    SELECT ?::text        AS lease_owner,        -- lease_owner: the claiming node
+           ?::timestamptz AS lease_expires_at,   -- lease_expires_at
+           ?::timestamptz AS started_at          -- started_at: now
+),
+picked AS MATERIALIZED (
+    SELECT id
+      FROM ${schema}.task
+     WHERE state = 'queued'
+       AND queue = ?                             -- queue
+       AND run_at <= ?                           -- run_at: now
+     ORDER BY priority DESC, run_at, id
+     LIMIT ?                                     -- limit
+       FOR UPDATE SKIP LOCKED
+)
+UPDATE ${schema}.task t
+   SET state            = 'running',
+       lease_owner      = run.lease_owner,
+       lease_expires_at = run.lease_expires_at,
+       started_at       = run.started_at,
+       attempt          = t.attempt + 1,
+       fencing_token    = t.fencing_token + 1,
+       progress         = 0,
+       cancel_requested = false
+  FROM picked, run
+ WHERE t.id = picked.id
+RETURNING t.*;
+
+-- name: renewLease
+-- Compare-and-set on the run's fencing token; no row back means the run lost the task.
+UPDATE ${schema}.task
+   SET lease_expires_at = ?     -- lease_expires_at
+ WHERE id = ?                   -- id
+   AND state = 'running'
+   AND fencing_token = ?        -- fencing_token of the run
+RETURNING cancel_requested;
+
+-- name: updateProgress
+UPDATE ${schema}.task
+   SET progress = ?             -- progress
+ WHERE id = ?                   -- id
+   AND state = 'running'
+   AND fencing_token = ?;       -- fencing_token of the run
+
+-- name: finishSucceeded
+UPDATE ${schema}.task
+   SET state            = 'succeeded',
+       finished_at      = ?,          -- finished_at
+       result           = ?::json,    -- result (JSON text or NULL)
+       progress         = 100,
+       lease_owner      = NULL,
+       lease_expires_at = NULL,
+       cancel_requested = false
+ WHERE id = ?                         -- id
+   AND state = 'running'
+   AND fencing_token = ?              -- fencing_token of the run
+RETURNING *;
+
+-- name: finishRescheduled
+-- A retry after backoff (with an error) or a snooze (no error, attempt refunded).
+UPDATE ${schema}.task
+   SET state            = 'scheduled',
+       run_at           = ?,                              -- run_at
+       attempt          = attempt - ?,                    -- 1 refunds this run's attempt, 0 keeps it
+       last_error       = coalesce(?, last_error),        -- last_error: the error's message, or NULL to keep
+       errors           = CASE WHEN ? IS NULL THEN errors -- errors: the TaskError as JSON, or NULL for none
+                               ELSE errors || jsonb_build_array(?::jsonb)  -- errors: the same TaskError again
+                          END,
+       lease_owner      = NULL,
+       lease_expires_at = NULL,
+       cancel_requested = false
+ WHERE id = ?                                             -- id
+   AND state = 'running'
+   AND fencing_token = ?                                  -- fencing_token of the run
+RETURNING *;
+
+-- name: finishFailed
+UPDATE ${schema}.task
+   SET state            = 'failed',
+       finished_at      = ?,                                   -- finished_at
+       last_error       = ?,                                   -- last_error: the error's message
+       errors           = errors || jsonb_build_array(?::jsonb),  -- errors: the TaskError as JSON, appended
+       lease_owner      = NULL,
+       lease_expires_at = NULL,
+       cancel_requested = false
+ WHERE id = ?                                                  -- id
+   AND state = 'running'
+   AND fencing_token = ?                                       -- fencing_token of the run
+RETURNING *;
+
+-- name: finishCancelled
+UPDATE ${schema}.task
+   SET state            = 'cancelled',
+       finished_at      = ?,                              -- finished_at
+       last_error       = coalesce(?, last_error),        -- last_error: the error's message, or NULL to keep
+       errors           = CASE WHEN ? IS NULL THEN errors -- errors: the TaskError as JSON, or NULL for none
+                               ELSE errors || jsonb_build_array(?::jsonb)  -- errors: the same TaskError again
+                          END,
+       lease_owner      = NULL,
+       lease_expires_at = NULL,
+       cancel_requested = false
+ WHERE id = ?                                             -- id
+   AND state = 'running'
+   AND fencing_token = ?                                  -- fencing_token of the run
+RETURNING *;
+
+-- name: finishReleased
+-- The node gave the task back unfinished (graceful shutdown): the attempt does not count.
+UPDATE ${schema}.task
+   SET state            = 'queued',
+       run_at           = ?,                -- run_at
+       attempt          = attempt - 1,
+       lease_owner      = NULL,
+       lease_expires_at = NULL,
+       cancel_requested = false
+ WHERE id = ?                               -- id
+   AND state = 'running'
+   AND fencing_token = ?                    -- fencing_token of the run
+RETURNING *;
+
+-- name: cancelWaiting
+UPDATE ${schema}.task
+   SET state       = 'cancelled',
+       finished_at = ?                       -- finished_at: now
+ WHERE id = ?                                -- id
+   AND state IN ('scheduled', 'queued')
+RETURNING *;
+
+-- name: requestCancelRunning
+UPDATE ${schema}.task
+   SET cancel_requested = true
+ WHERE id = ?             -- id
+   AND state = 'running'
+RETURNING *;
+
+-- name: retryTask
+-- Errors and last_error are kept.
+UPDATE ${schema}.task
+   SET state            = 'queued',
+       run_at           = ?,                                     -- run_at: now
+       max_attempts     = greatest(max_attempts, attempt + 1),   -- allow at least one more run
+       finished_at      = NULL,
+       result           = NULL,
+       progress         = 0,
+       cancel_requested = false
+ WHERE id = ?                                                    -- id
+   AND state IN ('failed', 'cancelled')
+RETURNING *;
+
+-- name: selectExpiredLeases
+-- Walks task_lease_expiry_idx from the oldest expiry. The rows stay locked until the recovery
+-- commits; rows another transaction holds (a run finishing right now) are skipped, and looked at
+-- again by the next recovery if still expired.
+SELECT id, attempt, max_attempts, lease_owner, fencing_token, cancel_requested
+  FROM ${schema}.task
+ WHERE state = 'running'
+   AND lease_expires_at < ?      -- lease_expires_at: now
+ ORDER BY lease_expires_at, id
+ LIMIT ?                         -- limit
+   FOR UPDATE SKIP LOCKED;
+
+-- name: selectLeasesOfNode
+-- Walks task_lease_owner_idx; locked as selectExpiredLeases locks.
+SELECT id, attempt, max_attempts, lease_owner, fencing_token, cancel_requested
+  FROM ${schema}.task
+ WHERE state = 'running'
+   AND lease_owner = ?           -- lease_owner
+ ORDER BY id
+   FOR UPDATE SKIP LOCKED;
+
+-- name: recoverLease
+-- Compare-and-set on the token read by the select above.
+UPDATE ${schema}.task
+   SET state            = ?,                                     -- state: 'queued'; 'failed' with no attempt left; 'cancelled' if requested
+       finished_at      = ?,                                     -- finished_at: now when failed or cancelled, else NULL
+       last_error       = ?,                                     -- last_error
+       errors           = errors || jsonb_build_array(?::jsonb), -- errors: the lost-lease TaskError as JSON
+       lease_owner      = NULL,
+       lease_expires_at = NULL,
+       cancel_requested = false
+ WHERE id = ?                                                    -- id
+   AND state = 'running'
+   AND fencing_token = ?                                         -- fencing_token read by the select
+RETURNING *;
+
+-- name: lockQueueLimit
+-- Only a queue with a limit returns its row, and only that row is locked (until the claim
+-- commits): claims of a limited queue run one at a time, those of other queues lock nothing.
+-- FOR NO KEY UPDATE, not FOR UPDATE: it conflicts with itself, but not with the FOR KEY SHARE lock
+-- the foreign key check of a concurrent task insert takes on the same row, so submissions to the
+-- queue never wait for its claims. A claim waiting here re-reads the row once it gets the lock,
+-- and so sees a limit changed or removed meanwhile.
+SELECT concurrency_limit
+  FROM ${schema}.queue
+ WHERE name = ?                        -- name
+   AND concurrency_limit IS NOT NULL
+   FOR NO KEY UPDATE;
+
+-- name: countRunningInQueue
+-- Reads task_running_idx, which holds the running rows only. READ COMMITTED: this statement's
+-- snapshot is taken after the lock above was granted, so it sees every earlier claim's commit.
+SELECT count(*) AS tasks
+  FROM ${schema}.task
+ WHERE state = 'running'
+   AND queue = ?;                      -- queue
+
+-- name: setQueueLimit
+-- Registers the queue if it is new; otherwise only its limit changes. The update waits for a
+-- claim holding the queue's row, so a claim never runs against a limit changed under it.
+INSERT INTO ${schema}.queue (name, created_at, concurrency_limit)
+VALUES (?,   -- name
+        ?,   -- created_at (kept when the queue exists)
+        ?)   -- concurrency_limit
+ON CONFLICT (name) DO UPDATE
+   SET concurrency_limit = excluded.concurrency_limit;
+
+-- name: clearQueueLimit
+UPDATE ${schema}.queue
+   SET concurrency_limit = NULL
+ WHERE name = ?;                       -- name
+
+-- name: selectQueueLimits
+SELECT name, concurrency_limit
+  FROM ${schema}.queue
+ WHERE concurrency_limit IS NOT NULL
+ ORDER BY name;
+
+-- name: upsertNode
+-- A restarted node keeps its id: its row is refreshed, start time included.
+INSERT INTO ${schema}.node (id, started_at, heartbeat_at, concurrency, types)
+VALUES (?,         -- id
+        ?,         -- started_at
+        ?,         -- heartbeat_at
+        ?,         -- concurrency
+        ?::jsonb)  -- types: a JSON array of strings
+ON CONFLICT (id) DO UPDATE
+   SET started_at   = excluded.started_at,
+       heartbeat_at = excluded.heartbeat_at,
+       concurrency  = excluded.concurrency,
+       types        = excluded.types;
+
+-- name: deleteNode
+DELETE FROM ${schema}.node
+ WHERE id = ?;                         -- id
+
+-- name: selectNodes
+SELECT id, started_at, heartbeat_at, concurrency, types
+  FROM ${schema}.node
+ ORDER BY id;
+
+-- name: pruneNodes
+-- The registry holds one row per live node: a scan of it is a handful of rows.
+DELETE FROM ${schema}.node
+ WHERE heartbeat_at < ?;               -- heartbeat_at: the cutoff
+
+-- name: deleteFinishedTasks
+-- Walks task_finished_idx from the earliest finish, which holds terminal rows only, so waiting and
+-- running tasks are never candidates; rows another transaction holds (a retry of that very task)
+-- are skipped. As in promoteDue, the picked ids come from a run-once InitPlan and the DELETE
+-- probes the primary key for them. It checks the state again: compare-and-set, like every write.
+DELETE FROM ${schema}.task
+ WHERE id = ANY (ARRAY(SELECT id
+                         FROM ${schema}.task
+                        WHERE state IN ('succeeded', 'failed', 'cancelled')
+                          AND finished_at < ?  -- finished_at: the cutoff
+                        ORDER BY finished_at, id
+                        LIMIT ?                -- limit
+                          FOR UPDATE SKIP LOCKED))
+   AND state IN ('succeeded', 'failed', 'cancelled');
+
+-- name: ping
+SELECT 1;

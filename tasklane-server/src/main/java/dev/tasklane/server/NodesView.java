@@ -1,0 +1,48 @@
+package dev.tasklane.server;
+
+import dev.tasklane.NodeStatus;
+import dev.tasklane.Task;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+
+/** {@code GET /api/v1/nodes}: the cluster's nodes, their heartbeat age and running tasks. */
+record NodesView(List<NodeView> nodes) {
+
+  /** One node. */
+  record NodeView(
+      String id,
+      Instant startedAt,
+      Instant heartbeatAt,
+      double heartbeatAgeSeconds,
+      int concurrency,
+      Set<String> types,
+      int runningCount,
+      List<RunningTask> running) {
+    static NodeView of(NodeStatus n, Instant now) {
+      double age = Math.max(0, Duration.between(n.heartbeatAt(), now).toMillis() / 1000.0);
+      return new NodeView(
+          n.id(),
+          n.startedAt(),
+          n.heartbeatAt(),
+          age,
+          n.concurrency(),
+          n.types(),
+          n.running().size(),
+          n.running().stream().map(RunningTask::of).toList());
+    }
+  }
+
+  /** A task a node runs now. */
+  record RunningTask(UUID id, String type, String queue, int attempt, Instant startedAt, int progress) {
+    static RunningTask of(Task t) {
+      return new RunningTask(t.id().value(), t.type(), t.queue(), t.attempt(), t.startedAt(), t.progress());
+    }
+  }
+
+  static NodesView of(List<NodeStatus> nodes, Instant now) {
+    return new NodesView(nodes.stream().map(n -> NodeView.of(n, now)).toList());
+  }
+}
