@@ -106,6 +106,7 @@ public final class Worker implements TaskClient, AutoCloseable {
   @Override
   public void close() {
     if (lifecycle.compareAndSet(Lifecycle.NEW, Lifecycle.STOPPED)) {
+      engine.closeWriters();
       return;
     }
     if (lifecycle.compareAndSet(Lifecycle.RUNNING, Lifecycle.STOPPING)) {
@@ -167,7 +168,13 @@ public final class Worker implements TaskClient, AutoCloseable {
     engine.admit(perQueue);
     List<Submission> out;
     try {
-      out = rows.size() == 1 ? List.of(writer.insert(rows.get(0))) : writer.insertAll(rows);
+      if (rows.size() > 1) {
+        out = writer.insertAll(rows);
+      } else if (writer == store) {
+        out = List.of(engine.insert(rows.get(0)));
+      } else {
+        out = List.of(writer.insert(rows.get(0)));
+      }
     } catch (RuntimeException e) {
       perQueue.forEach((q, n) -> engine.leftBacklog(q, n));
       throw e;
@@ -175,6 +182,8 @@ public final class Worker implements TaskClient, AutoCloseable {
     for (Submission s : out) {
       if (s.created()) {
         engine.stats().submitted.increment();
+        Task t = s.task();
+        engine.noteSubmitted(t.queue(), t.runAt(), t.state() == TaskState.SCHEDULED);
       } else {
         engine.leftBacklog(s.task().queue(), 1);
       }

@@ -8,7 +8,9 @@ import dev.tasklane.TaskResult;
 import dev.tasklane.TaskType;
 import dev.tasklane.WorkerConfig;
 import dev.tasklane.spi.LeaderElection;
+import dev.tasklane.Submission;
 import dev.tasklane.spi.LeaseStatus;
+import dev.tasklane.spi.NewTask;
 import dev.tasklane.spi.NodeInfo;
 import dev.tasklane.spi.RunOutcome;
 import dev.tasklane.spi.RunRef;
@@ -66,6 +68,8 @@ public final class Engine {
   private static final int RECOVERY_BATCH = 1000;
   private static final int PROMOTE_BATCH = 1000;
   private static final int RETENTION_BATCH = 1000;
+  /** Most writes a group commit puts in one transaction. */
+  private static final int WRITE_BATCH = 512;
   /** A node whose heartbeat stopped this long ago is removed from the registry by the leader. */
   private static final Duration NODE_EXPIRY_MIN = Duration.ofMinutes(1);
 
@@ -77,6 +81,10 @@ public final class Engine {
   private final Transitions transitions;
   private final EngineStats stats = new EngineStats();
   private final ConcurrentMap<TaskId, Run> running = new ConcurrentHashMap<>();
+  /** Concurrent submissions share a transaction (group commit). */
+  private final GroupCommit<NewTask, Submission> submissions;
+  /** Outcomes of runs that finish together share a transaction. */
+  private final GroupCommit<Completion, Task> completions;
   private final ThreadFactory handlerThreads = Thread.ofVirtual().name("tasklane-task-", 0).factory();
 
   private final ReentrantLock signalLock = new ReentrantLock();
@@ -96,6 +104,11 @@ public final class Engine {
   private ScheduledExecutorService maintenance;
   private ScheduledExecutorService timer;
   private int rotation;
+  /** The dispatcher's view of the store, refreshed as {@link #dispatchOnce()} explains. */
+  private volatile List<String> queues = List.of();
+  private volatile boolean refreshQueues = true;
+  private volatile Instant nextDue;
+  private volatile Instant nextFullCheck = Instant.MIN;
 
   public Engine(TaskStore store, WorkerConfig config, Map<String, TaskType<?>> types) {
     this.store = store;
@@ -104,6 +117,39 @@ public final class Engine {
     this.limits = new ConcurrencyLimits(config.concurrency(), config::limitOf);
     this.backlog = new Backlog(config.maxQueued());
     this.transitions = new Transitions(config.nodeId(), RandomGenerator.getDefault());
+    this.submissions =
+        new GroupCommit<>(
+            "tasklane-submit", WRITE_BATCH, rows -> List.copyOf(store.insertAll(rows)), store::insert);
+    this.completions =
+        new GroupCommit<>("tasklane-complete", WRITE_BATCH, this::finishAll, c -> store.finishRun(c.run(), c.outcome()));
+  }
+
+  /** One run's outcome on its way to the store. */
+  private record Completion(RunRef run, RunOutcome outcome) {}
+
+  private List<Object> finishAll(List<Completion> batch) {
+    Map<RunRef, RunOutcome> outcomes = new java.util.LinkedHashMap<>();
+    batch.forEach(c -> outcomes.put(c.run(), c.outcome()));
+    Map<RunRef, Task> written = store.finishRuns(outcomes);
+    List<Object> results = new ArrayList<>(batch.size());
+    for (Completion c : batch) {
+      Task t = written.get(c.run());
+      results.add(t != null ? t : new LeaseLostException(c.run().taskId(), c.run().fencingToken()));
+    }
+    return results;
+  }
+
+  /**
+   * Inserts one task durably, in a transaction shared with the submissions that arrive meanwhile.
+   */
+  public Submission insert(NewTask task) {
+    return submissions.write(task);
+  }
+
+  /** Stops the group-commit writers; later writes go straight to the store. Idempotent. */
+  public void closeWriters() {
+    submissions.close();
+    completions.close();
   }
 
   /**
@@ -166,7 +212,12 @@ public final class Engine {
     node = new NodeInfo(config.nodeId(), now, now, config.concurrency(), types.keySet());
     store.heartbeatNode(node);
     election = store.leaderElection(config.nodeId());
-    subscription = store.subscribe(this::wake);
+    subscription =
+        store.subscribe(
+            () -> {
+              refreshQueues = true; // a notification may name a queue this node has not seen
+              wake();
+            });
     claiming.set(true);
     heartbeat = scheduler("tasklane-heartbeat");
     maintenance = scheduler("tasklane-maintenance");
@@ -236,9 +287,23 @@ public final class Engine {
    */
   private Instant dispatchOnce() {
     Instant now = config.clock().instant();
-    boolean more = store.promoteDue(now, PROMOTE_BATCH) == PROMOTE_BATCH;
-    Instant nextDue = store.nextScheduledAt().orElse(null);
-    List<String> queues = store.queueNames();
+    boolean more = false;
+    // What the store knows beyond this node's own writes (other processes' submissions, queues
+    // and schedules) is re-read at every poll interval, and the queue list also whenever a
+    // notification or a local submission may have added a queue. In between, a pass costs only
+    // its claims: no write transaction to promote when nothing is due.
+    boolean fullCheck = !now.isBefore(nextFullCheck);
+    if (fullCheck || refreshQueues) {
+      refreshQueues = false;
+      queues = store.queueNames();
+    }
+    Instant due = nextDue;
+    if (fullCheck || (due != null && !due.isAfter(now))) {
+      more = store.promoteDue(now, PROMOTE_BATCH) == PROMOTE_BATCH;
+      nextDue = store.nextScheduledAt().orElse(null);
+      nextFullCheck = now.plus(config.pollInterval());
+    }
+    List<String> queues = this.queues;
     int n = queues.size();
     if (n > 0) {
       int start = Math.floorMod(rotation++, n);
@@ -270,7 +335,26 @@ public final class Engine {
     if (more && limits.globalAvailable() > 0) {
       return Instant.MIN;
     }
-    return nextDue;
+    Instant until = nextFullCheck;
+    Instant due2 = nextDue;
+    return due2 != null && due2.isBefore(until) ? due2 : until;
+  }
+
+  /**
+   * A task was submitted here: if it is scheduled, the dispatcher must wake for it even before its
+   * next full look; if its queue is new to this node, the queue list must be re-read.
+   */
+  public void noteSubmitted(String queue, Instant runAt, boolean scheduled) {
+    if (!queues.contains(queue)) {
+      refreshQueues = true;
+    }
+    if (scheduled) {
+      // Benign race with the dispatcher's own update: the worst case is one extra full check.
+      Instant due = nextDue;
+      if (due == null || runAt.isBefore(due)) {
+        nextDue = runAt;
+      }
+    }
   }
 
   private void awaitSignal(Instant nextDue) throws InterruptedException {
@@ -408,7 +492,7 @@ public final class Engine {
     Duration backoff = Duration.ofMillis(50);
     for (int attempt = 1; ; attempt++) {
       try {
-        Task after = store.finishRun(run.ref(), outcome);
+        Task after = completions.write(new Completion(run.ref(), outcome));
         count(run.task(), outcome, after);
         return;
       } catch (LeaseLostException e) {
@@ -586,6 +670,7 @@ public final class Engine {
     // Heartbeats last: leases of runs that were still writing their outcome stay alive until now.
     heartbeat.shutdownNow();
     awaitTermination(heartbeat);
+    closeWriters();
   }
 
   private static void closeQuietly(AutoCloseable c) {

@@ -96,6 +96,26 @@ public interface TaskStore extends TaskWriter, AutoCloseable {
   Task finishRun(RunRef run, RunOutcome outcome);
 
   /**
+   * Ends many runs in one transaction, each as {@link #finishRun} would. A run that no longer owns
+   * its task is skipped (absent from the answer) without failing the others. If the call throws,
+   * nothing was written.
+   *
+   * @return the tasks as written, by run
+   */
+  default Map<RunRef, Task> finishRuns(Map<RunRef, RunOutcome> outcomes) {
+    Map<RunRef, Task> out = new java.util.LinkedHashMap<>();
+    outcomes.forEach(
+        (run, outcome) -> {
+          try {
+            out.put(run, finishRun(run, outcome));
+          } catch (LeaseLostException e) {
+            // skipped, as documented
+          }
+        });
+    return out;
+  }
+
+  /**
    * Cancels a task: {@code scheduled} or {@code queued} become {@code cancelled} at once; a {@code
    * running} task gets its cancel-requested flag set (its node finishes the job).
    *

@@ -483,62 +483,87 @@ public class JdbcTaskStore implements TaskStore {
     Objects.requireNonNull(run, "run");
     Objects.requireNonNull(outcome, "outcome");
     TaskState.RUNNING.checkTransitionTo(outcome.target());
-    TaskId id = run.taskId();
-    long token = run.fencingToken();
     return transactions.write(
         "finishRun",
+        c ->
+            // Zero rows: the task left running or another claim moved the token on. Nothing was
+            // written, and throwing rolls the (empty) transaction back.
+            finish(c, run, outcome)
+                .orElseThrow(() -> new LeaseLostException(run.taskId(), run.fencingToken())));
+  }
+
+  /**
+   * One transaction for many outcomes: each is compare-and-set on its own run, and a run that lost
+   * its lease is left out of the answer (its write is skipped, the others still commit).
+   */
+  @Override
+  public Map<RunRef, Task> finishRuns(Map<RunRef, RunOutcome> outcomes) {
+    Objects.requireNonNull(outcomes, "outcomes");
+    if (outcomes.isEmpty()) {
+      return Map.of();
+    }
+    outcomes.values().forEach(o -> TaskState.RUNNING.checkTransitionTo(o.target()));
+    return transactions.write(
+        "finishRuns",
         c -> {
-          Optional<Task> finished =
-              switch (outcome) {
-                case RunOutcome.Succeeded s ->
-                    queryTask(
-                        c,
-                        FINISH_SUCCEEDED,
-                        p -> p.instant(s.finishedAt()).text(s.result()).id(id).bigint(token));
-                case RunOutcome.Rescheduled r -> {
-                  String error = errorJson(r.error());
-                  yield queryTask(
-                      c,
-                      FINISH_RESCHEDULED,
-                      p ->
-                          p.instant(r.runAt())
-                              .integer(r.refundAttempt() ? 1 : 0)
-                              .text(message(r.error()))
-                              .text(error)
-                              .text(error)
-                              .id(id)
-                              .bigint(token));
-                }
-                case RunOutcome.Failed f ->
-                    queryTask(
-                        c,
-                        FINISH_FAILED,
-                        p ->
-                            p.instant(f.finishedAt())
-                                .text(f.error().message())
-                                .text(errorJson(f.error()))
-                                .id(id)
-                                .bigint(token));
-                case RunOutcome.Cancelled x -> {
-                  String error = errorJson(x.error());
-                  yield queryTask(
-                      c,
-                      FINISH_CANCELLED,
-                      p ->
-                          p.instant(x.finishedAt())
-                              .text(message(x.error()))
-                              .text(error)
-                              .text(error)
-                              .id(id)
-                              .bigint(token));
-                }
-                case RunOutcome.Released r ->
-                    queryTask(c, FINISH_RELEASED, p -> p.instant(r.runAt()).id(id).bigint(token));
-              };
-          // Zero rows: the task left running or another claim moved the token on. Nothing was
-          // written, and throwing rolls the (empty) transaction back.
-          return finished.orElseThrow(() -> new LeaseLostException(id, token));
+          Map<RunRef, Task> finished = new LinkedHashMap<>();
+          for (Map.Entry<RunRef, RunOutcome> e : outcomes.entrySet()) {
+            finish(c, e.getKey(), e.getValue()).ifPresent(t -> finished.put(e.getKey(), t));
+          }
+          return Collections.unmodifiableMap(finished);
         });
+  }
+
+  /** Writes one run's outcome on {@code c}; empty when the run no longer holds its task. */
+  private Optional<Task> finish(Connection c, RunRef run, RunOutcome outcome) throws SQLException {
+    TaskId id = run.taskId();
+    long token = run.fencingToken();
+    return switch (outcome) {
+      case RunOutcome.Succeeded s ->
+          queryTask(
+              c,
+              FINISH_SUCCEEDED,
+              p -> p.instant(s.finishedAt()).text(s.result()).id(id).bigint(token));
+      case RunOutcome.Rescheduled r -> {
+        String error = errorJson(r.error());
+        yield queryTask(
+            c,
+            FINISH_RESCHEDULED,
+            p ->
+                p.instant(r.runAt())
+                    .integer(r.refundAttempt() ? 1 : 0)
+                    .text(message(r.error()))
+                    .text(error)
+                    .text(error)
+                    .id(id)
+                    .bigint(token));
+      }
+      case RunOutcome.Failed f ->
+          queryTask(
+              c,
+              FINISH_FAILED,
+              p ->
+                  p.instant(f.finishedAt())
+                      .text(f.error().message())
+                      .text(errorJson(f.error()))
+                      .id(id)
+                      .bigint(token));
+      case RunOutcome.Cancelled x -> {
+        String error = errorJson(x.error());
+        yield queryTask(
+            c,
+            FINISH_CANCELLED,
+            p ->
+                p.instant(x.finishedAt())
+                    .text(message(x.error()))
+                    .text(error)
+                    .text(error)
+                    .id(id)
+                    .bigint(token));
+      }
+      case RunOutcome.Released r ->
+          queryTask(c, FINISH_RELEASED, p -> p.instant(r.runAt()).id(id).bigint(token));
+    };
   }
 
   // ---------------------------------------------------------------- operator actions

@@ -4,29 +4,17 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.tasklane.StoreException;
 import dev.tasklane.Submission;
-import dev.tasklane.Task;
-import dev.tasklane.TaskId;
-import dev.tasklane.TaskPage;
-import dev.tasklane.TaskQuery;
 import dev.tasklane.jdbc.JdbcTaskStore;
+import dev.tasklane.spi.ForwardingTaskStore;
 import dev.tasklane.spi.LeaderElection;
-import dev.tasklane.spi.LeaseStatus;
 import dev.tasklane.spi.NewTask;
-import dev.tasklane.spi.NodeInfo;
-import dev.tasklane.spi.QueueCounts;
-import dev.tasklane.spi.RunOutcome;
-import dev.tasklane.spi.RunRef;
 import dev.tasklane.spi.TaskStore;
 import dev.tasklane.spi.TaskWriter;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.Collection;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -73,7 +61,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe.
  */
-public final class PostgresTaskStore implements TaskStore {
+public final class PostgresTaskStore extends ForwardingTaskStore {
 
   /** How long a call waits for a pooled connection before it fails with {@link StoreException}. */
   public static final Duration CONNECTION_TIMEOUT = Duration.ofSeconds(10);
@@ -98,6 +86,7 @@ public final class PostgresTaskStore implements TaskStore {
       MigrationGate schema,
       PostgresTransactionRunner transactions,
       JdbcTaskStore delegate) {
+    super(delegate);
     this.options = options;
     this.connections = connections;
     this.schema = schema;
@@ -199,144 +188,13 @@ public final class PostgresTaskStore implements TaskStore {
     };
   }
 
-  // ---------------------------------------------------------------- TaskStore, delegated
-
-  @Override
-  public Submission insert(NewTask task) {
-    return delegate.insert(task);
-  }
-
-  @Override
-  public List<Submission> insertAll(List<NewTask> tasks) {
-    return delegate.insertAll(tasks);
-  }
-
-  @Override
-  public Optional<Task> find(TaskId id) {
-    return delegate.find(id);
-  }
-
-  @Override
-  public Optional<Task> findByIdempotencyKey(String idempotencyKey) {
-    return delegate.findByIdempotencyKey(idempotencyKey);
-  }
-
-  @Override
-  public TaskPage list(TaskQuery query) {
-    return delegate.list(query);
-  }
-
-  @Override
-  public List<QueueCounts> queueCounts() {
-    return delegate.queueCounts();
-  }
-
-  @Override
-  public Map<String, Long> waitingCounts() {
-    return delegate.waitingCounts();
-  }
-
-  @Override
-  public List<String> queueNames() {
-    return delegate.queueNames();
-  }
-
-  @Override
-  public int promoteDue(Instant now, int limit) {
-    return delegate.promoteDue(now, limit);
-  }
-
-  @Override
-  public Optional<Instant> nextScheduledAt() {
-    return delegate.nextScheduledAt();
-  }
-
-  @Override
-  public List<Task> claim(
-      String queue, int limit, String nodeId, Instant now, Instant leaseExpiresAt) {
-    return delegate.claim(queue, limit, nodeId, now, leaseExpiresAt);
-  }
-
-  @Override
-  public Map<RunRef, LeaseStatus> renewLeases(Collection<RunRef> runs, Instant leaseExpiresAt) {
-    return delegate.renewLeases(runs, leaseExpiresAt);
-  }
-
-  @Override
-  public boolean updateProgress(RunRef run, int percent) {
-    return delegate.updateProgress(run, percent);
-  }
-
-  @Override
-  public Task finishRun(RunRef run, RunOutcome outcome) {
-    return delegate.finishRun(run, outcome);
-  }
-
-  @Override
-  public Task requestCancel(TaskId id, Instant now) {
-    return delegate.requestCancel(id, now);
-  }
-
-  @Override
-  public Task retry(TaskId id, Instant now) {
-    return delegate.retry(id, now);
-  }
-
-  @Override
-  public List<Task> recoverExpiredLeases(Instant now, int limit) {
-    return delegate.recoverExpiredLeases(now, limit);
-  }
-
-  @Override
-  public List<Task> recoverLeasesOf(String nodeId, Instant now) {
-    return delegate.recoverLeasesOf(nodeId, now);
-  }
-
-  @Override
-  public void setQueueLimit(String queue, Integer limit) {
-    delegate.setQueueLimit(queue, limit);
-  }
-
-  @Override
-  public Map<String, Integer> queueLimits() {
-    return delegate.queueLimits();
-  }
-
-  @Override
-  public void heartbeatNode(NodeInfo node) {
-    delegate.heartbeatNode(node);
-  }
-
-  @Override
-  public void removeNode(String nodeId) {
-    delegate.removeNode(nodeId);
-  }
-
-  @Override
-  public List<NodeInfo> nodes() {
-    return delegate.nodes();
-  }
-
-  @Override
-  public int pruneNodes(Instant heartbeatBefore) {
-    return delegate.pruneNodes(heartbeatBefore);
-  }
-
-  @Override
-  public int deleteFinishedBefore(Instant cutoff, int limit) {
-    return delegate.deleteFinishedBefore(cutoff, limit);
-  }
+  // ---------------------------------------------------------------- what differs from JdbcTaskStore
 
   /**
    * {@inheritDoc}
    *
    * <p>Also migrates the schema, if the store opened while the database was down.
    */
-  @Override
-  public void ping() {
-    delegate.ping();
-  }
-
   // ---------------------------------------------------------------- cluster
 
   /**

@@ -3,20 +3,10 @@ package dev.tasklane.sqlite;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.tasklane.StoreException;
-import dev.tasklane.Submission;
-import dev.tasklane.Task;
-import dev.tasklane.TaskId;
-import dev.tasklane.TaskPage;
-import dev.tasklane.TaskQuery;
 import dev.tasklane.jdbc.JdbcTaskStore;
 import dev.tasklane.jdbc.SchemaMigrator;
+import dev.tasklane.spi.ForwardingTaskStore;
 import dev.tasklane.spi.LeaderElection;
-import dev.tasklane.spi.LeaseStatus;
-import dev.tasklane.spi.NewTask;
-import dev.tasklane.spi.NodeInfo;
-import dev.tasklane.spi.QueueCounts;
-import dev.tasklane.spi.RunOutcome;
-import dev.tasklane.spi.RunRef;
 import dev.tasklane.spi.TaskStore;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -26,12 +16,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.Collection;
-import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.Optional;
 import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteDataSource;
 
@@ -64,7 +49,7 @@ import org.sqlite.SQLiteDataSource;
  * the same file again, from another process or from this one, fails until the store is closed or
  * its process has exited (the OS drops the lock even after {@code kill -9}).
  */
-public final class SqliteTaskStore implements TaskStore {
+public final class SqliteTaskStore extends ForwardingTaskStore {
 
   /** How long a statement waits for a database locked by someone else (an sqlite3 shell). */
   public static final Duration BUSY_TIMEOUT = Duration.ofSeconds(5);
@@ -81,6 +66,7 @@ public final class SqliteTaskStore implements TaskStore {
 
   private SqliteTaskStore(
       Path file, DatabaseLock lock, SqliteTransactionRunner transactions, JdbcTaskStore delegate) {
+    super(delegate);
     this.file = file;
     this.lock = lock;
     this.transactions = transactions;
@@ -130,138 +116,7 @@ public final class SqliteTaskStore implements TaskStore {
     return file;
   }
 
-  // ---------------------------------------------------------------- TaskStore, delegated
-
-  @Override
-  public Submission insert(NewTask task) {
-    return delegate.insert(task);
-  }
-
-  @Override
-  public List<Submission> insertAll(List<NewTask> tasks) {
-    return delegate.insertAll(tasks);
-  }
-
-  @Override
-  public Optional<Task> find(TaskId id) {
-    return delegate.find(id);
-  }
-
-  @Override
-  public Optional<Task> findByIdempotencyKey(String idempotencyKey) {
-    return delegate.findByIdempotencyKey(idempotencyKey);
-  }
-
-  @Override
-  public TaskPage list(TaskQuery query) {
-    return delegate.list(query);
-  }
-
-  @Override
-  public List<QueueCounts> queueCounts() {
-    return delegate.queueCounts();
-  }
-
-  @Override
-  public Map<String, Long> waitingCounts() {
-    return delegate.waitingCounts();
-  }
-
-  @Override
-  public List<String> queueNames() {
-    return delegate.queueNames();
-  }
-
-  @Override
-  public int promoteDue(Instant now, int limit) {
-    return delegate.promoteDue(now, limit);
-  }
-
-  @Override
-  public Optional<Instant> nextScheduledAt() {
-    return delegate.nextScheduledAt();
-  }
-
-  @Override
-  public List<Task> claim(
-      String queue, int limit, String nodeId, Instant now, Instant leaseExpiresAt) {
-    return delegate.claim(queue, limit, nodeId, now, leaseExpiresAt);
-  }
-
-  @Override
-  public Map<RunRef, LeaseStatus> renewLeases(Collection<RunRef> runs, Instant leaseExpiresAt) {
-    return delegate.renewLeases(runs, leaseExpiresAt);
-  }
-
-  @Override
-  public boolean updateProgress(RunRef run, int percent) {
-    return delegate.updateProgress(run, percent);
-  }
-
-  @Override
-  public Task finishRun(RunRef run, RunOutcome outcome) {
-    return delegate.finishRun(run, outcome);
-  }
-
-  @Override
-  public Task requestCancel(TaskId id, Instant now) {
-    return delegate.requestCancel(id, now);
-  }
-
-  @Override
-  public Task retry(TaskId id, Instant now) {
-    return delegate.retry(id, now);
-  }
-
-  @Override
-  public List<Task> recoverExpiredLeases(Instant now, int limit) {
-    return delegate.recoverExpiredLeases(now, limit);
-  }
-
-  @Override
-  public List<Task> recoverLeasesOf(String nodeId, Instant now) {
-    return delegate.recoverLeasesOf(nodeId, now);
-  }
-
-  @Override
-  public void setQueueLimit(String queue, Integer limit) {
-    delegate.setQueueLimit(queue, limit);
-  }
-
-  @Override
-  public Map<String, Integer> queueLimits() {
-    return delegate.queueLimits();
-  }
-
-  @Override
-  public void heartbeatNode(NodeInfo node) {
-    delegate.heartbeatNode(node);
-  }
-
-  @Override
-  public void removeNode(String nodeId) {
-    delegate.removeNode(nodeId);
-  }
-
-  @Override
-  public List<NodeInfo> nodes() {
-    return delegate.nodes();
-  }
-
-  @Override
-  public int pruneNodes(Instant heartbeatBefore) {
-    return delegate.pruneNodes(heartbeatBefore);
-  }
-
-  @Override
-  public int deleteFinishedBefore(Instant cutoff, int limit) {
-    return delegate.deleteFinishedBefore(cutoff, limit);
-  }
-
-  @Override
-  public void ping() {
-    delegate.ping();
-  }
+  // ---------------------------------------------------------------- what differs from JdbcTaskStore
 
   /** {@link LeaderElection#SOLE}: the one process that may open the file always leads. */
   @Override

@@ -967,6 +967,29 @@ public abstract class TaskStoreContract {
             TaskNotFoundException.class, e -> assertThat(e.taskId()).isEqualTo(unknown));
   }
 
+  @Test
+  void finishRunsWritesEveryCurrentRunInOneGoAndSkipsStaleOnes() {
+    store.insertAll(List.of(aTask().build(), aTask().build(), aTask().build()));
+    List<Task> claimed = store.claim(Fixtures.DEFAULT_QUEUE, 3, NODE, clock.instant(), clock.instant().plus(LEASE));
+    assertThat(claimed).hasSize(3);
+    Instant now = clock.advance(java.time.Duration.ofSeconds(1));
+    RunRef first = new RunRef(claimed.get(0).id(), claimed.get(0).fencingToken());
+    RunRef stale = new RunRef(claimed.get(1).id(), claimed.get(1).fencingToken() - 1);
+    RunRef third = new RunRef(claimed.get(2).id(), claimed.get(2).fencingToken());
+    Map<RunRef, RunOutcome> outcomes = new java.util.LinkedHashMap<>();
+    outcomes.put(first, new RunOutcome.Succeeded(now, "{\"n\": 1}"));
+    outcomes.put(stale, new RunOutcome.Succeeded(now, "{\"n\": 2}"));
+    outcomes.put(third, new RunOutcome.Failed(now, new TaskError(1, now, NODE, "boom", null)));
+
+    Map<RunRef, Task> written = store.finishRuns(outcomes);
+
+    assertThat(written.keySet()).containsExactlyInAnyOrder(first, third);
+    assertThat(find(first.taskId()).state()).isEqualTo(TaskState.SUCCEEDED);
+    assertThat(find(third.taskId()).state()).isEqualTo(TaskState.FAILED);
+    assertThat(find(stale.taskId())).isEqualTo(claimed.get(1));
+    assertThat(store.finishRuns(Map.of())).isEmpty();
+  }
+
   // ================================================================ lease recovery
 
   @Test

@@ -17,6 +17,7 @@ import dev.tasklane.TaskState;
 import dev.tasklane.TaskType;
 import dev.tasklane.Worker;
 import dev.tasklane.WorkerConfig;
+import dev.tasklane.spi.NewTask;
 import dev.tasklane.spi.TaskStore;
 import java.time.Duration;
 import java.time.Instant;
@@ -24,6 +25,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -133,6 +135,20 @@ public abstract class WorkerContract {
     TaskResult run(JsonNode payload, dev.tasklane.TaskContext ctx) throws Exception;
   }
 
+  /**
+   * Until {@code target} handlers have once run at the same time, holds each handler until they
+   * do (or briefly, if they never can), so that the limit tests see the limit reached whenever the
+   * engine allows it; after that, handlers run freely and any run beyond the limit shows in the
+   * recorded maximum. A bounded wait for a condition, not a sleep: it ends as soon as it holds.
+   */
+  private static void overlap(AtomicInteger inFlight, AtomicInteger maxSeen, int target) {
+    long deadline = System.nanoTime() + Duration.ofMillis(200).toNanos();
+    while (maxSeen.get() < target && inFlight.get() < target && System.nanoTime() < deadline) {
+      Thread.yield();
+    }
+    maxSeen.accumulateAndGet(inFlight.get(), Math::max);
+  }
+
   /** JSON compared as values: stores may normalise the text (PostgreSQL's jsonb does). */
   private static JsonNode json(String text) {
     return dev.tasklane.internal.Json.tree(text);
@@ -187,11 +203,7 @@ public abstract class WorkerContract {
         type("work", (p, c) -> {
           int now = inFlight.incrementAndGet();
           maxInFlight.accumulateAndGet(now, Math::max);
-          // Yield repeatedly so that other handlers overlap if the limit lets them.
-          for (int i = 0; i < 200; i++) {
-            Thread.onSpinWait();
-            Thread.yield();
-          }
+          overlap(inFlight, maxInFlight, 5);
           inFlight.decrementAndGet();
           return TaskResult.success();
         }));
@@ -217,9 +229,7 @@ public abstract class WorkerContract {
           AtomicInteger q = inFlight.computeIfAbsent(c.queue(), k -> new AtomicInteger());
           max.computeIfAbsent(c.queue(), k -> new AtomicInteger()).accumulateAndGet(q.incrementAndGet(), Math::max);
           maxTotal.accumulateAndGet(total.incrementAndGet(), Math::max);
-          for (int i = 0; i < 500; i++) {
-            Thread.yield();
-          }
+          overlap(total, maxTotal, 6);
           q.decrementAndGet();
           total.decrementAndGet();
           return TaskResult.success();
@@ -616,9 +626,7 @@ public abstract class WorkerContract {
     TaskType<JsonNode> work = type("work", (p, c) -> {
       maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
       try {
-        for (int i = 0; i < 2_000; i++) {
-          Thread.yield();
-        }
+        overlap(inFlight, maxInFlight, 3);
       } finally {
         inFlight.decrementAndGet();
       }
@@ -675,6 +683,47 @@ public abstract class WorkerContract {
     TaskId later = w.submit(request("t", b -> b.delay(Duration.ofHours(1)))).task().id();
     await().atMost(WAIT).until(() -> store.find(done).isEmpty());
     assertThat(store.find(later)).isPresent();
+  }
+
+  // ------------------------------------------------------------------ group commit
+
+  @Test
+  void whenBatchedWritesFailEveryTaskIsStillAcceptedOnceAndFinished() throws Exception {
+    // Every multi-row transaction fails (as a constraint violation or a lost connection would):
+    // the engine must fall back to one write per task, losing and duplicating nothing.
+    java.util.concurrent.atomic.AtomicInteger failedBatches = new java.util.concurrent.atomic.AtomicInteger();
+    TaskStore faulty = new dev.tasklane.spi.ForwardingTaskStore(store) {
+      @Override
+      public List<Submission> insertAll(List<NewTask> tasks) {
+        failedBatches.incrementAndGet();
+        throw new dev.tasklane.StoreException("insertAll", new java.sql.SQLException("injected"));
+      }
+
+      @Override
+      public Map<dev.tasklane.spi.RunRef, Task> finishRuns(Map<dev.tasklane.spi.RunRef, dev.tasklane.spi.RunOutcome> outcomes) {
+        failedBatches.incrementAndGet();
+        throw new dev.tasklane.StoreException("finishRuns", new java.sql.SQLException("injected"));
+      }
+
+      @Override
+      public void close() {
+        // the suite closes the real store
+      }
+    };
+    Worker w = worker(faulty, fastConfig().concurrency(8).build(), type("t", (p, c) -> TaskResult.success()));
+    w.start();
+    Set<TaskId> accepted = ConcurrentHashMap.newKeySet();
+    try (var callers = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+      for (int i = 0; i < 200; i++) {
+        callers.submit(() -> accepted.add(w.submit(TaskRequest.builder("t").build()).task().id()));
+      }
+    }
+    assertThat(accepted).hasSize(200);
+    await().atMost(WAIT).until(() -> w.stats().succeeded() == 200);
+    assertThat(store.list(dev.tasklane.TaskQuery.all().withLimit(500)).tasks())
+        .hasSize(200)
+        .allSatisfy(t -> assertThat(t.state()).isEqualTo(TaskState.SUCCEEDED));
+    assertThat(failedBatches.get()).isPositive();
   }
 
   // ------------------------------------------------------------------ admission

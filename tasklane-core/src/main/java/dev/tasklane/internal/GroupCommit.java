@@ -1,0 +1,172 @@
+package dev.tasklane.internal;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Group commit: many threads each hand over one write and wait for it; one thread writes whatever
+ * has gathered in a single transaction and answers them all. Under load a transaction carries
+ * many writes instead of one, and the database commits (and syncs) once for all of them; when idle
+ * a write goes out at once, since nothing waits to fill a batch.
+ *
+ * <p>No caller is answered before the transaction holding its write has committed. If the batch
+ * fails, nothing of it was written, and each write is retried alone, so one bad write fails only
+ * its own caller.
+ *
+ * @param <I> one write
+ * @param <O> its result
+ */
+final class GroupCommit<I, O> implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(GroupCommit.class);
+
+  /** Per-item results of a batch: a value, or the exception that item alone gets. */
+  interface BatchWriter<I, O> {
+    /**
+     * Writes {@code items} in one transaction and returns one entry per item, in order: its
+     * result, or an exception for that item (for example a lost lease) that did not fail the rest.
+     * Throws if the transaction failed as a whole (nothing written).
+     */
+    List<Object> writeAll(List<I> items);
+  }
+
+  private record Pending<I, O>(I item, CompletableFuture<O> result) {}
+
+  /** Put by {@link #close()}: the writer stops once it reaches it. */
+  private final Pending<I, O> stop = new Pending<>(null, new CompletableFuture<>());
+
+  private final String name;
+  private final int maxBatch;
+  private final BatchWriter<I, O> batch;
+  private final Function<I, O> single;
+  private final BlockingQueue<Pending<I, O>> queue = new LinkedBlockingQueue<>();
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private final Thread writer;
+
+  /**
+   * @param name the writer thread's name
+   * @param maxBatch most writes in one transaction
+   * @param batch writes a batch in one transaction
+   * @param single writes one item in a transaction of its own (the fallback after a failed batch,
+   *     and the path once closed)
+   */
+  GroupCommit(String name, int maxBatch, BatchWriter<I, O> batch, Function<I, O> single) {
+    this.name = name;
+    this.maxBatch = maxBatch;
+    this.batch = batch;
+    this.single = single;
+    this.writer = Thread.ofPlatform().name(name).daemon(true).start(this::run);
+  }
+
+  /**
+   * Writes {@code item} with whatever else is waiting and returns its result once committed.
+   * Waits uninterruptibly: the write is already on its way and its outcome must be known (an
+   * interrupt is kept for the caller to see afterwards).
+   *
+   * @throws RuntimeException the write's own failure, unwrapped
+   */
+  O write(I item) {
+    if (closed.get()) {
+      return single.apply(item);
+    }
+    CompletableFuture<O> result = new CompletableFuture<>();
+    queue.add(new Pending<>(item, result));
+    if (closed.get() && queue.remove(new Pending<>(item, result))) {
+      // Closed between the check and the add, and the writer did not take it: write it here.
+      return single.apply(item);
+    }
+    try {
+      return result.join();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      if (e.getCause() instanceof Error err) {
+        throw err;
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * The writer loop. It is never interrupted (a JDBC call cut by an interrupt leaves its
+   * connection in doubt); {@link #close()} queues a stop marker instead.
+   */
+  private void run() {
+    List<Pending<I, O>> pending = new ArrayList<>(maxBatch);
+    boolean stopping = false;
+    while (!stopping) {
+      try {
+        pending.add(queue.take());
+        queue.drainTo(pending, maxBatch - 1);
+        stopping = pending.remove(stop);
+        flush(pending);
+      } catch (InterruptedException e) {
+        log.warn("{} was interrupted; writes go out one by one from now on", name);
+        closed.set(true);
+        stopping = true;
+      } catch (Throwable t) {
+        log.error("{} failed a batch unexpectedly", name, t);
+        pending.forEach(p -> p.result().completeExceptionally(t));
+      } finally {
+        pending.clear();
+      }
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private void flush(List<Pending<I, O>> pending) {
+    if (pending.isEmpty()) {
+      return;
+    }
+    List<Object> results;
+    try {
+      results = batch.writeAll(pending.stream().map(Pending::item).toList());
+    } catch (RuntimeException e) {
+      if (pending.size() > 1) {
+        log.debug("{}: a batch of {} failed; writing each alone", name, pending.size(), e);
+      }
+      for (Pending<I, O> p : pending) {
+        try {
+          p.result().complete(single.apply(p.item()));
+        } catch (RuntimeException alone) {
+          p.result().completeExceptionally(alone);
+        }
+      }
+      return;
+    }
+    for (int i = 0; i < pending.size(); i++) {
+      Object r = results.get(i);
+      if (r instanceof Throwable t) {
+        pending.get(i).result().completeExceptionally(t);
+      } else {
+        pending.get(i).result().complete((O) r);
+      }
+    }
+  }
+
+  /** Writes what is waiting, then stops the writer thread. Later writes go out alone. */
+  @Override
+  public void close() {
+    if (closed.compareAndSet(false, true)) {
+      queue.add(stop);
+      try {
+        writer.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      // Writes queued after the stop marker (a race with close) still get written.
+      List<Pending<I, O>> late = new ArrayList<>();
+      queue.drainTo(late);
+      late.remove(stop);
+      flush(late);
+    }
+  }
+}

@@ -1,0 +1,183 @@
+package dev.tasklane.spi;
+
+import dev.tasklane.Submission;
+import dev.tasklane.Task;
+import dev.tasklane.TaskId;
+import dev.tasklane.TaskPage;
+import dev.tasklane.TaskQuery;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * A {@link TaskStore} that forwards every call to another one. Stores built around a shared
+ * implementation (both SQL stores wrap {@code JdbcTaskStore}) and decorators (metrics, tracing,
+ * fault injection) extend it and override only what they change.
+ *
+ * <p>Stability: SPI.
+ */
+public abstract class ForwardingTaskStore implements TaskStore {
+  private final TaskStore delegate;
+
+  protected ForwardingTaskStore(TaskStore delegate) {
+    this.delegate = Objects.requireNonNull(delegate, "delegate");
+  }
+
+  /** The store every call goes to. */
+  protected TaskStore delegate() {
+    return delegate;
+  }
+
+  @Override
+  public Submission insert(NewTask task) {
+    return delegate.insert(task);
+  }
+
+  @Override
+  public List<Submission> insertAll(List<NewTask> tasks) {
+    return delegate.insertAll(tasks);
+  }
+
+  @Override
+  public Optional<Task> find(TaskId id) {
+    return delegate.find(id);
+  }
+
+  @Override
+  public Optional<Task> findByIdempotencyKey(String idempotencyKey) {
+    return delegate.findByIdempotencyKey(idempotencyKey);
+  }
+
+  @Override
+  public TaskPage list(TaskQuery query) {
+    return delegate.list(query);
+  }
+
+  @Override
+  public List<QueueCounts> queueCounts() {
+    return delegate.queueCounts();
+  }
+
+  @Override
+  public Map<String, Long> waitingCounts() {
+    return delegate.waitingCounts();
+  }
+
+  @Override
+  public List<String> queueNames() {
+    return delegate.queueNames();
+  }
+
+  @Override
+  public int promoteDue(Instant now, int limit) {
+    return delegate.promoteDue(now, limit);
+  }
+
+  @Override
+  public Optional<Instant> nextScheduledAt() {
+    return delegate.nextScheduledAt();
+  }
+
+  @Override
+  public List<Task> claim(String queue, int limit, String nodeId, Instant now, Instant leaseExpiresAt) {
+    return delegate.claim(queue, limit, nodeId, now, leaseExpiresAt);
+  }
+
+  @Override
+  public Map<RunRef, LeaseStatus> renewLeases(Collection<RunRef> runs, Instant leaseExpiresAt) {
+    return delegate.renewLeases(runs, leaseExpiresAt);
+  }
+
+  @Override
+  public boolean updateProgress(RunRef run, int percent) {
+    return delegate.updateProgress(run, percent);
+  }
+
+  @Override
+  public Task finishRun(RunRef run, RunOutcome outcome) {
+    return delegate.finishRun(run, outcome);
+  }
+
+  @Override
+  public Map<RunRef, Task> finishRuns(Map<RunRef, RunOutcome> outcomes) {
+    return delegate.finishRuns(outcomes);
+  }
+
+  @Override
+  public Task requestCancel(TaskId id, Instant now) {
+    return delegate.requestCancel(id, now);
+  }
+
+  @Override
+  public Task retry(TaskId id, Instant now) {
+    return delegate.retry(id, now);
+  }
+
+  @Override
+  public List<Task> recoverExpiredLeases(Instant now, int limit) {
+    return delegate.recoverExpiredLeases(now, limit);
+  }
+
+  @Override
+  public List<Task> recoverLeasesOf(String nodeId, Instant now) {
+    return delegate.recoverLeasesOf(nodeId, now);
+  }
+
+  @Override
+  public void setQueueLimit(String queue, Integer limit) {
+    delegate.setQueueLimit(queue, limit);
+  }
+
+  @Override
+  public Map<String, Integer> queueLimits() {
+    return delegate.queueLimits();
+  }
+
+  @Override
+  public void heartbeatNode(NodeInfo node) {
+    delegate.heartbeatNode(node);
+  }
+
+  @Override
+  public void removeNode(String nodeId) {
+    delegate.removeNode(nodeId);
+  }
+
+  @Override
+  public List<NodeInfo> nodes() {
+    return delegate.nodes();
+  }
+
+  @Override
+  public int pruneNodes(Instant heartbeatBefore) {
+    return delegate.pruneNodes(heartbeatBefore);
+  }
+
+  @Override
+  public int deleteFinishedBefore(Instant cutoff, int limit) {
+    return delegate.deleteFinishedBefore(cutoff, limit);
+  }
+
+  @Override
+  public LeaderElection leaderElection(String nodeId) {
+    return delegate.leaderElection(nodeId);
+  }
+
+  @Override
+  public AutoCloseable subscribe(Runnable onWork) {
+    return delegate.subscribe(onWork);
+  }
+
+  @Override
+  public void ping() {
+    delegate.ping();
+  }
+
+  @Override
+  public void close() {
+    delegate.close();
+  }
+}
