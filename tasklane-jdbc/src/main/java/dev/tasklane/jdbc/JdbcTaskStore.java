@@ -41,6 +41,7 @@ import static dev.tasklane.jdbc.QueryName.UPDATE_PROGRESS;
 import static dev.tasklane.jdbc.QueryName.UPSERT_NODE;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.tasklane.jdbc.TransactionRunner.Durability;
 import dev.tasklane.IllegalTransitionException;
 import dev.tasklane.LeaseLostException;
 import dev.tasklane.StoreException;
@@ -378,7 +379,9 @@ public class JdbcTaskStore implements TaskStore {
       return 0;
     }
     return transactions.write(
-        "promoteDue", c -> update(c, PROMOTE_DUE, p -> p.instant(now).integer(limit)));
+        "promoteDue",
+        Durability.RELAXED,
+        c -> update(c, PROMOTE_DUE, p -> p.instant(now).integer(limit)));
   }
 
   @Override
@@ -394,6 +397,7 @@ public class JdbcTaskStore implements TaskStore {
     List<Task> claimed =
         transactions.write(
             "claim",
+            Durability.RELAXED,
             c -> {
               int take = limit;
               OptionalInt clusterLimit = lockQueueLimit(c, queue);
@@ -432,6 +436,7 @@ public class JdbcTaskStore implements TaskStore {
     }
     return transactions.write(
         "renewLeases",
+        Durability.RELAXED,
         c -> {
           Map<RunRef, LeaseStatus> out = new LinkedHashMap<>();
           try (PreparedStatement st = c.prepareStatement(sql(RENEW_LEASE))) {
@@ -470,6 +475,7 @@ public class JdbcTaskStore implements TaskStore {
     }
     return transactions.write(
         "updateProgress",
+        Durability.RELAXED,
         c ->
             update(
                     c,
@@ -485,6 +491,7 @@ public class JdbcTaskStore implements TaskStore {
     TaskState.RUNNING.checkTransitionTo(outcome.target());
     return transactions.write(
         "finishRun",
+        Durability.RELAXED,
         c ->
             // Zero rows: the task left running or another claim moved the token on. Nothing was
             // written, and throwing rolls the (empty) transaction back.
@@ -505,6 +512,7 @@ public class JdbcTaskStore implements TaskStore {
     outcomes.values().forEach(o -> TaskState.RUNNING.checkTransitionTo(o.target()));
     return transactions.write(
         "finishRuns",
+        Durability.RELAXED,
         c -> {
           Map<RunRef, Task> finished = new LinkedHashMap<>();
           for (Map.Entry<RunRef, RunOutcome> e : outcomes.entrySet()) {

@@ -29,6 +29,31 @@ public interface TransactionRunner extends AutoCloseable {
   <T> T write(String operation, SqlWork<T> work);
 
   /**
+   * How hard a write transaction's commit must push its changes to disk.
+   *
+   * <ul>
+   *   <li>{@link #SYNCED}: on disk before the commit returns, through a power cut. Submissions and
+   *       operator actions use it: once acknowledged, they must never be lost.
+   *   <li>{@link #RELAXED}: safe through a crash of the process, and written in commit order, but
+   *       a power cut may lose the last few. Claims, outcomes, lease renewals and progress use it:
+   *       losing one of them makes a task run again, which at-least-once delivery allows, and a
+   *       later synced commit carries every relaxed one before it to disk too.
+   * </ul>
+   */
+  enum Durability {
+    SYNCED,
+    RELAXED
+  }
+
+  /**
+   * {@link #write(String, SqlWork)} with the given durability. Databases without such a choice
+   * treat every commit as {@link Durability#SYNCED}.
+   */
+  default <T> T write(String operation, Durability durability, SqlWork<T> work) {
+    return write(operation, work);
+  }
+
+  /**
    * Runs read-only {@code work}; its statements see one consistent snapshot.
    *
    * @param operation the store operation, named in a {@link StoreException}

@@ -4,6 +4,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.tasklane.StoreException;
 import dev.tasklane.jdbc.SqlWork;
 import dev.tasklane.jdbc.TransactionRunner;
+import dev.tasklane.jdbc.TransactionRunner.Durability;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -52,6 +53,9 @@ final class SqliteTransactionRunner implements TransactionRunner {
   /** The writer connection; null after a failure left it in doubt, reopened on next use. */
   private Connection writer; // guarded by writeLock
 
+  /** The writer's current synchronous setting; a new connection opens with FULL. */
+  private Durability writerDurability = Durability.SYNCED; // guarded by writeLock
+
   SqliteTransactionRunner(ConnectionFactory writerFactory, HikariDataSource readers)
       throws SQLException {
     this.writerFactory = Objects.requireNonNull(writerFactory, "writerFactory");
@@ -61,7 +65,21 @@ final class SqliteTransactionRunner implements TransactionRunner {
 
   @Override
   public <T> T write(String operation, SqlWork<T> work) {
+    return write(operation, Durability.SYNCED, work);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>SQLite in WAL mode: {@link Durability#SYNCED} commits with {@code synchronous=FULL} (the WAL
+   * is fsynced at every commit); {@link Durability#RELAXED} with {@code synchronous=NORMAL} (no
+   * fsync at commit: the commit is in the OS's hands, safe from a process crash, and the next
+   * synced commit or checkpoint carries it to disk, in order).
+   */
+  @Override
+  public <T> T write(String operation, Durability durability, SqlWork<T> work) {
     Objects.requireNonNull(work, "work");
+    Objects.requireNonNull(durability, "durability");
     if (writeLock.isHeldByCurrentThread()) {
       // SQLite has no nested transactions, and the work would run outside the outer one's rules.
       throw new IllegalStateException(
@@ -71,6 +89,11 @@ final class SqliteTransactionRunner implements TransactionRunner {
     try {
       checkOpen();
       Connection c = writer();
+      if (durability != writerDurability) {
+        // A connection setting, outside any transaction; changed only when it differs.
+        execute(c, durability == Durability.SYNCED ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+        writerDurability = durability;
+      }
       execute(c, "BEGIN IMMEDIATE");
       try {
         T result = work.execute(c);
@@ -153,6 +176,7 @@ final class SqliteTransactionRunner implements TransactionRunner {
   private Connection writer() throws SQLException {
     if (writer == null) {
       writer = writerFactory.open();
+      writerDurability = Durability.SYNCED; // the factory opens every writer with FULL
     }
     return writer;
   }

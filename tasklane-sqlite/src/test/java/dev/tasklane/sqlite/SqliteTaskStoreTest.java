@@ -79,6 +79,20 @@ class SqliteTaskStoreTest extends TaskStoreContract {
   }
 
   @Test
+  void submissionsCommitSyncedWhileTheChangesOfRunningTasksCommitRelaxed() {
+    store.insert(aTask().build());
+    assertThat(writerPragma("synchronous")).as("after an insert").isEqualTo("2"); // FULL
+
+    store.claim(
+        dev.tasklane.testkit.Fixtures.DEFAULT_QUEUE, 1, "node", java.time.Instant.now(),
+        java.time.Instant.now().plusSeconds(30));
+    assertThat(writerPragma("synchronous")).as("after a claim").isEqualTo("1"); // NORMAL
+
+    store.insert(aTask().build());
+    assertThat(writerPragma("synchronous")).as("after the next insert").isEqualTo("2");
+  }
+
+  @Test
   void foreignKeysAreEnforcedAndABusyDatabaseIsWaitedFor() {
     assertThat(writerPragma("foreign_keys")).isEqualTo("1");
     assertThat(writerPragma("busy_timeout"))
