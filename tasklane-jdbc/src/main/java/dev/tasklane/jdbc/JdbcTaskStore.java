@@ -395,9 +395,11 @@ public class JdbcTaskStore implements TaskStore {
       return List.of();
     }
     List<Task> claimed =
+        // Synced, unlike the run's later writes: a claim lost in a database crash while its node
+        // lives on would let the next claim hand out the same fencing token a second time.
         transactions.write(
             "claim",
-            Durability.RELAXED,
+            Durability.SYNCED,
             c -> {
               int take = limit;
               OptionalInt clusterLimit = lockQueueLimit(c, queue);

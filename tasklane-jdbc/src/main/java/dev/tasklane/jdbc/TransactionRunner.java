@@ -35,9 +35,11 @@ public interface TransactionRunner extends AutoCloseable {
    *   <li>{@link #SYNCED}: on disk before the commit returns, through a power cut. Submissions and
    *       operator actions use it: once acknowledged, they must never be lost.
    *   <li>{@link #RELAXED}: safe through a crash of the process, and written in commit order, but
-   *       a power cut may lose the last few. Claims, outcomes, lease renewals and progress use it:
-   *       losing one of them makes a task run again, which at-least-once delivery allows, and a
-   *       later synced commit carries every relaxed one before it to disk too.
+   *       a power cut (or a crash of a database server) may lose the last few. Outcomes, lease
+   *       renewals, progress and promotions use it: losing one of them makes a task run again,
+   *       which at-least-once delivery allows, and a later synced commit carries every relaxed one
+   *       before it to disk too. Claims do not: a lost claim could hand its fencing token out
+   *       twice.
    * </ul>
    */
   enum Durability {

@@ -4,6 +4,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.tasklane.StoreException;
 import dev.tasklane.jdbc.SqlWork;
 import dev.tasklane.jdbc.TransactionRunner;
+import dev.tasklane.jdbc.TransactionRunner.Durability;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -48,7 +49,21 @@ final class PostgresTransactionRunner implements TransactionRunner {
 
   @Override
   public <T> T write(String operation, SqlWork<T> work) {
+    return write(operation, Durability.SYNCED, work);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>PostgreSQL: {@link Durability#RELAXED} commits with {@code synchronous_commit = off} for
+   * that transaction only: the commit returns before its WAL is flushed, which the WAL writer does
+   * within a fraction of a second. A crash of the database server may lose the last of them, never
+   * a part of one, and never reorders them.
+   */
+  @Override
+  public <T> T write(String operation, Durability durability, SqlWork<T> work) {
     Objects.requireNonNull(work, "work");
+    Objects.requireNonNull(durability, "durability");
     checkOpen();
     if (writing.get() != null) {
       throw new IllegalStateException(
@@ -58,6 +73,11 @@ final class PostgresTransactionRunner implements TransactionRunner {
     writing.set(Boolean.TRUE);
     try (Connection c = pool.getConnection()) {
       try {
+        if (durability == Durability.RELAXED) {
+          try (Statement st = c.createStatement()) {
+            st.execute("SET LOCAL synchronous_commit = off");
+          }
+        }
         T result = work.execute(c);
         c.commit();
         return result;

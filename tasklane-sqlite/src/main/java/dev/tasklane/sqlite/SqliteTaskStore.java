@@ -33,8 +33,9 @@ import org.sqlite.SQLiteDataSource;
  *
  * The database runs in WAL mode. Submissions and operator actions commit with {@code
  * synchronous=FULL}: the write-ahead log is fsynced before the store method returns, so a task is
- * durable when {@link #insert} returns, through a {@code kill -9} or a power cut. The changes of
- * running tasks (claims, outcomes, lease renewals, progress) commit with {@code synchronous=NORMAL}:
+ * durable when {@link #insert} returns, through a {@code kill -9} or a power cut; so are claims.
+ * The later changes of running tasks (outcomes, lease renewals, progress) commit with {@code
+ * synchronous=NORMAL}:
  * safe through a crash of the process, in commit order, and carried to disk by the next synced
  * commit or checkpoint; a power cut may lose the last few, and those tasks run again, as
  * at-least-once delivery allows. Foreign keys are enforced and a busy database is waited for up to

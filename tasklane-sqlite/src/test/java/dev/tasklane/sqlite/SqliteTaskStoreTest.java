@@ -83,10 +83,15 @@ class SqliteTaskStoreTest extends TaskStoreContract {
     store.insert(aTask().build());
     assertThat(writerPragma("synchronous")).as("after an insert").isEqualTo("2"); // FULL
 
-    store.claim(
+    var run = store.claim(
         dev.tasklane.testkit.Fixtures.DEFAULT_QUEUE, 1, "node", java.time.Instant.now(),
-        java.time.Instant.now().plusSeconds(30));
-    assertThat(writerPragma("synchronous")).as("after a claim").isEqualTo("1"); // NORMAL
+        java.time.Instant.now().plusSeconds(30)).get(0);
+    assertThat(writerPragma("synchronous")).as("after a claim").isEqualTo("2"); // FULL
+
+    store.finishRun(
+        new dev.tasklane.spi.RunRef(run.id(), run.fencingToken()),
+        new dev.tasklane.spi.RunOutcome.Succeeded(java.time.Instant.now(), null));
+    assertThat(writerPragma("synchronous")).as("after an outcome").isEqualTo("1"); // NORMAL
 
     store.insert(aTask().build());
     assertThat(writerPragma("synchronous")).as("after the next insert").isEqualTo("2");
