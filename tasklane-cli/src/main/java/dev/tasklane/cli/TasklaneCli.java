@@ -11,7 +11,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /**
- * The {@code tasklane} command: {@code serve}, {@code submit}, {@code status}.
+ * The {@code tasklane} command: {@code serve}, {@code submit}, {@code status}, {@code bench}.
  *
  * <p>Exit codes ({@link ExitCodes}): 0 done; 1 the server refused or the command failed; 2 bad
  * usage; 3 no server reachable.
@@ -25,7 +25,8 @@ import picocli.CommandLine.Spec;
       "",
       "Start a server:   tasklane serve",
       "Submit a task:    tasklane submit process_task '{\"data\": \"hello\"}'",
-      "Watch it:         tasklane status <task-id>"
+      "Watch it:         tasklane status <task-id>",
+      "Measure it:       tasklane bench --store sqlite"
     })
 public final class TasklaneCli implements Callable<Integer> {
 
@@ -58,9 +59,13 @@ public final class TasklaneCli implements Callable<Integer> {
     cli.addSubcommand(new ServeCommand(hooks));
     cli.addSubcommand(new SubmitCommand());
     cli.addSubcommand(new StatusCommand());
+    cli.addSubcommand(new BenchCommand(hooks));
     cli.addSubcommand(new HelpCommand());
     cli.registerConverter(Duration.class, new DurationConverter());
     cli.setDefaultValueProvider(new EnvDefaults(env));
+    // The bench reads only its database URL from the environment: serve's TASKLANE_CONCURRENCY
+    // and friends must not change what a benchmark measures.
+    cli.getSubcommands().get("bench").setDefaultValueProvider(BenchCommand.environment(env));
     cli.setCaseInsensitiveEnumValuesAllowed(true);
     cli.setExecutionExceptionHandler(TasklaneCli::failed);
     return cli;

@@ -1,0 +1,70 @@
+package dev.tasklane.bench;
+
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.stream.Collectors;
+
+/**
+ * The named benchmark scenarios, in the order {@code tasklane bench} runs them by default. Each
+ * run gets a fresh database.
+ */
+public enum Scenario {
+  /** N no-op tasks already queued; one node with {@code concurrency} handlers runs them all. */
+  DRAIN("drain"),
+  /** {@code submit()} one task per call from {@code concurrency} threads; latency of each call. */
+  ENQUEUE_SINGLE("enqueue-single"),
+  /** {@code submitAll()} of 1,000-task batches from 4 threads; latency of each batch call. */
+  ENQUEUE_BATCH("enqueue-batch"),
+  /** {@code POST /api/v1/tasks} over real HTTP on keep-alive connections to a running node. */
+  HTTP("http"),
+  /** An idle node, one submission every 20 ms: acknowledgment to handler start. */
+  LATENCY("latency"),
+  /** A million queued tasks drained, with the peak heap; takes minutes. */
+  BACKLOG("backlog");
+
+  private final String id;
+
+  Scenario(String id) {
+    this.id = id;
+  }
+
+  /** The name on the command line and in the output, e.g. {@code enqueue-single}. */
+  public String id() {
+    return id;
+  }
+
+  /**
+   * The scenario's size when {@code --tasks} is not given: tasks queued or submitted, or
+   * submissions at 20 ms; 0 for {@link #HTTP}, which then counts for a fixed {@link
+   * BenchConfig#HTTP_DURATION} instead of a number of requests.
+   */
+  public int defaultTasks(StoreKind store) {
+    return switch (this) {
+      case DRAIN -> 100_000;
+      case ENQUEUE_SINGLE -> store == StoreKind.POSTGRES ? 50_000 : 100_000;
+      case ENQUEUE_BATCH -> 500_000;
+      case HTTP -> 0;
+      case LATENCY -> 500;
+      case BACKLOG -> 1_000_000;
+    };
+  }
+
+  /**
+   * The scenario named {@code text} (any case).
+   *
+   * @throws IllegalArgumentException naming the scenarios there are
+   */
+  public static Scenario parse(String text) {
+    String wanted = text.strip().toLowerCase(Locale.ROOT);
+    for (Scenario s : values()) {
+      if (s.id.equals(wanted)) {
+        return s;
+      }
+    }
+    throw new IllegalArgumentException(
+        "no scenario '"
+            + text
+            + "'; there are: "
+            + Arrays.stream(values()).map(Scenario::id).collect(Collectors.joining(", ")));
+  }
+}
