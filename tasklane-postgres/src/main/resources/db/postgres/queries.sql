@@ -52,6 +52,31 @@ VALUES (?,         -- id
 ON CONFLICT (idempotency_key) DO NOTHING
 RETURNING *;
 
+-- name: insertTasks
+-- The batch form of insertTask: one statement, one round trip, for a whole batch. The one
+-- parameter is a JSON array of objects whose keys are the columns below (times in epoch
+-- milliseconds, payload as a JSON string holding the payload's text, which json keeps exactly).
+-- The store sends each idempotency key at most once per batch.
+INSERT INTO ${schema}.task (id, type, queue, payload, priority, state, max_attempts, run_at,
+                            timeout_ms, created_at, idempotency_key)
+SELECT t.id,
+       t.type,
+       t.queue,
+       t.payload::json,
+       t.priority,
+       t.state,
+       t.max_attempts,
+       timestamptz 'epoch' + t.run_at * interval '1 millisecond',
+       t.timeout_ms,
+       timestamptz 'epoch' + t.created_at * interval '1 millisecond',
+       t.idempotency_key
+  FROM json_to_recordset(?::json)  -- the tasks, a JSON array
+       AS t(id uuid, type text, queue text, payload text, priority integer, state text,
+            max_attempts integer, run_at bigint, timeout_ms bigint, created_at bigint,
+            idempotency_key text)
+ON CONFLICT (idempotency_key) DO NOTHING
+RETURNING *;
+
 -- name: findTask
 SELECT *
   FROM ${schema}.task
@@ -120,12 +145,14 @@ SELECT q.name         AS queue,
  ORDER BY q.name;
 
 -- name: countWaitingByQueue
--- Reads task_waiting_idx, which holds the waiting rows only.
-SELECT queue,
-       count(*) AS tasks
-  FROM ${schema}.task
- WHERE state IN ('scheduled', 'queued')
- GROUP BY queue;
+-- Per registered queue, the waiting rows of task_queue_state_idx (queue, state): finished rows are
+-- never visited, however many the table keeps.
+SELECT q.name AS queue,
+       (SELECT count(*)
+          FROM ${schema}.task t
+         WHERE t.queue = q.name
+           AND t.state IN ('scheduled', 'queued')) AS tasks
+  FROM ${schema}.queue q;
 
 -- name: promoteDue
 -- Picks the earliest due tasks, skipping rows another node is promoting (or a cancel holds) at
@@ -215,6 +242,25 @@ UPDATE ${schema}.task
    AND state = 'running'
    AND fencing_token = ?              -- fencing_token of the run
 RETURNING *;
+
+-- name: finishSucceededAll
+-- The batch form of finishSucceeded: one statement, one round trip. The one parameter is a JSON
+-- array of objects with the keys id, fencing_token, finished_at (epoch milliseconds) and result (a
+-- JSON string holding the result's text, or null). Each row is found by its primary key.
+UPDATE ${schema}.task AS task
+   SET state            = 'succeeded',
+       finished_at      = timestamptz 'epoch' + run.finished_at * interval '1 millisecond',
+       result           = run.result::json,
+       progress         = 100,
+       lease_owner      = NULL,
+       lease_expires_at = NULL,
+       cancel_requested = false
+  FROM json_to_recordset(?::json)  -- the runs, a JSON array
+       AS run(id uuid, fencing_token bigint, finished_at bigint, result text)
+ WHERE task.id = run.id
+   AND task.state = 'running'
+   AND task.fencing_token = run.fencing_token
+RETURNING task.*;
 
 -- name: finishRescheduled
 -- A retry after backoff (with an error) or a snooze (no error, attempt refunded).
@@ -320,7 +366,8 @@ SELECT id, attempt, max_attempts, lease_owner, fencing_token, cancel_requested
    FOR UPDATE SKIP LOCKED;
 
 -- name: selectLeasesOfNode
--- Walks task_lease_owner_idx; locked as selectExpiredLeases locks.
+-- Runs once as a node starts: filters the running rows of task_lease_expiry_idx, which are few;
+-- locked as selectExpiredLeases locks.
 SELECT id, attempt, max_attempts, lease_owner, fencing_token, cancel_requested
   FROM ${schema}.task
  WHERE state = 'running'
@@ -357,7 +404,7 @@ SELECT concurrency_limit
    FOR NO KEY UPDATE;
 
 -- name: countRunningInQueue
--- Reads task_running_idx, which holds the running rows only. READ COMMITTED: this statement's
+-- One range of task_queue_state_idx (queue, state). READ COMMITTED: this statement's
 -- snapshot is taken after the lock above was granted, so it sees every earlier claim's commit.
 SELECT count(*) AS tasks
   FROM ${schema}.task

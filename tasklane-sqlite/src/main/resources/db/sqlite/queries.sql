@@ -44,6 +44,30 @@ VALUES (?,   -- id
 ON CONFLICT (idempotency_key) DO NOTHING
 RETURNING *;
 
+-- name: insertTasks
+-- The batch form of insertTask: one statement for a whole batch, so a batch pays the statement's
+-- fixed costs once. The one parameter is a JSON array of objects whose keys are the columns below
+-- (times in epoch milliseconds, payload as a JSON string holding the payload's text). The store
+-- sends each idempotency key at most once per batch. WHERE true: an INSERT ... SELECT needs it
+-- before ON CONFLICT, which SQLite would otherwise read as a join constraint.
+INSERT INTO task (id, type, queue, payload, priority, state, max_attempts, run_at, timeout_ms,
+                  created_at, idempotency_key)
+SELECT value ->> 'id',
+       value ->> 'type',
+       value ->> 'queue',
+       value ->> 'payload',
+       value ->> 'priority',
+       value ->> 'state',
+       value ->> 'max_attempts',
+       value ->> 'run_at',
+       value ->> 'timeout_ms',
+       value ->> 'created_at',
+       value ->> 'idempotency_key'
+  FROM json_each(?)  -- the tasks, a JSON array
+ WHERE true
+ON CONFLICT (idempotency_key) DO NOTHING
+RETURNING *;
+
 -- name: findTask
 SELECT *
   FROM task
@@ -111,12 +135,14 @@ SELECT q.name         AS queue,
  ORDER BY q.name;
 
 -- name: countWaitingByQueue
--- Reads task_waiting_idx alone, which holds the waiting rows only.
-SELECT queue,
-       count(*) AS tasks
-  FROM task INDEXED BY task_waiting_idx
- WHERE state IN ('scheduled', 'queued')
- GROUP BY queue;
+-- One pair of exact ranges of task_queue_state_idx per registered queue, read from the index
+-- alone: finished rows are never visited, however many the table keeps.
+SELECT q.name AS queue,
+       (SELECT count(*)
+          FROM task t INDEXED BY task_queue_state_idx
+         WHERE t.queue = q.name
+           AND t.state IN ('scheduled', 'queued')) AS tasks
+  FROM queue q;
 
 -- name: promoteDue
 -- The subquery walks task_due_idx from the earliest run_at and stops at the limit.
@@ -187,6 +213,30 @@ UPDATE task
  WHERE id = ?                       -- id
    AND state = 'running'
    AND fencing_token = ?            -- fencing_token of the run
+RETURNING *;
+
+-- name: finishSucceededAll
+-- The batch form of finishSucceeded. The one parameter is a JSON array of objects with the keys
+-- id, fencing_token, finished_at (epoch milliseconds) and result (a JSON string holding the
+-- result's text, or null). Each row is found by its primary key: the unary + keeps the planner
+-- from walking task_state_id_idx over every running task instead (+ takes a term out of index
+-- selection without changing its value).
+UPDATE task
+   SET state            = 'succeeded',
+       finished_at      = run.finished_at,
+       result           = run.result,
+       progress         = 100,
+       lease_owner      = NULL,
+       lease_expires_at = NULL,
+       cancel_requested = 0
+  FROM (SELECT value ->> 'id'            AS id,
+               value ->> 'fencing_token' AS fencing_token,
+               value ->> 'finished_at'   AS finished_at,
+               value ->> 'result'        AS result
+          FROM json_each(?)) AS run   -- the runs, a JSON array
+ WHERE task.id = run.id
+   AND +task.state = 'running'
+   AND task.fencing_token = run.fencing_token
 RETURNING *;
 
 -- name: finishRescheduled
@@ -290,8 +340,9 @@ SELECT id, attempt, max_attempts, lease_owner, fencing_token, cancel_requested
  LIMIT ?;                        -- limit
 
 -- name: selectLeasesOfNode
+-- Runs once as a node starts: filters the running rows of task_lease_expiry_idx, which are few.
 SELECT id, attempt, max_attempts, lease_owner, fencing_token, cancel_requested
-  FROM task INDEXED BY task_lease_owner_idx
+  FROM task INDEXED BY task_lease_expiry_idx
  WHERE state = 'running'
    AND lease_owner = ?           -- lease_owner
  ORDER BY id;
@@ -320,9 +371,9 @@ SELECT concurrency_limit
    AND concurrency_limit IS NOT NULL;
 
 -- name: countRunningInQueue
--- Reads task_running_idx alone, which holds the running rows only.
+-- One exact range of task_queue_state_idx, read from the index alone.
 SELECT count(*) AS tasks
-  FROM task INDEXED BY task_running_idx
+  FROM task INDEXED BY task_queue_state_idx
  WHERE state = 'running'
    AND queue = ?;                      -- queue
 

@@ -16,8 +16,10 @@ import static dev.tasklane.jdbc.QueryName.FINISH_FAILED;
 import static dev.tasklane.jdbc.QueryName.FINISH_RELEASED;
 import static dev.tasklane.jdbc.QueryName.FINISH_RESCHEDULED;
 import static dev.tasklane.jdbc.QueryName.FINISH_SUCCEEDED;
+import static dev.tasklane.jdbc.QueryName.FINISH_SUCCEEDED_ALL;
 import static dev.tasklane.jdbc.QueryName.INSERT_QUEUE;
 import static dev.tasklane.jdbc.QueryName.INSERT_TASK;
+import static dev.tasklane.jdbc.QueryName.INSERT_TASKS;
 import static dev.tasklane.jdbc.QueryName.LIST_TASKS;
 import static dev.tasklane.jdbc.QueryName.LIST_TASKS_BY_QUEUE;
 import static dev.tasklane.jdbc.QueryName.LIST_TASKS_BY_STATE;
@@ -135,6 +137,9 @@ public class JdbcTaskStore implements TaskStore {
    */
   private static final TaskId FIRST_PAGE = new TaskId(new UUID(-1L, -1L));
 
+  /** Most rows one batch statement ({@code insertTasks}, {@code finishSucceededAll}) carries. */
+  private static final int STATEMENT_BATCH = 1000;
+
   private final SqlDialect dialect;
   private final Queries queries;
   private final TransactionRunner transactions;
@@ -182,14 +187,115 @@ public class JdbcTaskStore implements TaskStore {
         transactions.write(
             "insertAll",
             c -> {
+              if (batch.size() == 1) {
+                return List.of(insertOne(c, batch.get(0), registered));
+              }
               List<Submission> out = new ArrayList<>(batch.size());
-              for (NewTask task : batch) {
-                out.add(insertOne(c, task, registered));
+              for (int from = 0; from < batch.size(); from += STATEMENT_BATCH) {
+                List<NewTask> chunk = batch.subList(from, Math.min(batch.size(), from + STATEMENT_BATCH));
+                out.addAll(insertChunk(c, chunk, registered));
               }
               return out;
             });
     knownQueues.addAll(registered);
     return List.copyOf(submissions);
+  }
+
+  /**
+   * Inserts a chunk with one {@code insertTasks} statement. A task whose idempotency key is taken
+   * (by an earlier task, or by one earlier in the same chunk, which is then not sent) gets the
+   * task holding the key, as {@link #insertOne} does.
+   */
+  private List<Submission> insertChunk(Connection c, List<NewTask> chunk, Set<String> registered)
+      throws SQLException {
+    Set<String> keysSent = new HashSet<>();
+    List<NewTask> sent = new ArrayList<>(chunk.size());
+    for (NewTask task : chunk) {
+      if (task.idempotencyKey() == null || keysSent.add(task.idempotencyKey())) {
+        sent.add(task);
+      }
+    }
+    Map<TaskId, Task> inserted = new java.util.HashMap<>();
+    for (Task t : queryTasks(c, INSERT_TASKS, p -> p.text(tasksJson(sent)))) {
+      inserted.put(t.id(), t);
+    }
+    Map<String, Task> byKey = new java.util.HashMap<>();
+    List<Submission> out = new ArrayList<>(chunk.size());
+    for (NewTask task : chunk) {
+      Task row = inserted.get(task.id());
+      if (row != null) {
+        if (task.idempotencyKey() != null) {
+          byKey.put(task.idempotencyKey(), row);
+        }
+        if (!knownQueues.contains(task.queue()) && registered.add(task.queue())) {
+          update(c, INSERT_QUEUE, p -> p.text(task.queue()).instant(task.createdAt()));
+        }
+        out.add(new Submission(row, true));
+        continue;
+      }
+      if (task.idempotencyKey() == null) {
+        throw new SQLException("inserting task " + task.id() + " returned no row");
+      }
+      Task original = byKey.get(task.idempotencyKey());
+      if (original == null) {
+        original =
+            queryTask(c, FIND_TASK_BY_IDEMPOTENCY_KEY, p -> p.text(task.idempotencyKey()))
+                .orElseThrow(
+                    () ->
+                        new SQLException(
+                            "idempotency key '"
+                                + task.idempotencyKey()
+                                + "' conflicted, but no task holds it"));
+        byKey.put(task.idempotencyKey(), original);
+      }
+      out.add(new Submission(original, false));
+    }
+    return out;
+  }
+
+  /** The {@code insertTasks} parameter: the tasks as a JSON array, times in epoch millis. */
+  private static String tasksJson(List<NewTask> tasks) throws SQLException {
+    return jsonArray(
+        tasks,
+        (g, task) -> {
+          g.writeStringField("id", task.id().toString());
+          g.writeStringField("type", task.type());
+          g.writeStringField("queue", task.queue());
+          g.writeStringField("payload", task.payload());
+          g.writeNumberField("priority", task.priority());
+          g.writeStringField("state", task.state().apiName());
+          g.writeNumberField("max_attempts", task.maxAttempts());
+          g.writeNumberField("run_at", task.runAt().toEpochMilli());
+          if (task.timeout() == null) {
+            g.writeNullField("timeout_ms");
+          } else {
+            g.writeNumberField("timeout_ms", ceilMillis(task.timeout()));
+          }
+          g.writeNumberField("created_at", task.createdAt().toEpochMilli());
+          g.writeStringField("idempotency_key", task.idempotencyKey());
+        });
+  }
+
+  /** Writes one JSON object for each element. */
+  @FunctionalInterface
+  private interface JsonFields<T> {
+    void write(com.fasterxml.jackson.core.JsonGenerator g, T element) throws java.io.IOException;
+  }
+
+  private static <T> String jsonArray(List<T> elements, JsonFields<T> fields) throws SQLException {
+    java.io.StringWriter out = new java.io.StringWriter(elements.size() * 256);
+    try (com.fasterxml.jackson.core.JsonGenerator g = Json.MAPPER.getFactory().createGenerator(out)) {
+      g.writeStartArray();
+      for (T e : elements) {
+        g.writeStartObject();
+        fields.write(g, e);
+        g.writeEndObject();
+      }
+      g.writeEndArray();
+    } catch (java.io.IOException e) {
+      throw new SQLException("could not encode a batch as JSON", e);
+    }
+    return out.toString();
   }
 
   /**
@@ -335,7 +441,10 @@ public class JdbcTaskStore implements TaskStore {
           try (PreparedStatement st = c.prepareStatement(sql(COUNT_WAITING_BY_QUEUE));
               ResultSet rs = st.executeQuery()) {
             while (rs.next()) {
-              out.put(rs.getString("queue"), rs.getLong("tasks"));
+              long tasks = rs.getLong("tasks");
+              if (tasks > 0) { // the query has a row for every registered queue
+                out.put(rs.getString("queue"), tasks);
+              }
             }
           }
           return Collections.unmodifiableMap(out);
@@ -395,11 +504,10 @@ public class JdbcTaskStore implements TaskStore {
       return List.of();
     }
     List<Task> claimed =
-        // Synced, unlike the run's later writes: a claim lost in a database crash while its node
-        // lives on would let the next claim hand out the same fencing token a second time.
+        // Synced on a database server, unlike the run's later writes: see claimDurability().
         transactions.write(
             "claim",
-            Durability.SYNCED,
+            dialect.claimDurability(),
             c -> {
               int take = limit;
               OptionalInt clusterLimit = lockQueueLimit(c, queue);
@@ -517,10 +625,47 @@ public class JdbcTaskStore implements TaskStore {
         Durability.RELAXED,
         c -> {
           Map<RunRef, Task> finished = new LinkedHashMap<>();
+          // Successes, by far the most common outcome, share one statement per chunk; the rest
+          // are written one by one.
+          List<Map.Entry<RunRef, RunOutcome>> successes = new ArrayList<>();
           for (Map.Entry<RunRef, RunOutcome> e : outcomes.entrySet()) {
-            finish(c, e.getKey(), e.getValue()).ifPresent(t -> finished.put(e.getKey(), t));
+            if (e.getValue() instanceof RunOutcome.Succeeded && outcomes.size() > 1) {
+              successes.add(e);
+            } else {
+              finish(c, e.getKey(), e.getValue()).ifPresent(t -> finished.put(e.getKey(), t));
+            }
+          }
+          for (int from = 0; from < successes.size(); from += STATEMENT_BATCH) {
+            List<Map.Entry<RunRef, RunOutcome>> chunk =
+                successes.subList(from, Math.min(successes.size(), from + STATEMENT_BATCH));
+            Map<TaskId, Task> written = new java.util.HashMap<>();
+            for (Task t : queryTasks(c, FINISH_SUCCEEDED_ALL, p -> p.text(successesJson(chunk)))) {
+              written.put(t.id(), t);
+            }
+            for (Map.Entry<RunRef, RunOutcome> e : chunk) {
+              Task t = written.get(e.getKey().taskId());
+              // A row comes back only where the token matched; the token then tells which run
+              // it was, should one batch hold two runs of one task.
+              if (t != null && t.fencingToken() == e.getKey().fencingToken()) {
+                finished.put(e.getKey(), t);
+              }
+            }
           }
           return Collections.unmodifiableMap(finished);
+        });
+  }
+
+  /** The {@code finishSucceededAll} parameter. */
+  private static String successesJson(List<Map.Entry<RunRef, RunOutcome>> runs)
+      throws SQLException {
+    return jsonArray(
+        runs,
+        (g, e) -> {
+          RunOutcome.Succeeded s = (RunOutcome.Succeeded) e.getValue();
+          g.writeStringField("id", e.getKey().taskId().toString());
+          g.writeNumberField("fencing_token", e.getKey().fencingToken());
+          g.writeNumberField("finished_at", s.finishedAt().toEpochMilli());
+          g.writeStringField("result", s.result());
         });
   }
 

@@ -18,6 +18,11 @@ public enum QueryName {
   SELECT_QUEUE_NAMES,
   /** Inserts one task; a taken idempotency key inserts nothing and returns no row. */
   INSERT_TASK,
+  /**
+   * Inserts many tasks in one statement from a JSON array (see {@code JdbcTaskStore}); a task
+   * whose idempotency key is taken inserts nothing and returns no row.
+   */
+  INSERT_TASKS,
   /** One task by id. */
   FIND_TASK,
   /** One task by id, locked against other writers until the transaction ends. */
@@ -48,6 +53,11 @@ public enum QueryName {
   UPDATE_PROGRESS,
   /** Ends a run as succeeded. */
   FINISH_SUCCEEDED,
+  /**
+   * Ends many runs as succeeded in one statement from a JSON array, each compare-and-set on its
+   * own fencing token; a run that lost its task returns no row.
+   */
+  FINISH_SUCCEEDED_ALL,
   /** Ends a run as scheduled (retry after backoff, or snooze). */
   FINISH_RESCHEDULED,
   /** Ends a run as failed. */

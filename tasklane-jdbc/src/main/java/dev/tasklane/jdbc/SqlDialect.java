@@ -43,6 +43,17 @@ public interface SqlDialect {
     return Map.of();
   }
 
+  /**
+   * How a claim commits. {@link TransactionRunner.Durability#SYNCED} by default: when the database
+   * is a server of its own, it can crash and lose a claim while the claiming node lives on and runs
+   * the task, and the next claim would hand out the same fencing token a second time. A database
+   * embedded in the node's process may relax it: it can only lose a commit together with the
+   * process that made it (a power cut), and then no run holding the lost token is left alive.
+   */
+  default TransactionRunner.Durability claimDurability() {
+    return TransactionRunner.Durability.SYNCED;
+  }
+
   /** Binds an instant (or SQL NULL), truncated to milliseconds. */
   void setInstant(PreparedStatement statement, int index, Instant value) throws SQLException;
 

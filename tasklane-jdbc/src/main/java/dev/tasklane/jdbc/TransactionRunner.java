@@ -38,8 +38,8 @@ public interface TransactionRunner extends AutoCloseable {
    *       a power cut (or a crash of a database server) may lose the last few. Outcomes, lease
    *       renewals, progress and promotions use it: losing one of them makes a task run again,
    *       which at-least-once delivery allows, and a later synced commit carries every relaxed one
-   *       before it to disk too. Claims do not: a lost claim could hand its fencing token out
-   *       twice.
+   *       before it to disk too. Claims do on a database server (see {@link
+   *       SqlDialect#claimDurability()}): a lost claim could hand its fencing token out twice.
    * </ul>
    */
   enum Durability {

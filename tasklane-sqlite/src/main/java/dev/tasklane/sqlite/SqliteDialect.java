@@ -2,6 +2,7 @@ package dev.tasklane.sqlite;
 
 import dev.tasklane.TaskId;
 import dev.tasklane.jdbc.SqlDialect;
+import dev.tasklane.jdbc.TransactionRunner.Durability;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -21,6 +22,17 @@ public final class SqliteDialect implements SqlDialect {
   @Override
   public String name() {
     return NAME;
+  }
+
+  /**
+   * {@link Durability#RELAXED}: one process owns the file (see {@link SqliteTaskStore}), so a claim
+   * can be lost only in a power cut that also ends every run of that process; on restart the node
+   * recovers its own leases anyway. A later synced commit (a submission) carries the claim to disk,
+   * since the write-ahead log is written in commit order.
+   */
+  @Override
+  public Durability claimDurability() {
+    return Durability.RELAXED;
   }
 
   @Override

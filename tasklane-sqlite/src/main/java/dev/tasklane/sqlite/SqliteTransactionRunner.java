@@ -7,7 +7,7 @@ import dev.tasklane.jdbc.TransactionRunner;
 import dev.tasklane.jdbc.TransactionRunner.Durability;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Statement;
+import java.sql.PreparedStatement;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
@@ -60,7 +60,7 @@ final class SqliteTransactionRunner implements TransactionRunner {
       throws SQLException {
     this.writerFactory = Objects.requireNonNull(writerFactory, "writerFactory");
     this.readers = Objects.requireNonNull(readers, "readers");
-    this.writer = writerFactory.open();
+    this.writer = StatementCache.wrap(writerFactory.open());
   }
 
   @Override
@@ -175,7 +175,7 @@ final class SqliteTransactionRunner implements TransactionRunner {
 
   private Connection writer() throws SQLException {
     if (writer == null) {
-      writer = writerFactory.open();
+      writer = StatementCache.wrap(writerFactory.open());
       writerDurability = Durability.SYNCED; // the factory opens every writer with FULL
     }
     return writer;
@@ -208,9 +208,10 @@ final class SqliteTransactionRunner implements TransactionRunner {
     }
   }
 
+  /** Prepared, not a plain Statement: on the writer, BEGIN and COMMIT come from its cache. */
   private static void execute(Connection c, String sql) throws SQLException {
-    try (Statement st = c.createStatement()) {
-      st.execute(sql);
+    try (PreparedStatement st = c.prepareStatement(sql)) {
+      st.execute();
     }
   }
 }

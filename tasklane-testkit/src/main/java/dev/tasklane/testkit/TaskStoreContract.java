@@ -278,6 +278,58 @@ public abstract class TaskStoreContract {
   }
 
   @Test
+  void insertAllStoresEveryFieldExactlyAsInsertDoes() {
+    Instant now = clock.instant();
+    String payload = "{\"b\": [1,  2.50], \"a\": \"quote \\\" and \\u00e9 \u00e9 \u4e2d\"}";
+    java.util.function.Supplier<Fixtures.Builder> shape =
+        () ->
+            aTask()
+                .type("report")
+                .queue("exact")
+                .payload(payload)
+                .priority(-3)
+                .maxAttempts(7)
+                .timeout(java.time.Duration.ofNanos(1_500_001))
+                .createdAt(now)
+                .runAt(now.plusSeconds(60));
+    Task single = store.insert(shape.get().idempotencyKey("single").build()).task();
+
+    List<Submission> batch =
+        store.insertAll(
+            List.of(shape.get().idempotencyKey("batched").build(), shape.get().build()));
+
+    for (Submission s : batch) {
+      Task t = s.task();
+      assertThat(t)
+          .usingRecursiveComparison()
+          .ignoringFields("id", "idempotencyKey")
+          .isEqualTo(single);
+      assertThat(find(t.id())).isEqualTo(t);
+      assertThat(t.payload()).isEqualTo(payload);
+    }
+    assertThat(batch.get(0).task().idempotencyKey()).isEqualTo("batched");
+    assertThat(batch.get(1).task().idempotencyKey()).isNull();
+  }
+
+  @Test
+  void insertAllOfMoreTasksThanOneStatementCarriesKeepsOrderAndFailsAsAWhole() {
+    List<NewTask> many = Stream.generate(() -> aTask().build()).limit(2_500).toList();
+    List<Submission> submissions = store.insertAll(many);
+    assertThat(submissions)
+        .extracting(s -> s.task().id())
+        .containsExactlyElementsOf(many.stream().map(NewTask::id).toList());
+
+    // A clash in the last statement of a batch undoes the statements before it.
+    List<NewTask> more = new java.util.ArrayList<>(Stream.generate(() -> aTask().queue("more").build()).limit(2_500).toList());
+    more.add(aTask().id(many.get(0).id()).build());
+    assertThatThrownBy(() -> store.insertAll(more)).isInstanceOf(StoreException.class);
+    assertThat(store.queueNames()).containsExactly(Fixtures.DEFAULT_QUEUE);
+    assertThat(store.queueCounts())
+        .singleElement()
+        .satisfies(q -> assertThat(q.byState().values().stream().mapToLong(Long::longValue).sum()).isEqualTo(2_500));
+  }
+
+  @Test
   void insertOfAnIdThatIsAlreadyStoredFailsAndKeepsTheStoredTask() {
     NewTask task = aTask().payload("{\"v\": 1}").build();
     Task stored = store.insert(task).task();
@@ -988,6 +1040,44 @@ public abstract class TaskStoreContract {
     assertThat(find(third.taskId()).state()).isEqualTo(TaskState.FAILED);
     assertThat(find(stale.taskId())).isEqualTo(claimed.get(1));
     assertThat(store.finishRuns(Map.of())).isEmpty();
+  }
+
+  @Test
+  void finishRunsKeepsEachResultExactlyAndWritesOnlyTheCurrentRunOfATaskNamedTwice() {
+    store.insertAll(Stream.generate(() -> aTask().build()).limit(5).toList());
+    List<Task> claimed = store.claim(Fixtures.DEFAULT_QUEUE, 5, NODE, clock.instant(), clock.instant().plus(LEASE));
+    Instant now = clock.advance(java.time.Duration.ofSeconds(1));
+    String odd = "{\"z\":1,   \"a\": \"\\u00e9\\\"\"}";
+    Map<RunRef, RunOutcome> outcomes = new java.util.LinkedHashMap<>();
+    Task twice = claimed.get(0);
+    outcomes.put(new RunRef(twice.id(), twice.fencingToken() - 1), new RunOutcome.Succeeded(now, "{\"stale\": true}"));
+    outcomes.put(new RunRef(twice.id(), twice.fencingToken()), new RunOutcome.Succeeded(now, odd));
+    outcomes.put(ref(claimed.get(1)), new RunOutcome.Succeeded(now, null));
+    outcomes.put(ref(claimed.get(2)), new RunOutcome.Succeeded(now, "[1, 2]"));
+    outcomes.put(ref(claimed.get(3)), new RunOutcome.Released(now));
+    outcomes.put(ref(claimed.get(4)), new RunOutcome.Succeeded(now, "\"text\""));
+
+    Map<RunRef, Task> written = store.finishRuns(outcomes);
+
+    assertThat(written.keySet())
+        .containsExactlyInAnyOrder(
+            ref(twice), ref(claimed.get(1)), ref(claimed.get(2)), ref(claimed.get(3)), ref(claimed.get(4)));
+    assertThat(find(twice.id()).result()).isEqualTo(odd);
+    assertThat(find(claimed.get(1).id()).result()).isNull();
+    assertThat(find(claimed.get(2).id()).result()).isEqualTo("[1, 2]");
+    assertThat(find(claimed.get(4).id()).result()).isEqualTo("\"text\"");
+    assertThat(find(claimed.get(3).id()).state()).isEqualTo(TaskState.QUEUED);
+    for (Map.Entry<RunRef, Task> e : written.entrySet()) {
+      assertThat(find(e.getKey().taskId())).isEqualTo(e.getValue());
+      if (e.getValue().state() == TaskState.SUCCEEDED) {
+        assertThat(e.getValue().finishedAt()).isEqualTo(now.truncatedTo(java.time.temporal.ChronoUnit.MILLIS));
+        assertThat(e.getValue().progress()).isEqualTo(100);
+      }
+    }
+  }
+
+  private static RunRef ref(Task t) {
+    return new RunRef(t.id(), t.fencingToken());
   }
 
   // ================================================================ lease recovery
