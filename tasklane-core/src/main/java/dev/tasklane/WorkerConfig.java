@@ -22,6 +22,10 @@ import java.util.TreeMap;
  * @param reapInterval how often expired leases of other nodes are looked for
  * @param shutdownTimeout how long {@link Worker#close()} lets running handlers finish
  * @param claimBatchSize most tasks claimed in one store call
+ * @param claimAhead most tasks this node claims beyond its free handler slots, to start the moment
+ *     a slot frees instead of after another claim; 0 turns claiming ahead off. The engine claims
+ *     ahead only as many tasks as its handlers finished in the last 100 ms, so a node with slow
+ *     handlers holds none back from other nodes
  * @param retention how long finished tasks are kept before the cluster leader deletes them; {@link
  *     Duration#ZERO} keeps them forever
  * @param clock time source, replaceable in tests
@@ -38,6 +42,7 @@ public record WorkerConfig(
     Duration reapInterval,
     Duration shutdownTimeout,
     int claimBatchSize,
+    int claimAhead,
     Duration retention,
     InstantSource clock) {
 
@@ -49,7 +54,8 @@ public record WorkerConfig(
   public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(1);
   public static final Duration DEFAULT_REAP_INTERVAL = Duration.ofSeconds(5);
   public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(30);
-  public static final int DEFAULT_CLAIM_BATCH_SIZE = 100;
+  public static final int DEFAULT_CLAIM_BATCH_SIZE = 256;
+  public static final int DEFAULT_CLAIM_AHEAD = 256;
   public static final Duration DEFAULT_RETENTION = Duration.ofDays(7);
 
   public WorkerConfig {
@@ -99,6 +105,9 @@ public record WorkerConfig(
     if (claimBatchSize < 1) {
       throw new IllegalArgumentException("claimBatchSize must be positive: " + claimBatchSize);
     }
+    if (claimAhead < 0 || claimAhead > 100_000) {
+      throw new IllegalArgumentException("claimAhead must be between 0 and 100000: " + claimAhead);
+    }
   }
 
   private static void requirePositive(String name, Duration d) {
@@ -129,6 +138,7 @@ public record WorkerConfig(
     b.reapInterval = reapInterval;
     b.shutdownTimeout = shutdownTimeout;
     b.claimBatchSize = claimBatchSize;
+    b.claimAhead = claimAhead;
     b.retention = retention;
     b.clock = clock;
     return b;
@@ -165,6 +175,7 @@ public record WorkerConfig(
     private Duration reapInterval = DEFAULT_REAP_INTERVAL;
     private Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
     private int claimBatchSize = DEFAULT_CLAIM_BATCH_SIZE;
+    private int claimAhead = DEFAULT_CLAIM_AHEAD;
     private Duration retention = DEFAULT_RETENTION;
     private InstantSource clock = InstantSource.system();
 
@@ -234,6 +245,12 @@ public record WorkerConfig(
       return this;
     }
 
+    /** Default {@value #DEFAULT_CLAIM_AHEAD}; 0 claims only for free handler slots. */
+    public Builder claimAhead(int n) {
+      this.claimAhead = n;
+      return this;
+    }
+
     /** Default 7 days; {@link Duration#ZERO} keeps finished tasks forever. */
     public Builder retention(Duration d) {
       this.retention = d;
@@ -265,6 +282,7 @@ public record WorkerConfig(
           reapInterval,
           shutdownTimeout,
           claimBatchSize,
+          claimAhead,
           retention,
           clock);
     }

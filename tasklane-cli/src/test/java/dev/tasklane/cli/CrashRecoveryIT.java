@@ -34,7 +34,9 @@ class CrashRecoveryIT {
   void everyAcknowledgedTaskSucceedsAfterASigkillAndRestart() throws Exception {
     Path db = dir.resolve("crash.db");
     Path log = dir.resolve("server.log");
-    String[] flags = {"--concurrency", "20", "--seed-task-duration", "20ms", "--node-id", "crash-node"};
+    // 1,000 tasks of 100 ms on 20 slots are 5 s of work: far longer than submitting them takes, so
+    // the kill below lands while most are still waiting or running.
+    String[] flags = {"--concurrency", "20", "--seed-task-duration", "100ms", "--node-id", "crash-node"};
     Set<String> acknowledged = ConcurrentHashMap.newKeySet();
 
     try (ServerProcess first = ServerProcess.start(db, log, flags)) {

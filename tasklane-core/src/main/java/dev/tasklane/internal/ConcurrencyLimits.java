@@ -8,10 +8,10 @@ import java.util.function.ToIntFunction;
 /**
  * The node's concurrency limits: one semaphore for the whole node and one per queue.
  *
- * <p>Only the dispatcher thread acquires permits, always both kinds together and before it claims,
- * so a claimed task always has a slot; handler threads release them, on every exit path, in {@link
- * Dispatcher}'s run wrapper. Because acquisition is single-threaded, {@code available*} read by
- * the dispatcher can only grow until it acquires again: claiming that many never blocks.
+ * <p>Only the dispatcher thread acquires permits, always both kinds together, when it starts a
+ * handler; handler threads release them, on every exit path, as soon as the handler returns.
+ * Because acquisition is single-threaded, {@code available*} read by the dispatcher can only grow
+ * until it acquires again: acquiring that many never blocks.
  */
 final class ConcurrencyLimits {
   private final Semaphore global;

@@ -17,8 +17,11 @@ import dev.tasklane.spi.RunRef;
 import dev.tasklane.spi.TaskStore;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -44,9 +47,9 @@ import org.slf4j.MDC;
  * <h2>Threads</h2>
  *
  * <ul>
- *   <li>{@code tasklane-dispatcher} (platform): promotes due tasks, claims work into free slots,
- *       starts handlers. Sleeps until woken by a submission or a finished run, the next scheduled
- *       task's time, or the poll interval, whichever comes first.
+ *   <li>{@code tasklane-dispatcher} (platform): promotes due tasks, claims work for free slots
+ *       and claims ahead (see below), starts handlers. Sleeps until woken by a submission or a
+ *       freed slot, the next scheduled task's time, or the poll interval, whichever comes first.
  *   <li>{@code tasklane-heartbeat} (platform): renews the leases of this node's running tasks and
  *       learns of cancel requests and lost leases.
  *   <li>{@code tasklane-maintenance} (platform): recovers other nodes' expired leases and
@@ -54,6 +57,18 @@ import org.slf4j.MDC;
  *   <li>{@code tasklane-timer} (platform): fires per-run timeouts.
  *   <li>handlers: one virtual thread per run, holding one global and one queue slot.
  * </ul>
+ *
+ * <h2>Claiming ahead</h2>
+ *
+ * Besides a task for every free slot, the dispatcher claims up to {@link ClaimAhead}'s allowance
+ * more (what the handlers finished in the last 100 ms, at most {@link
+ * WorkerConfig#claimAhead()}), and keeps them in claim order per queue until a slot frees. Their
+ * leases are renewed like those of running handlers; a cancel, a lost lease or shutdown takes them
+ * out without running them. A queue is topped up when its waiting tasks fall to half its allowance,
+ * so a busy node claims in large batches rather than once per finished task. A handler gives its
+ * slot back as soon as it returns, while its outcome is still being committed: runs of one node
+ * finishing together share an outcome transaction, and the node holds at most {@code 2 x
+ * (concurrency + claimAhead)} leases in all.
  *
  * <h2>Shutdown</h2>
  *
@@ -104,6 +119,19 @@ public final class Engine {
   private ScheduledExecutorService maintenance;
   private ScheduledExecutorService timer;
   private int rotation;
+  /**
+   * Tasks claimed ahead, per queue in claim order, waiting for a slot (dispatcher thread only; read
+   * by {@link #stop()} after the dispatcher has ended).
+   */
+  private final Map<String, ArrayDeque<Run>> waiting = new HashMap<>();
+  private int waitingTotal;
+  /** Set when a waiting run may have been stopped: the dispatcher sweeps stopped runs out. */
+  private volatile boolean sweepWaiting;
+  /** Handler runs that returned, for the claim-ahead allowance. */
+  private final LongAdder handlersDone = new LongAdder();
+  private final ClaimAhead claimAhead;
+  /** Most leases this node holds: claimed ahead, running, or finished with the outcome in flight. */
+  private final int maxHeld;
   /** The dispatcher's view of the store, refreshed as {@link #dispatchOnce()} explains. */
   private volatile List<String> queues = List.of();
   private volatile boolean refreshQueues = true;
@@ -117,6 +145,8 @@ public final class Engine {
     this.limits = new ConcurrencyLimits(config.concurrency(), config::limitOf);
     this.backlog = new Backlog(config.maxQueued());
     this.transitions = new Transitions(config.nodeId(), RandomGenerator.getDefault());
+    this.claimAhead = new ClaimAhead(config.claimAhead());
+    this.maxHeld = 2 * (config.concurrency() + config.claimAhead());
     this.submissions =
         new GroupCommit<>(
             "tasklane-submit", WRITE_BATCH, rows -> List.copyOf(store.insertAll(rows)), store::insert);
@@ -183,9 +213,9 @@ public final class Engine {
     return stats;
   }
 
-  /** Handlers running on this node now. */
+  /** Handlers running on this node now (not counting tasks claimed ahead). */
   public int inFlight() {
-    return running.size();
+    return limits.inFlight();
   }
 
   public int inFlight(String queue) {
@@ -303,41 +333,117 @@ public final class Engine {
       nextDue = store.nextScheduledAt().orElse(null);
       nextFullCheck = now.plus(config.pollInterval());
     }
+    if (sweepWaiting) {
+      sweepWaiting = false;
+      sweepStoppedWaiting();
+    }
     List<String> queues = this.queues;
     int n = queues.size();
     if (n > 0) {
       int start = Math.floorMod(rotation++, n);
+      // Tasks claimed ahead were first in line when they were claimed: they get free slots first.
+      for (int i = 0; i < n; i++) {
+        startWaiting(queues.get((start + i) % n));
+      }
+      int allowance = claimAhead.allowance(System.nanoTime(), handlersDone.sum());
       for (int i = 0; i < n && claiming.get(); i++) {
         String queue = queues.get((start + i) % n);
-        int free = Math.min(limits.available(queue), config.claimBatchSize());
-        if (free <= 0) {
+        int want = claimWanted(queue, allowance);
+        if (want <= 0) {
           continue;
         }
-        limits.acquire(queue, free);
-        List<Task> claimed;
-        try {
-          Instant claimAt = config.clock().instant();
-          claimed = store.claim(queue, free, config.nodeId(), claimAt, claimAt.plus(config.leaseDuration()));
-        } catch (RuntimeException e) {
-          limits.release(queue, free);
-          throw e;
-        }
-        limits.release(queue, free - claimed.size());
+        Instant claimAt = config.clock().instant();
+        List<Task> claimed =
+            store.claim(queue, want, config.nodeId(), claimAt, claimAt.plus(config.leaseDuration()));
         backlog.removed(queue, claimed.size());
+        ArrayDeque<Run> line = waiting.computeIfAbsent(queue, q -> new ArrayDeque<>());
         for (Task task : claimed) {
-          launch(task);
+          Run run = newRun(task);
+          if (line.isEmpty() && limits.available(queue) > 0) {
+            limits.acquire(queue, 1);
+            launch(run);
+          } else {
+            line.addLast(run);
+            waitingTotal++;
+          }
         }
-        if (claimed.size() == free) {
+        if (claimed.size() == want) {
           more = true;
         }
       }
+      if (more && limits.globalAvailable() == 0 && waitingTotal > 0) {
+        more = false; // every slot is busy and tasks wait: the next freed slot wakes the dispatcher
+      }
     }
-    if (more && limits.globalAvailable() > 0) {
+    if (more) {
       return Instant.MIN;
     }
     Instant until = nextFullCheck;
     Instant due2 = nextDue;
     return due2 != null && due2.isBefore(until) ? due2 : until;
+  }
+
+  /**
+   * How many tasks to claim from {@code queue} now: one for each free slot, plus, once the tasks
+   * already waiting in this queue fall to half of what the allowance leaves it (the allowance is
+   * the node's, shared by its queues), enough to fill it again; never more than a claim batch or
+   * than the node's lease bound allows.
+   */
+  private int claimWanted(String queue, int allowance) {
+    ArrayDeque<Run> line = waiting.get(queue);
+    int waitingHere = line == null ? 0 : line.size();
+    int free = waitingHere == 0 ? limits.available(queue) : 0;
+    int aheadHere = Math.max(0, allowance - (waitingTotal - waitingHere));
+    int topUp = waitingHere <= aheadHere / 2 ? aheadHere - waitingHere : 0;
+    int want = Math.min(config.claimBatchSize(), free + topUp);
+    return Math.min(want, maxHeld - running.size());
+  }
+
+  /** Starts the waiting tasks of {@code queue} that have a slot now, in claim order. */
+  private void startWaiting(String queue) {
+    ArrayDeque<Run> line = waiting.get(queue);
+    while (line != null && !line.isEmpty() && limits.available(queue) > 0) {
+      Run run = line.pollFirst();
+      waitingTotal--;
+      if (run.stopReason() != null) {
+        finishUnstarted(run);
+        continue;
+      }
+      limits.acquire(queue, 1);
+      launch(run);
+    }
+  }
+
+  /** Takes waiting runs that were stopped (cancelled, lease lost) out of line and records them. */
+  private void sweepStoppedWaiting() {
+    for (ArrayDeque<Run> line : waiting.values()) {
+      for (Iterator<Run> it = line.iterator(); it.hasNext(); ) {
+        Run run = it.next();
+        if (run.stopReason() != null) {
+          it.remove();
+          waitingTotal--;
+          finishUnstarted(run);
+        }
+      }
+    }
+  }
+
+  /** A waiting run was stopped: its outcome is written on a thread of its own, never run. */
+  private void finishUnstarted(Run run) {
+    handlerThreads
+        .newThread(
+            () -> {
+              try {
+                transitions
+                    .beforeStart(run.task(), run.stopReason(), config.clock().instant())
+                    .ifPresent(o -> record(run, o));
+              } catch (Throwable t) {
+                log.error("unexpected failure finishing task {}", run.taskId(), t);
+              } finally {
+                deregister(run);
+              }
+            })
+        .start();
   }
 
   /**
@@ -398,9 +504,16 @@ public final class Engine {
 
   // ---------------------------------------------------------------- running a task
 
-  private void launch(Task task) {
+  /** Registers a claimed task as this node's run: from now on its lease is renewed. */
+  private Run newRun(Task task) {
     Run run = new Run(task, config.nodeId(), percent -> writeProgress(task, percent));
     running.put(task.id(), run);
+    return run;
+  }
+
+  /** Starts the handler of a run that holds a slot. */
+  private void launch(Run run) {
+    Task task = run.task();
     stats.started.increment();
     Thread thread = handlerThreads.newThread(() -> execute(run));
     run.bind(thread);
@@ -416,14 +529,21 @@ public final class Engine {
     return store.updateProgress(new RunRef(task.id(), task.fencingToken()), percent);
   }
 
-  /** The handler boundary: every exit path ends in exactly one outcome write and frees the slot. */
+  /**
+   * The handler boundary: every exit path frees the slot once and ends in at most one outcome
+   * write. The slot is freed as soon as the handler returns, so the next task starts while this
+   * outcome commits (in a transaction shared with the outcomes of other runs).
+   */
   private void execute(Run run) {
     Task task = run.task();
     MDC.put("task_id", task.id().toString());
     MDC.put("node_id", config.nodeId());
+    boolean holdsSlot = true;
     try {
       Optional<RunOutcome> outcome = runHandler(run);
       run.cancelTimeoutTimer();
+      holdsSlot = false;
+      freeSlot(task.queue());
       outcome.ifPresent(o -> record(run, o));
       if (outcome.isEmpty()) {
         stats.staleRejected.increment();
@@ -432,18 +552,31 @@ public final class Engine {
     } catch (Throwable t) {
       log.error("unexpected failure finishing task {}", task.id(), t);
     } finally {
-      running.remove(task.id(), run);
-      limits.release(task.queue(), 1);
+      if (holdsSlot) {
+        freeSlot(task.queue());
+      }
       MDC.remove("task_id");
       MDC.remove("node_id");
-      signalLock.lock();
-      try {
-        signalled = true;
-        signal.signalAll();
-        runFinished.signalAll();
-      } finally {
-        signalLock.unlock();
-      }
+      deregister(run);
+    }
+  }
+
+  private void freeSlot(String queue) {
+    limits.release(queue, 1);
+    handlersDone.increment();
+    wake();
+  }
+
+  /** The run's outcome is written (or given up on): its lease is no longer this node's concern. */
+  private void deregister(Run run) {
+    running.remove(run.taskId(), run);
+    signalLock.lock();
+    try {
+      signalled = true;
+      signal.signalAll();
+      runFinished.signalAll();
+    } finally {
+      signalLock.unlock();
     }
   }
 
@@ -555,15 +688,28 @@ public final class Engine {
         case RENEWED -> stats.leaseRenewals.increment();
         case CANCEL_REQUESTED -> {
           stats.leaseRenewals.increment();
-          r.stop(Run.StopReason.CANCELLED);
+          stopWaitingOrRunning(r, Run.StopReason.CANCELLED);
         }
         case LOST -> {
-          if (running.get(r.taskId()) == r && r.stop(Run.StopReason.LEASE_LOST)) {
-            log.warn("lease of task {} was lost; interrupting its handler", r.taskId());
+          if (running.get(r.taskId()) == r && stopWaitingOrRunning(r, Run.StopReason.LEASE_LOST)) {
+            log.warn("lease of task {} was lost; stopping its run", r.taskId());
           }
         }
       }
     }
+  }
+
+  /**
+   * Stops a run: a running handler is interrupted; a run still waiting for a slot has no thread,
+   * so the dispatcher is woken to take it out of line.
+   */
+  private boolean stopWaitingOrRunning(Run run, Run.StopReason reason) {
+    boolean first = run.stop(reason);
+    if (first) {
+      sweepWaiting = true;
+      wake();
+    }
+    return first;
   }
 
   private void heartbeatNode() {
@@ -624,7 +770,7 @@ public final class Engine {
   public void cancelLocal(TaskId id) {
     Run run = running.get(id);
     if (run != null) {
-      run.stop(Run.StopReason.CANCELLED);
+      stopWaitingOrRunning(run, Run.StopReason.CANCELLED);
     }
   }
 
@@ -638,6 +784,7 @@ public final class Engine {
     wake();
     joinQuietly(dispatcher, Duration.ofSeconds(10));
     closeQuietly(subscription);
+    releaseWaiting();
     if (!awaitRunsDone(config.shutdownTimeout())) {
       List<Run> left = List.copyOf(running.values());
       log.warn("{} task(s) still running at the shutdown deadline; returning them to the queue", left.size());
@@ -671,6 +818,22 @@ public final class Engine {
     heartbeat.shutdownNow();
     awaitTermination(heartbeat);
     closeWriters();
+  }
+
+  /** Gives the tasks claimed ahead back to their queues at once: they never started. */
+  private void releaseWaiting() {
+    if (dispatcher != null && dispatcher.isAlive()) {
+      log.warn("the dispatcher did not stop in time; tasks it claimed ahead return when their leases expire");
+      return;
+    }
+    for (ArrayDeque<Run> line : waiting.values()) {
+      for (Run run : line) {
+        run.stop(Run.StopReason.SHUTDOWN);
+        finishUnstarted(run);
+      }
+      line.clear();
+    }
+    waitingTotal = 0;
   }
 
   private static void closeQuietly(AutoCloseable c) {

@@ -24,7 +24,8 @@ import java.util.random.RandomGenerator;
  *   <li>{@link TaskResult.Fail} → {@code failed} at once;
  *   <li>{@link TaskResult.Snooze} → {@code scheduled}, attempt refunded;
  *   <li>stopped by a cancel → {@code cancelled}; by shutdown → back to {@code queued}, attempt
- *       refunded; by a timeout → a failure "timed out after …".
+ *       refunded; by a timeout → a failure "timed out after …"; the same for a run stopped while
+ *       it waited for a slot, which cannot time out.
  * </ul>
  */
 final class Transitions {
@@ -84,6 +85,24 @@ final class Transitions {
                   trace(thrown),
                   null,
                   policy);
+        };
+    return Optional.ofNullable(outcome).map(this::checked);
+  }
+
+  /**
+   * The outcome of a run that was stopped after its claim but before its handler started (it was
+   * claimed ahead and waited for a slot).
+   *
+   * @return empty when nothing may be written (the run lost its lease)
+   */
+  Optional<RunOutcome> beforeStart(Task task, Run.StopReason stop, Instant now) {
+    RunOutcome outcome =
+        switch (stop) {
+          case LEASE_LOST -> null;
+          case CANCELLED ->
+              new RunOutcome.Cancelled(now, error(task, now, "cancelled before it started", null));
+          case SHUTDOWN -> new RunOutcome.Released(now);
+          case TIMED_OUT -> throw new IllegalStateException("a run that never started cannot time out");
         };
     return Optional.ofNullable(outcome).map(this::checked);
   }

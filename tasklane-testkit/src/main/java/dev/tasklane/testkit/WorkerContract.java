@@ -608,6 +608,97 @@ public abstract class WorkerContract {
     assertThat(returned.leaseOwner()).isNull();
   }
 
+  // ------------------------------------------------------------------ claiming ahead
+
+  @Test
+  void tasksClaimedAheadWaitForASlotKeepTheirLeaseAndLeaveByCancelOrShutdownWithoutRunning()
+      throws Exception {
+    CountDownLatch blockersRunning = new CountDownLatch(2);
+    CountDownLatch never = gate();
+    AtomicInteger victimsRan = new AtomicInteger();
+    Worker w =
+        worker(
+            fastConfig()
+                .concurrency(2)
+                .claimAhead(64)
+                .leaseDuration(Duration.ofSeconds(1))
+                .shutdownTimeout(Duration.ofMillis(300))
+                .build(),
+            type("fast", (p, c) -> TaskResult.success()),
+            type("block", (p, c) -> {
+              blockersRunning.countDown();
+              never.await();
+              return TaskResult.success();
+            }),
+            type("victim", (p, c) -> {
+              victimsRan.incrementAndGet();
+              return TaskResult.success();
+            }));
+    // Claim order: the fast tasks (their quick finishes earn the node a claim-ahead allowance),
+    // then two blockers that take both slots for good, then the victims.
+    List<TaskRequest> batch = new ArrayList<>();
+    for (int i = 0; i < 300; i++) {
+      batch.add(request("fast", b -> b.priority(2)));
+    }
+    batch.add(request("block", b -> b.priority(1)));
+    batch.add(request("block", b -> b.priority(1)));
+    for (int i = 0; i < 5; i++) {
+      batch.add(request("victim", b -> b.priority(0)));
+    }
+    List<TaskId> victims =
+        w.submitAll(batch).stream().map(s -> s.task()).filter(t -> t.type().equals("victim")).map(Task::id).toList();
+    w.start();
+
+    assertThat(blockersRunning.await(20, TimeUnit.SECONDS)).isTrue();
+    // Claimed (running in the store, leased to this node) while no handler runs them.
+    await().atMost(WAIT).until(() -> victims.stream().allMatch(id -> store.find(id).orElseThrow().state() == TaskState.RUNNING));
+    assertThat(victimsRan).hasValue(0);
+    assertThat(w.stats().inFlight()).as("handlers running: tasks claimed ahead are not counted").isEqualTo(2);
+    Task waiting = store.find(victims.get(1)).orElseThrow();
+    assertThat(waiting.leaseOwner()).isEqualTo(w.config().nodeId());
+    // Their leases are renewed like those of running handlers.
+    await().atMost(WAIT).until(() -> store.find(waiting.id()).orElseThrow().leaseExpiresAt().isAfter(waiting.leaseExpiresAt()));
+
+    w.cancel(victims.get(0));
+    Task cancelled = awaitState(victims.get(0), TaskState.CANCELLED);
+    assertThat(cancelled.lastError()).contains("cancelled before it started");
+
+    w.close();
+    for (TaskId id : victims.subList(1, victims.size())) {
+      Task returned = store.find(id).orElseThrow();
+      assertThat(returned.state()).isEqualTo(TaskState.QUEUED);
+      assertThat(returned.attempt()).as("a task that never started keeps its attempts").isZero();
+      assertThat(returned.leaseOwner()).isNull();
+    }
+    assertThat(victimsRan).hasValue(0);
+  }
+
+  @Test
+  void aNodeWhoseHandlersFinishSlowlyClaimsNothingAheadOfItsSlots() throws Exception {
+    CountDownLatch blockerRunning = new CountDownLatch(1);
+    CountDownLatch never = gate();
+    Worker w =
+        started(
+            fastConfig().concurrency(1).claimAhead(64).build(),
+            type("block", (p, c) -> {
+              blockerRunning.countDown();
+              never.await();
+              return TaskResult.success();
+            }),
+            type("t", (p, c) -> TaskResult.success()));
+    w.submit(TaskRequest.builder("block").priority(1).build());
+    assertThat(blockerRunning.await(20, TimeUnit.SECONDS)).isTrue();
+    List<TaskId> others =
+        w.submitAll(List.of(TaskRequest.builder("t").build(), TaskRequest.builder("t").build()))
+            .stream().map(s -> s.task().id()).toList();
+
+    // Several poll intervals pass: the others stay queued, free for any other node to take.
+    await()
+        .during(Duration.ofMillis(300))
+        .atMost(WAIT)
+        .until(() -> others.stream().allMatch(id -> store.find(id).orElseThrow().state() == TaskState.QUEUED));
+  }
+
   @Test
   void aStoppedWorkerClaimsNothingMore() {
     Worker w = started(fastConfig().build(), type("t", (p, c) -> TaskResult.success()));
