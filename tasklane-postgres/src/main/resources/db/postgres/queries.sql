@@ -134,18 +134,21 @@ SELECT *
  LIMIT ?;          -- page size + 1
 
 -- name: countTasksByQueueAndState
--- Every registered queue, with one row per state it has tasks in, or a single row with a NULL
--- state when it has none (the outer join keeps it); count(t.state) counts 0 for that NULL row.
-SELECT q.name         AS queue,
-       t.state        AS state,
-       count(t.state) AS tasks
+-- Every registered queue with every state: one range of task_claim_idx per pair (0 where the
+-- queue has no task in that state).
+SELECT q.name  AS queue,
+       s.state AS state,
+       (SELECT count(*)
+          FROM ${schema}.task t
+         WHERE t.state = s.state
+           AND t.queue = q.name) AS tasks
   FROM ${schema}.queue q
-  LEFT JOIN ${schema}.task t ON t.queue = q.name
- GROUP BY q.name, t.state
+ CROSS JOIN (VALUES ('scheduled'), ('queued'), ('running'),
+                    ('succeeded'), ('failed'), ('cancelled')) AS s (state)
  ORDER BY q.name;
 
 -- name: countWaitingByQueue
--- Per registered queue, the waiting rows of task_queue_state_idx (queue, state): finished rows are
+-- Per registered queue, the waiting rows of task_claim_idx (state, queue, ...): finished rows are
 -- never visited, however many the table keeps.
 SELECT q.name AS queue,
        (SELECT count(*)
@@ -180,7 +183,7 @@ SELECT run_at
 
 -- name: claimQueued
 -- One statement per batch. "picked" reads the first ready tasks of one queue in claim order from
--- task_ready_idx and locks them, skipping rows other claimers hold, so concurrent claimers never
+-- task_claim_idx and locks them, skipping rows other claimers hold, so concurrent claimers never
 -- wait for each other and never take the same task; the UPDATE then starts their runs. "run"
 -- only carries the run's values, so that the parameters come in the order SQLite's statement
 -- (and JdbcTaskStore) binds them. RETURNING does not keep the CTE's order: the store sorts the
@@ -404,7 +407,7 @@ SELECT concurrency_limit
    FOR NO KEY UPDATE;
 
 -- name: countRunningInQueue
--- One range of task_queue_state_idx (queue, state). READ COMMITTED: this statement's
+-- One range of task_claim_idx (state, queue, ...). READ COMMITTED: this statement's
 -- snapshot is taken after the lock above was granted, so it sees every earlier claim's commit.
 SELECT count(*) AS tasks
   FROM ${schema}.task

@@ -123,23 +123,25 @@ SELECT *
  LIMIT ?;          -- page size + 1
 
 -- name: countTasksByQueueAndState
--- Every registered queue, with one row per state it has tasks in, or a single row with a NULL
--- state when it has none (the outer join keeps it). count(t.state) reads task_queue_state_idx
--- alone, and counts 0 for that NULL row.
-SELECT q.name         AS queue,
-       t.state        AS state,
-       count(t.state) AS tasks
+-- Every registered queue with every state: one exact range of task_claim_idx, counted from the
+-- index alone, per pair (0 where the queue has no task in that state).
+SELECT q.name  AS queue,
+       s.state AS state,
+       (SELECT count(*)
+          FROM task t INDEXED BY task_claim_idx
+         WHERE t.state = s.state
+           AND t.queue = q.name) AS tasks
   FROM queue q
-  LEFT JOIN task t ON t.queue = q.name
- GROUP BY q.name, t.state
+ CROSS JOIN (SELECT 'scheduled' AS state UNION ALL SELECT 'queued' UNION ALL SELECT 'running'
+             UNION ALL SELECT 'succeeded' UNION ALL SELECT 'failed' UNION ALL SELECT 'cancelled') s
  ORDER BY q.name;
 
 -- name: countWaitingByQueue
--- One pair of exact ranges of task_queue_state_idx per registered queue, read from the index
--- alone: finished rows are never visited, however many the table keeps.
+-- One pair of exact ranges of task_claim_idx per registered queue, read from the index alone:
+-- finished rows are never visited, however many the table keeps.
 SELECT q.name AS queue,
        (SELECT count(*)
-          FROM task t INDEXED BY task_queue_state_idx
+          FROM task t INDEXED BY task_claim_idx
          WHERE t.queue = q.name
            AND t.state IN ('scheduled', 'queued')) AS tasks
   FROM queue q;
@@ -163,7 +165,7 @@ SELECT run_at
  LIMIT 1;
 
 -- name: claimQueued
--- Picks the first ready tasks of one queue in claim order from task_ready_idx and takes them in
+-- Picks the first ready tasks of one queue in claim order from task_claim_idx and takes them in
 -- the same statement. One writer at a time (BEGIN IMMEDIATE on the single writer connection) means
 -- no two claims can pick the same row. RETURNING does not keep the subquery's order: the store
 -- sorts the claimed rows again.
@@ -177,7 +179,7 @@ UPDATE task
        progress         = 0,
        cancel_requested = 0
  WHERE id IN (SELECT id
-                FROM task INDEXED BY task_ready_idx
+                FROM task INDEXED BY task_claim_idx
                WHERE state = 'queued'
                  AND queue = ?             -- queue
                  AND run_at <= ?           -- run_at: now
@@ -371,9 +373,9 @@ SELECT concurrency_limit
    AND concurrency_limit IS NOT NULL;
 
 -- name: countRunningInQueue
--- One exact range of task_queue_state_idx, read from the index alone.
+-- One exact range of task_claim_idx, read from the index alone.
 SELECT count(*) AS tasks
-  FROM task INDEXED BY task_queue_state_idx
+  FROM task INDEXED BY task_claim_idx
  WHERE state = 'running'
    AND queue = ?;                      -- queue
 

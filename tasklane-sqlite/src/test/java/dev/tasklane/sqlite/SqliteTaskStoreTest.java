@@ -259,20 +259,20 @@ class SqliteTaskStoreTest extends TaskStoreContract {
   void claimWalksTheReadyIndexInClaimOrderWithoutScanningOrSorting() {
     List<String> plan = plan(QueryName.CLAIM_QUEUED);
 
-    assertThat(plan).anyMatch(step -> step.contains("INDEX task_ready_idx (queue=?)"));
+    assertThat(plan).anyMatch(step -> step.contains("INDEX task_claim_idx (state=? AND queue=?)"));
     assertThat(plan).noneMatch(step -> step.startsWith("SCAN task"));
     assertThat(plan).noneMatch(step -> step.contains("TEMP B-TREE"));
   }
 
   @ParameterizedTest(name = "{0} reads {1}")
   @CsvSource({
-    "CLAIM_QUEUED, task_ready_idx",
+    "CLAIM_QUEUED, task_claim_idx (state=? AND queue=?",
     "PROMOTE_DUE, task_due_idx",
     "NEXT_SCHEDULED_AT, task_due_idx",
     "SELECT_EXPIRED_LEASES, task_lease_expiry_idx",
     "SELECT_LEASES_OF_NODE, task_lease_expiry_idx",
-    "COUNT_WAITING_BY_QUEUE, task_queue_state_idx (queue=? AND state=?)",
-    "COUNT_TASKS_BY_QUEUE_AND_STATE, task_queue_state_idx",
+    "COUNT_WAITING_BY_QUEUE, task_claim_idx (state=? AND queue=?)",
+    "COUNT_TASKS_BY_QUEUE_AND_STATE, task_claim_idx (state=? AND queue=?)",
     "LIST_TASKS_BY_STATE, task_state_id_idx",
     "LIST_TASKS_BY_QUEUE, task_queue_id_idx",
     "LIST_TASKS_BY_TYPE, task_type_id_idx",
@@ -282,7 +282,7 @@ class SqliteTaskStoreTest extends TaskStoreContract {
     "FINISH_SUCCEEDED, (id=?)",
     "FINISH_SUCCEEDED_ALL, sqlite_autoindex_task_1 (id=?)",
     "RECOVER_LEASE, (id=?)",
-    "COUNT_RUNNING_IN_QUEUE, task_queue_state_idx (queue=? AND state=?)",
+    "COUNT_RUNNING_IN_QUEUE, task_claim_idx (state=? AND queue=?)",
     "DELETE_FINISHED_TASKS, task_finished_idx (finished_at<?)",
     "LOCK_QUEUE_LIMIT, PRIMARY KEY (name=?)",
   })
@@ -303,7 +303,7 @@ class SqliteTaskStoreTest extends TaskStoreContract {
             step ->
                 step.matches("SCAN (task|t)\\b.*")
                     && !step.matches(
-                        ".*INDEX task_(ready|due|lease_expiry)_idx\\b.*"));
+                        ".*INDEX task_(due|lease_expiry)_idx\\b.*"));
   }
 
   @ParameterizedTest
