@@ -49,7 +49,8 @@ VALUES (?,         -- id
         ?,         -- timeout_ms (NULL: no limit)
         ?,         -- created_at
         ?)         -- idempotency_key (NULL: none)
-ON CONFLICT (idempotency_key) DO NOTHING
+ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL  -- task_idempotency_key_idx
+DO NOTHING
 RETURNING *;
 
 -- name: insertTasks
@@ -74,7 +75,8 @@ SELECT t.id,
        AS t(id uuid, type text, queue text, payload text, priority integer, state text,
             max_attempts integer, run_at bigint, timeout_ms bigint, created_at bigint,
             idempotency_key text)
-ON CONFLICT (idempotency_key) DO NOTHING
+ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL  -- task_idempotency_key_idx
+DO NOTHING
 RETURNING *;
 
 -- name: findTask

@@ -80,7 +80,7 @@ class PostgresTaskStoreTest extends TaskStoreContract {
                     + table(SchemaMigrator.HISTORY_TABLE)
                     + " WHERE success"))
         .as("Flyway's record of creating the schema, then the migrations")
-        .isEqualTo("- SCHEMA, 001 SQL, 003 SQL, 004 SQL");
+        .isEqualTo("- SCHEMA, 001 SQL, 003 SQL, 004 SQL, 005 SQL");
   }
 
   @Test
@@ -351,7 +351,7 @@ class PostgresTaskStoreTest extends TaskStoreContract {
         Arguments.of(QueryName.LIST_TASKS, "task_pkey", binds(last, 51)),
         Arguments.of(QueryName.FIND_TASK, BY_ID, binds(some)),
         Arguments.of(
-            QueryName.FIND_TASK_BY_IDEMPOTENCY_KEY, "task_idempotency_key_key", binds("k")),
+            QueryName.FIND_TASK_BY_IDEMPOTENCY_KEY, "task_idempotency_key_idx", binds("k")),
         Arguments.of(QueryName.RENEW_LEASE, BY_ID, binds(now, some, 1L)),
         Arguments.of(QueryName.FINISH_SUCCEEDED, BY_ID, binds(now, null, some, 1L)),
         // A batch of outcomes probes the primary key once per run, or joins the runs with the
@@ -394,6 +394,13 @@ class PostgresTaskStoreTest extends TaskStoreContract {
     assertThat(plan).anyMatch(step -> step.contains("Index Scan using task_claim_idx"));
     assertThat(plan).anyMatch(step -> step.contains("LockRows"));
     assertThat(plan).noneMatch(step -> step.contains("Sort"));
+  }
+
+  @Test
+  void onlyTasksWithAnIdempotencyKeyTakeAnEntryInItsUniqueIndex() throws SQLException {
+    assertThat(DB.queryString("SELECT pg_get_indexdef('" + table("task_idempotency_key_idx") + "'::regclass)"))
+        .contains("UNIQUE")
+        .endsWith("WHERE (idempotency_key IS NOT NULL)");
   }
 
   @Test
