@@ -1,9 +1,10 @@
 package dev.tasklane;
 
 /**
- * Counts of one queue's tasks by state, with this node's concurrency limit for it.
+ * Counts of one queue's tasks by state, with its concurrency limit and whether it is paused.
  *
- * @param limit this node's concurrency limit for the queue
+ * @param limit the queue's cluster-wide limit if it has one, else this node's limit for it
+ * @param paused whether the queue is paused (its tasks are not started, on any node)
  */
 public record QueueStats(
     String name,
@@ -13,4 +14,5 @@ public record QueueStats(
     long succeeded,
     long failed,
     long cancelled,
-    int limit) {}
+    int limit,
+    boolean paused) {}

@@ -248,6 +248,7 @@ public final class Worker implements TaskClient, AutoCloseable {
   public List<QueueStats> queues() {
     List<QueueStats> out = new ArrayList<>();
     Map<String, Integer> clusterLimits = store.queueLimits();
+    Set<String> paused = Set.copyOf(store.pausedQueues());
     for (QueueCounts c : store.queueCounts()) {
       int nodeLimit = config.limitOf(c.queue());
       Integer clusterLimit = clusterLimits.get(c.queue());
@@ -260,7 +261,8 @@ public final class Worker implements TaskClient, AutoCloseable {
               c.count(TaskState.SUCCEEDED),
               c.count(TaskState.FAILED),
               c.count(TaskState.CANCELLED),
-              clusterLimit == null ? nodeLimit : clusterLimit));
+              clusterLimit == null ? nodeLimit : clusterLimit,
+              paused.contains(c.queue())));
     }
     return out;
   }
@@ -279,6 +281,32 @@ public final class Worker implements TaskClient, AutoCloseable {
       throw new IllegalArgumentException("limit of queue '" + queue + "' must be positive: " + limit);
     }
     store.setQueueLimit(queue, limit);
+    engine.queuesChanged();
+  }
+
+  /**
+   * Pauses {@code queue} on every node: none of its tasks starts until {@link #resumeQueue}.
+   * Running tasks finish; tasks a node had claimed ahead go back to the queue as soon as that node
+   * learns of the pause (at once on this node and, with PostgreSQL notifications, on the others;
+   * otherwise within their poll interval). Submissions, cancels and retries still work.
+   *
+   * @throws IllegalArgumentException if the name is invalid
+   */
+  public void pauseQueue(String queue) {
+    setPaused(queue, true);
+  }
+
+  /** Resumes a paused queue on every node. Resuming a queue that is not paused changes nothing. */
+  public void resumeQueue(String queue) {
+    setPaused(queue, false);
+  }
+
+  private void setPaused(String queue, boolean paused) {
+    if (!TaskRequest.NAME.matcher(queue).matches()) {
+      throw new IllegalArgumentException("invalid queue name '" + queue + "'");
+    }
+    store.setQueuePaused(queue, paused);
+    engine.queuesChanged();
   }
 
   /** Every registered node with the tasks it runs now. */

@@ -396,16 +396,18 @@ UPDATE ${schema}.task
 RETURNING *;
 
 -- name: lockQueueLimit
--- Only a queue with a limit returns its row, and only that row is locked (until the claim
--- commits): claims of a limited queue run one at a time, those of other queues lock nothing.
--- FOR NO KEY UPDATE, not FOR UPDATE: it conflicts with itself, but not with the FOR KEY SHARE lock
+-- Only a queue with a limit, or a paused one, returns its row, and only that row is locked (until
+-- the claim commits): claims of a limited queue run one at a time, those of other queues lock
+-- nothing; a claim of a paused queue ends here. FOR NO KEY UPDATE, not FOR UPDATE: it conflicts
+-- with itself, but not with the FOR KEY SHARE lock
 -- the foreign key check of a concurrent task insert takes on the same row, so submissions to the
 -- queue never wait for its claims. A claim waiting here re-reads the row once it gets the lock,
 -- and so sees a limit changed or removed meanwhile.
-SELECT concurrency_limit
+SELECT concurrency_limit,
+       paused
   FROM ${schema}.queue
  WHERE name = ?                        -- name
-   AND concurrency_limit IS NOT NULL
+   AND (concurrency_limit IS NOT NULL OR paused)
    FOR NO KEY UPDATE;
 
 -- name: countRunningInQueue
@@ -430,6 +432,22 @@ ON CONFLICT (name) DO UPDATE
 UPDATE ${schema}.queue
    SET concurrency_limit = NULL
  WHERE name = ?;                       -- name
+
+-- name: setQueuePaused
+-- Registers the queue if it is new; otherwise only its pause flag changes. A change of the flag
+-- notifies the nodes (trigger queue_paused_notify), so they stop or resume at once.
+INSERT INTO ${schema}.queue (name, created_at, paused)
+VALUES (?,   -- name
+        ?,   -- created_at (kept when the queue exists)
+        ?)   -- paused
+ON CONFLICT (name) DO UPDATE
+   SET paused = excluded.paused;
+
+-- name: selectPausedQueues
+SELECT name
+  FROM ${schema}.queue
+ WHERE paused
+ ORDER BY name;
 
 -- name: selectQueueLimits
 SELECT name, concurrency_limit

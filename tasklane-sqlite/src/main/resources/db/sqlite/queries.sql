@@ -365,12 +365,14 @@ UPDATE task
 RETURNING *;
 
 -- name: lockQueueLimit
--- Only a queue with a limit has a row here. The claim that reads it runs on the single writer
--- inside BEGIN IMMEDIATE, so claims of a limited queue are already one at a time: no lock needed.
-SELECT concurrency_limit
+-- Only a queue with a limit, or a paused one, has a row here. The claim that reads it runs on the
+-- single writer inside BEGIN IMMEDIATE, so claims of a limited queue are already one at a time: no
+-- lock needed.
+SELECT concurrency_limit,
+       paused
   FROM queue
  WHERE name = ?                        -- name
-   AND concurrency_limit IS NOT NULL;
+   AND (concurrency_limit IS NOT NULL OR paused = 1);
 
 -- name: countRunningInQueue
 -- One exact range of task_claim_idx, read from the index alone.
@@ -392,6 +394,21 @@ ON CONFLICT (name) DO UPDATE
 UPDATE queue
    SET concurrency_limit = NULL
  WHERE name = ?;                       -- name
+
+-- name: setQueuePaused
+-- Registers the queue if it is new; otherwise only its pause flag changes.
+INSERT INTO queue (name, created_at, paused)
+VALUES (?,   -- name
+        ?,   -- created_at (kept when the queue exists)
+        ?)   -- paused: 1 or 0
+ON CONFLICT (name) DO UPDATE
+   SET paused = excluded.paused;
+
+-- name: selectPausedQueues
+SELECT name
+  FROM queue
+ WHERE paused = 1
+ ORDER BY name;
 
 -- name: selectQueueLimits
 SELECT name, concurrency_limit

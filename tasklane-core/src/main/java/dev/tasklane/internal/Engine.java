@@ -25,6 +25,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.Executors;
@@ -134,6 +135,8 @@ public final class Engine {
   private final int maxHeld;
   /** The dispatcher's view of the store, refreshed as {@link #dispatchOnce()} explains. */
   private volatile List<String> queues = List.of();
+  /** Queues paused cluster-wide, refreshed with {@link #queues}. */
+  private volatile Set<String> paused = Set.of();
   private volatile boolean refreshQueues = true;
   private volatile Instant nextDue;
   private volatile Instant nextFullCheck = Instant.MIN;
@@ -326,6 +329,7 @@ public final class Engine {
     if (fullCheck || refreshQueues) {
       refreshQueues = false;
       queues = store.queueNames();
+      paused = Set.copyOf(store.pausedQueues());
     }
     Instant due = nextDue;
     if (fullCheck || (due != null && !due.isAfter(now))) {
@@ -338,6 +342,8 @@ public final class Engine {
       sweepStoppedWaiting();
     }
     List<String> queues = this.queues;
+    Set<String> paused = this.paused;
+    releaseWaitingOf(paused);
     int n = queues.size();
     if (n > 0) {
       int start = Math.floorMod(rotation++, n);
@@ -348,6 +354,9 @@ public final class Engine {
       int allowance = claimAhead.allowance(System.nanoTime(), handlersDone.sum());
       for (int i = 0; i < n && claiming.get(); i++) {
         String queue = queues.get((start + i) % n);
+        if (paused.contains(queue)) {
+          continue; // the store would refuse the claim too; this saves the round trip
+        }
         int want = claimWanted(queue, allowance);
         if (want <= 0) {
           continue;
@@ -412,6 +421,31 @@ public final class Engine {
       limits.acquire(queue, 1);
       launch(run);
     }
+  }
+
+  /**
+   * A paused queue's tasks that this node claimed ahead go back to the queue (attempt refunded),
+   * so nothing of the queue starts after the node has learned of the pause.
+   */
+  private void releaseWaitingOf(Set<String> pausedQueues) {
+    for (String queue : pausedQueues) {
+      ArrayDeque<Run> line = waiting.get(queue);
+      while (line != null && !line.isEmpty()) {
+        Run run = line.pollFirst();
+        waitingTotal--;
+        run.stop(Run.StopReason.QUEUE_PAUSED);
+        finishUnstarted(run);
+      }
+    }
+  }
+
+  /**
+   * The queues or their settings changed here (a pause, a resume, a new queue): the dispatcher
+   * re-reads them at once instead of at its next full look.
+   */
+  public void queuesChanged() {
+    refreshQueues = true;
+    wake();
   }
 
   /** Takes waiting runs that were stopped (cancelled, lease lost) out of line and records them. */

@@ -23,7 +23,9 @@ public final class Run implements TaskContext {
     CANCELLED,
     TIMED_OUT,
     SHUTDOWN,
-    LEASE_LOST
+    LEASE_LOST,
+    /** Its queue was paused while it waited for a slot (a run that started is never stopped). */
+    QUEUE_PAUSED
   }
 
   private final Task task;

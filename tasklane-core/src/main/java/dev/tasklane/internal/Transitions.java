@@ -76,7 +76,7 @@ final class Transitions {
         switch (stop) {
           case LEASE_LOST -> null;
           case CANCELLED -> cancelled(task, now);
-          case SHUTDOWN -> new RunOutcome.Released(now);
+          case SHUTDOWN, QUEUE_PAUSED -> new RunOutcome.Released(now);
           case TIMED_OUT ->
               failure(
                   task,
@@ -101,7 +101,7 @@ final class Transitions {
           case LEASE_LOST -> null;
           case CANCELLED ->
               new RunOutcome.Cancelled(now, error(task, now, "cancelled before it started", null));
-          case SHUTDOWN -> new RunOutcome.Released(now);
+          case SHUTDOWN, QUEUE_PAUSED -> new RunOutcome.Released(now);
           case TIMED_OUT -> throw new IllegalStateException("a run that never started cannot time out");
         };
     return Optional.ofNullable(outcome).map(this::checked);

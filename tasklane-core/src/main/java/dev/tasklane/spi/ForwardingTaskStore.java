@@ -137,6 +137,16 @@ public abstract class ForwardingTaskStore implements TaskStore {
   }
 
   @Override
+  public void setQueuePaused(String queue, boolean paused) {
+    delegate.setQueuePaused(queue, paused);
+  }
+
+  @Override
+  public List<String> pausedQueues() {
+    return delegate.pausedQueues();
+  }
+
+  @Override
   public void heartbeatNode(NodeInfo node) {
     delegate.heartbeatNode(node);
   }

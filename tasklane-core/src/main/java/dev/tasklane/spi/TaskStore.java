@@ -161,6 +161,16 @@ public interface TaskStore extends TaskWriter, AutoCloseable {
   /** The cluster-wide limits of the queues that have one. */
   Map<String, Integer> queueLimits();
 
+  /**
+   * Pauses or resumes {@code queue} for every node (registering the queue if new). While a queue
+   * is paused, {@link #claim} returns none of its tasks; submissions, cancels and retries still
+   * work, and tasks already claimed finish.
+   */
+  void setQueuePaused(String queue, boolean paused);
+
+  /** The queues that are paused, ordered by name. */
+  List<String> pausedQueues();
+
   // ---------------------------------------------------------------- cluster
 
   /** Registers {@code node} or refreshes its row (heartbeat time, limits, types). */

@@ -25,6 +25,8 @@ import static dev.tasklane.jdbc.QueryName.LIST_TASKS_BY_QUEUE;
 import static dev.tasklane.jdbc.QueryName.LIST_TASKS_BY_STATE;
 import static dev.tasklane.jdbc.QueryName.LIST_TASKS_BY_TYPE;
 import static dev.tasklane.jdbc.QueryName.LOCK_QUEUE_LIMIT;
+import static dev.tasklane.jdbc.QueryName.SELECT_PAUSED_QUEUES;
+import static dev.tasklane.jdbc.QueryName.SET_QUEUE_PAUSED;
 import static dev.tasklane.jdbc.QueryName.NEXT_SCHEDULED_AT;
 import static dev.tasklane.jdbc.QueryName.PING;
 import static dev.tasklane.jdbc.QueryName.PROMOTE_DUE;
@@ -510,7 +512,11 @@ public class JdbcTaskStore implements TaskStore {
             dialect.claimDurability(),
             c -> {
               int take = limit;
-              OptionalInt clusterLimit = lockQueueLimit(c, queue);
+              QueueGate gate = lockQueueLimit(c, queue);
+              if (gate.paused()) {
+                return List.of();
+              }
+              OptionalInt clusterLimit = gate.limit();
               if (clusterLimit.isPresent()) {
                 // The queue's row is locked until commit: no other claim of this queue can count
                 // or claim in between, and the count sees every claim committed before ours.
@@ -894,13 +900,49 @@ public class JdbcTaskStore implements TaskStore {
   }
 
   /** The queue's cluster-wide limit, with its row locked until commit; empty when it has none. */
-  private OptionalInt lockQueueLimit(Connection c, String queue) throws SQLException {
+  /** What a claim must respect of its queue: a cluster-wide limit, a pause. */
+  private record QueueGate(OptionalInt limit, boolean paused) {
+    static final QueueGate OPEN = new QueueGate(OptionalInt.empty(), false);
+  }
+
+  private QueueGate lockQueueLimit(Connection c, String queue) throws SQLException {
     try (PreparedStatement st = c.prepareStatement(sql(LOCK_QUEUE_LIMIT))) {
       new Params(st, dialect).text(queue);
       try (ResultSet rs = st.executeQuery()) {
-        return rs.next() ? OptionalInt.of(rs.getInt("concurrency_limit")) : OptionalInt.empty();
+        if (!rs.next()) {
+          return QueueGate.OPEN;
+        }
+        int limit = rs.getInt("concurrency_limit");
+        OptionalInt clusterLimit = rs.wasNull() ? OptionalInt.empty() : OptionalInt.of(limit);
+        return new QueueGate(clusterLimit, rs.getBoolean("paused"));
       }
     }
+  }
+
+  @Override
+  public void setQueuePaused(String queue, boolean paused) {
+    Objects.requireNonNull(queue, "queue");
+    Instant now = Instant.now(); // created_at is informational, as in setQueueLimit
+    transactions.write(
+        "setQueuePaused",
+        c -> update(c, SET_QUEUE_PAUSED, p -> p.text(queue).instant(now).bool(paused)));
+    knownQueues.add(queue);
+  }
+
+  @Override
+  public List<String> pausedQueues() {
+    return transactions.read(
+        "pausedQueues",
+        c -> {
+          List<String> out = new ArrayList<>();
+          try (PreparedStatement st = c.prepareStatement(sql(SELECT_PAUSED_QUEUES));
+              ResultSet rs = st.executeQuery()) {
+            while (rs.next()) {
+              out.add(rs.getString("name"));
+            }
+          }
+          return List.copyOf(out);
+        });
   }
 
   // ---------------------------------------------------------------- cluster

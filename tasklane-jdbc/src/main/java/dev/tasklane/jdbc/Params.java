@@ -30,6 +30,12 @@ final class Params {
     return this;
   }
 
+  /** A flag: boolean in PostgreSQL, 0 or 1 in SQLite (its driver binds booleans as integers). */
+  Params bool(boolean value) throws SQLException {
+    statement.setBoolean(++index, value);
+    return this;
+  }
+
   Params bigint(long value) throws SQLException {
     statement.setLong(++index, value);
     return this;

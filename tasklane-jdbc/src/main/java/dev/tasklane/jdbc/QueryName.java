@@ -83,6 +83,10 @@ public enum QueryName {
    * the transaction ends; no row (and nothing held) when the queue has no limit.
    */
   LOCK_QUEUE_LIMIT,
+  /** Pauses or resumes a queue, registering it if new. */
+  SET_QUEUE_PAUSED,
+  /** The names of the paused queues. */
+  SELECT_PAUSED_QUEUES,
   /** Running tasks of one queue, whichever node runs them. */
   COUNT_RUNNING_IN_QUEUE,
   /** Sets a queue's cluster-wide limit, registering the queue if it is new. */

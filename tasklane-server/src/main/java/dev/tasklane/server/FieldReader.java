@@ -414,6 +414,41 @@ final class FieldReader {
     return parsed.uuid();
   }
 
+  // ---------------------------------------------------------------- booleans
+
+  /**
+   * An optional {@code bool | None = None}. JSON booleans, and the texts and numbers pydantic's
+   * lax mode reads as booleans ({@code "true"}, {@code "off"}, {@code 1}, ...).
+   */
+  Boolean optionalBool(String name) {
+    JsonNode v = values.apply(name);
+    if (v == null || v.isNull()) {
+      return null;
+    }
+    if (v.isBoolean()) {
+      return v.booleanValue();
+    }
+    if (v.isIntegralNumber() && (v.asLong() == 0 || v.asLong() == 1)) {
+      return v.asLong() == 1;
+    }
+    if (v.isTextual()) {
+      switch (v.textValue().strip().toLowerCase(java.util.Locale.ROOT)) {
+        case "true", "1", "yes", "y", "on", "t" -> {
+          return true;
+        }
+        case "false", "0", "no", "n", "off", "f" -> {
+          return false;
+        }
+        default -> {
+          error(name, "bool_parsing", "Input should be a valid boolean, unable to interpret input", v, null);
+          return null;
+        }
+      }
+    }
+    error(name, "bool_type", "Input should be a valid boolean", v, null);
+    return null;
+  }
+
   // ---------------------------------------------------------------- anything
 
   /** A field of any JSON value ({@code Any}), {@code fallback} when absent. */

@@ -3,7 +3,10 @@ package dev.tasklane.server;
 import dev.tasklane.QueueStats;
 import java.util.List;
 
-/** {@code GET /api/v1/queues}: counts by state per queue, with this node's limit. */
+/**
+ * {@code GET /api/v1/queues}: counts by state per queue, with its limit (cluster-wide if set, else
+ * this node's) and whether it is paused.
+ */
 record QueuesView(List<QueueView> queues) {
 
   /** One queue's counts. */
@@ -15,11 +18,12 @@ record QueuesView(List<QueueView> queues) {
       int limit,
       long succeeded,
       long failed,
-      long cancelled) {
+      long cancelled,
+      boolean paused) {
     static QueueView of(QueueStats s) {
       return new QueueView(
           s.name(), s.queued(), s.scheduled(), s.running(), s.limit(), s.succeeded(), s.failed(),
-          s.cancelled());
+          s.cancelled(), s.paused());
     }
   }
 

@@ -33,6 +33,8 @@ final class TaskRoutes {
   private static final Logger log = LoggerFactory.getLogger(TaskRoutes.class);
 
   static final String API = "/api/v1";
+  /** The largest cluster-wide queue limit the API accepts. */
+  static final int MAX_QUEUE_LIMIT = 1_000_000;
   private static final List<String> STATES =
       Arrays.stream(TaskState.values()).map(TaskState::apiName).toList();
 
@@ -61,6 +63,17 @@ final class TaskRoutes {
     routes.post(API + "/tasks/{task_id}/cancel", this::cancel);
     routes.post(API + "/tasks/{task_id}/retry", this::retry);
     routes.get(API + "/queues", ctx -> ctx.json(QueuesView.of(worker.queues())));
+    routes.patch(API + "/queues/{queue}", this::updateQueue);
+    routes.post(API + "/queues/{queue}/pause", ctx -> {
+      String queue = queueName(ctx);
+      worker.pauseQueue(queue);
+      respondWithQueue(ctx, queue);
+    });
+    routes.post(API + "/queues/{queue}/resume", ctx -> {
+      String queue = queueName(ctx);
+      worker.resumeQueue(queue);
+      respondWithQueue(ctx, queue);
+    });
     routes.get(API + "/nodes", ctx -> ctx.json(NodesView.of(worker.nodes(), Instant.now())));
   }
 
@@ -138,6 +151,51 @@ final class TaskRoutes {
 
   private void retry(Context ctx) {
     ctx.json(TaskView.of(worker.retry(taskId(ctx))));
+  }
+
+  /**
+   * {@code PATCH /api/v1/queues/{queue}} with {@code {"paused": bool, "limit": int | null}}, both
+   * optional: pauses or resumes the queue and sets ({@code null}: removes) its cluster-wide limit,
+   * on every node. Validated whole before anything changes.
+   */
+  private void updateQueue(Context ctx) {
+    String queue = queueName(ctx);
+    ObjectNode body = JsonBody.readObject(ctx);
+    FieldReader form = FieldReader.body(body);
+    Boolean paused = form.optionalBool("paused");
+    Integer limit = form.integer("limit", null, true, 1, MAX_QUEUE_LIMIT);
+    if (!body.has("paused") && !body.has("limit")) {
+      form.modelError("give at least one of 'paused' and 'limit'");
+    }
+    form.throwIfInvalid();
+    if (body.has("limit")) {
+      worker.setQueueLimit(queue, limit);
+    }
+    if (paused != null) {
+      if (paused) {
+        worker.pauseQueue(queue);
+      } else {
+        worker.resumeQueue(queue);
+      }
+    }
+    respondWithQueue(ctx, queue);
+  }
+
+  /** Answers with the queue's view, or 404 for a queue no task, pause or limit ever named. */
+  private void respondWithQueue(Context ctx, String queue) {
+    worker.queues().stream()
+        .filter(q -> q.name().equals(queue))
+        .findFirst()
+        .ifPresentOrElse(
+            q -> ctx.json(QueuesView.QueueView.of(q)),
+            () -> ctx.status(HttpStatus.NOT_FOUND).json(new DetailView("Queue " + queue + " not found")));
+  }
+
+  private static String queueName(Context ctx) {
+    FieldReader p = FieldReader.path(ctx.pathParamMap());
+    String queue = p.optionalString("queue", 0, Integer.MAX_VALUE, TaskRequest.NAME);
+    p.throwIfInvalid();
+    return queue;
   }
 
   private static TaskId taskId(Context ctx) {

@@ -1,6 +1,7 @@
 package dev.tasklane.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
@@ -226,6 +227,74 @@ class TaskApiTest {
     assertThat(mail.get("failed").asLong()).isZero();
     assertThat(mail.get("cancelled").asLong()).isZero();
     assertThat(mail.get("limit").asInt()).isEqualTo(node.worker.config().limitOf("mail"));
+  }
+
+  @Test
+  void pausingAQueueOverHttpHoldsItsTasksUntilItIsResumed() {
+    ServerFixture.Response paused = node.post("/api/v1/queues/mail/pause", "");
+    assertThat(paused.status()).as(paused.body()).isEqualTo(200);
+    assertThat(paused.json().get("paused").asBoolean()).isTrue();
+    String held = node.submit("{\"type\": \"noop\", \"queue\": \"mail\"}").get("id").asText();
+    String free = node.submit("{\"type\": \"noop\"}").get("id").asText();
+
+    node.awaitState(free, "succeeded");
+    await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(10))
+        .until(() -> node.task(held).get("state").asText().equals("queued"));
+    assertThat(queue("mail").get("paused").asBoolean()).isTrue();
+
+    ServerFixture.Response resumed = node.post("/api/v1/queues/mail/resume", "");
+    assertThat(resumed.status()).as(resumed.body()).isEqualTo(200);
+    assertThat(resumed.json().get("paused").asBoolean()).isFalse();
+    node.awaitState(held, "succeeded");
+  }
+
+  @Test
+  void patchingAQueueSetsItsClusterLimitAndPauseAndRemovesTheLimitWithNull() {
+    ServerFixture.Response r = node.patch("/api/v1/queues/reports", "{\"limit\": 3, \"paused\": true}");
+    assertThat(r.status()).as(r.body()).isEqualTo(200);
+    assertThat(r.json().get("limit").asInt()).isEqualTo(3);
+    assertThat(r.json().get("paused").asBoolean()).isTrue();
+    assertThat(node.worker.queues()).filteredOn(q -> q.name().equals("reports"))
+        .singleElement().satisfies(q -> assertThat(q.paused()).isTrue());
+
+    r = node.patch("/api/v1/queues/reports", "{\"limit\": null, \"paused\": false}");
+    assertThat(r.status()).as(r.body()).isEqualTo(200);
+    assertThat(r.json().get("limit").asInt()).isEqualTo(node.worker.config().limitOf("reports"));
+    assertThat(r.json().get("paused").asBoolean()).isFalse();
+  }
+
+  @Test
+  void aBadQueueUpdateIs422AndChangesNothing() {
+    ServerFixture.Response r = node.patch("/api/v1/queues/reports", "{\"limit\": 0, \"paused\": true}");
+    assertThat(r.status()).isEqualTo(422);
+    assertThat(r.json().get("detail").get(0).get("loc").toString()).isEqualTo("[\"body\",\"limit\"]");
+    assertThat(r.json().get("detail").get(0).get("type").asText()).isEqualTo("greater_than_equal");
+    assertThat(node.worker.queues()).noneMatch(q -> q.name().equals("reports"));
+
+    r = node.patch("/api/v1/queues/reports", "{\"paused\": \"maybe\"}");
+    assertThat(r.status()).isEqualTo(422);
+    assertThat(r.json().get("detail").get(0).get("type").asText()).isEqualTo("bool_parsing");
+
+    r = node.patch("/api/v1/queues/reports", "{}");
+    assertThat(r.status()).isEqualTo(422);
+    assertThat(r.json().get("detail").get(0).get("type").asText()).isEqualTo("value_error");
+
+    r = node.post("/api/v1/queues/not%20a%20name/pause", "");
+    assertThat(r.status()).isEqualTo(422);
+    assertThat(r.json().get("detail").get(0).get("loc").toString()).isEqualTo("[\"path\",\"queue\"]");
+
+    r = node.patch("/api/v1/queues/never-seen", "{\"limit\": null}");
+    assertThat(r.status()).isEqualTo(404);
+    assertThat(r.json().get("detail").asText()).isEqualTo("Queue never-seen not found");
+  }
+
+  private JsonNode queue(String name) {
+    for (JsonNode q : node.get("/api/v1/queues").json().get("queues")) {
+      if (q.get("name").asText().equals(name)) {
+        return q;
+      }
+    }
+    throw new AssertionError("no queue " + name);
   }
 
   @Test

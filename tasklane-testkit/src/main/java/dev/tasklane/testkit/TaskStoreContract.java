@@ -1394,6 +1394,42 @@ public abstract class TaskStoreContract {
     assertThat(store.queueNames()).containsExactly("alpha", "mid", "zeta");
   }
 
+  // ================================================================ paused queues
+
+  @Test
+  void aPausedQueueYieldsNoTasksToAClaimUntilItIsResumed() {
+    store.insertAll(IntStream.range(0, 3).mapToObj(i -> aTask().build()).toList());
+    store.insert(aTask().queue("other").build());
+
+    store.setQueuePaused(Fixtures.DEFAULT_QUEUE, true);
+
+    assertThat(store.pausedQueues()).containsExactly(Fixtures.DEFAULT_QUEUE);
+    assertThat(claim(Fixtures.DEFAULT_QUEUE, 10)).isEmpty();
+    assertThat(claim("other", 10)).hasSize(1);
+    assertThat(store.waitingCounts()).containsEntry(Fixtures.DEFAULT_QUEUE, 3L);
+    // Still open for submissions while paused.
+    store.insert(aTask().build());
+
+    store.setQueuePaused(Fixtures.DEFAULT_QUEUE, false);
+
+    assertThat(store.pausedQueues()).isEmpty();
+    assertThat(claim(Fixtures.DEFAULT_QUEUE, 10)).hasSize(4);
+  }
+
+  @Test
+  void pausingAQueueNobodyUsedYetRegistersItPausedAndKeepsItsLimit() {
+    store.setQueueLimit("fresh", 2);
+    store.setQueuePaused("fresh", true);
+    store.setQueuePaused("brand-new", true);
+
+    assertThat(store.queueNames()).containsExactly("brand-new", "fresh");
+    assertThat(store.pausedQueues()).containsExactly("brand-new", "fresh");
+    assertThat(store.queueLimits()).containsExactly(Map.entry("fresh", 2));
+    store.setQueuePaused("fresh", false);
+    assertThat(store.queueLimits()).containsExactly(Map.entry("fresh", 2));
+    assertThat(store.pausedQueues()).containsExactly("brand-new");
+  }
+
   // ================================================================ cluster-wide queue limits
 
   @Test

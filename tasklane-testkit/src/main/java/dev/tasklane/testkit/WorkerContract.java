@@ -711,6 +711,83 @@ public abstract class WorkerContract {
   // ------------------------------------------------------------------ cluster
 
   @Test
+  void pausingAQueueStopsItsTasksFromStartingOnEveryNodeWhileOtherQueuesRun() throws Exception {
+    Set<TaskId> ran = ConcurrentHashMap.newKeySet();
+    TaskType<JsonNode> inPaused = type("p", (p, c) -> {
+      ran.add(c.taskId());
+      return TaskResult.success();
+    }).withQueue("reports");
+    TaskType<JsonNode> elsewhere = type("e", (p, c) -> TaskResult.success());
+    Worker here = started(fastConfig().build(), inPaused, elsewhere);
+    Worker there = worker(anotherHandle(), fastConfig().build(), inPaused, elsewhere);
+    there.start();
+
+    here.pauseQueue("reports");
+    List<TaskId> held =
+        here.submitAll(List.of(TaskRequest.builder("p").build(), TaskRequest.builder("p").build()))
+            .stream().map(s -> s.task().id()).toList();
+    TaskId other = there.submit(TaskRequest.builder("e").build()).task().id();
+
+    awaitState(other, TaskState.SUCCEEDED);
+    assertThat(here.queues()).filteredOn(q -> q.name().equals("reports"))
+        .singleElement().satisfies(q -> assertThat(q.paused()).isTrue());
+    // Both nodes keep polling: the paused queue's tasks stay queued on either.
+    await().during(Duration.ofMillis(300)).atMost(WAIT)
+        .until(() -> held.stream().allMatch(id -> store.find(id).orElseThrow().state() == TaskState.QUEUED));
+    assertThat(ran).isEmpty();
+
+    there.resumeQueue("reports");
+
+    for (TaskId id : held) {
+      awaitState(id, TaskState.SUCCEEDED);
+    }
+    assertThat(ran).containsExactlyInAnyOrderElementsOf(held);
+  }
+
+  @Test
+  void tasksClaimedAheadGoBackToTheirQueueWhenItIsPaused() throws Exception {
+    CountDownLatch blockersRunning = new CountDownLatch(2);
+    CountDownLatch never = gate();
+    AtomicInteger victimsRan = new AtomicInteger();
+    Worker w =
+        worker(
+            fastConfig().concurrency(2).claimAhead(64).shutdownTimeout(Duration.ofMillis(300)).build(),
+            type("fast", (p, c) -> TaskResult.success()),
+            type("block", (p, c) -> {
+              blockersRunning.countDown();
+              never.await();
+              return TaskResult.success();
+            }),
+            type("victim", (p, c) -> {
+              victimsRan.incrementAndGet();
+              return TaskResult.success();
+            }));
+    List<TaskRequest> batch = new ArrayList<>();
+    for (int i = 0; i < 300; i++) {
+      batch.add(request("fast", b -> b.priority(2)));
+    }
+    batch.add(request("block", b -> b.priority(1)));
+    batch.add(request("block", b -> b.priority(1)));
+    for (int i = 0; i < 5; i++) {
+      batch.add(request("victim", b -> b.priority(0)));
+    }
+    List<TaskId> victims =
+        w.submitAll(batch).stream().map(Submission::task).filter(t -> t.type().equals("victim")).map(Task::id).toList();
+    w.start();
+    assertThat(blockersRunning.await(20, TimeUnit.SECONDS)).isTrue();
+    await().atMost(WAIT).until(() -> victims.stream().allMatch(id -> store.find(id).orElseThrow().state() == TaskState.RUNNING));
+
+    // One queue for all, so that priorities put the victims behind the blockers.
+    w.pauseQueue(TaskRequest.DEFAULT_QUEUE);
+
+    await().atMost(WAIT).until(() -> victims.stream().allMatch(id -> store.find(id).orElseThrow().state() == TaskState.QUEUED));
+    for (TaskId id : victims) {
+      assertThat(store.find(id).orElseThrow().attempt()).as("a task that never started keeps its attempts").isZero();
+    }
+    assertThat(victimsRan).hasValue(0);
+  }
+
+  @Test
   void aClusterWideQueueLimitHoldsAcrossThreeNodes() throws Exception {
     AtomicInteger inFlight = new AtomicInteger();
     AtomicInteger maxInFlight = new AtomicInteger();
