@@ -324,6 +324,55 @@ public final class Worker implements TaskClient, AutoCloseable {
     return out;
   }
 
+  /**
+   * Why a task is where it is: scheduled for later, waiting out a retry's backoff, held by a paused
+   * queue, by no live node serving its type, by its queue's cluster-wide limit (naming the tasks
+   * that hold it), by busy nodes, behind other tasks of its queue (how many), running on a node
+   * (with its heartbeat's age), or finished. A node counts as live while its heartbeat is younger
+   * than a lease.
+   *
+   * @throws TaskNotFoundException if there is no such task
+   */
+  public Explanation explain(TaskId id) {
+    Task task = store.find(id).orElseThrow(() -> new TaskNotFoundException(id));
+    boolean paused = false;
+    Integer limit = null;
+    long runningInQueue = 0;
+    List<Task> sample = List.of();
+    Map<String, Long> runningByNode = new LinkedHashMap<>();
+    List<dev.tasklane.spi.NodeInfo> nodes = List.of();
+    if (task.state() == TaskState.QUEUED || task.state() == TaskState.RUNNING) {
+      nodes = store.nodes();
+    }
+    if (task.state() == TaskState.QUEUED) {
+      paused = store.pausedQueues().contains(task.queue());
+      limit = store.queueLimits().get(task.queue());
+      TaskQuery running = TaskQuery.all().withState(TaskState.RUNNING).withLimit(TaskQuery.MAX_LIMIT);
+      for (Task r : store.list(running).tasks()) {
+        runningByNode.merge(r.leaseOwner(), 1L, Long::sum);
+      }
+      TaskQuery inQueue = running.withQueue(task.queue()).withLimit(5);
+      sample = store.list(inQueue).tasks();
+      runningInQueue =
+          store.queueCounts().stream()
+              .filter(c -> c.queue().equals(task.queue()))
+              .mapToLong(c -> c.count(TaskState.RUNNING))
+              .sum();
+    }
+    return dev.tasklane.internal.Explainer.explain(
+        new dev.tasklane.internal.Explainer.Facts(
+            task,
+            config.clock().instant(),
+            paused,
+            limit,
+            runningInQueue,
+            sample,
+            nodes,
+            runningByNode,
+            () -> store.countQueuedAhead(task),
+            config.leaseDuration()));
+  }
+
   /** True while this node runs cluster maintenance (lease recovery, pruning, retention). */
   public boolean isLeader() {
     return engine.isLeader();

@@ -149,6 +149,18 @@ SELECT q.name  AS queue,
                     ('succeeded'), ('failed'), ('cancelled')) AS s (state)
  ORDER BY q.name;
 
+-- name: countQueuedAhead
+-- The queued tasks a claim of the queue would take first: a walk of task_claim_idx over the
+-- queue's queued range, which is in exactly that order.
+SELECT count(*) AS tasks
+  FROM ${schema}.task
+ WHERE state = 'queued'
+   AND queue = ?                                 -- queue
+   AND (priority > ?                             -- priority
+        OR (priority = ?                         -- priority
+            AND (run_at < ?                      -- run_at
+                 OR (run_at = ? AND id < ?))));  -- run_at, id
+
 -- name: countWaitingByQueue
 -- Per registered queue, the waiting rows of task_claim_idx (state, queue, ...): finished rows are
 -- never visited, however many the table keeps.

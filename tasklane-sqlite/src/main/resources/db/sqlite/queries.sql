@@ -136,6 +136,18 @@ SELECT q.name  AS queue,
              UNION ALL SELECT 'succeeded' UNION ALL SELECT 'failed' UNION ALL SELECT 'cancelled') s
  ORDER BY q.name;
 
+-- name: countQueuedAhead
+-- The queued tasks a claim of the queue would take first: a walk of task_claim_idx over the
+-- queue's queued range, which is in exactly that order.
+SELECT count(*) AS tasks
+  FROM task INDEXED BY task_claim_idx
+ WHERE state = 'queued'
+   AND queue = ?                                 -- queue
+   AND (priority > ?                             -- priority
+        OR (priority = ?                         -- priority
+            AND (run_at < ?                      -- run_at
+                 OR (run_at = ? AND id < ?))));  -- run_at, id
+
 -- name: countWaitingByQueue
 -- One pair of exact ranges of task_claim_idx per registered queue, read from the index alone:
 -- finished rows are never visited, however many the table keeps.

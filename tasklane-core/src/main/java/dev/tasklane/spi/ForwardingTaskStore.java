@@ -47,6 +47,11 @@ public abstract class ForwardingTaskStore implements TaskStore {
   }
 
   @Override
+  public long countQueuedAhead(Task task) {
+    return delegate.countQueuedAhead(task);
+  }
+
+  @Override
   public Optional<Task> findByIdempotencyKey(String idempotencyKey) {
     return delegate.findByIdempotencyKey(idempotencyKey);
   }

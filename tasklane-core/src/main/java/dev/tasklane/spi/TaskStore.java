@@ -49,6 +49,13 @@ public interface TaskStore extends TaskWriter, AutoCloseable {
   /** Newest first (by id), filtered, keyset-paged after {@code query.after()}. */
   TaskPage list(TaskQuery query);
 
+  /**
+   * How many {@code queued} tasks of {@code task}'s queue a claim would take before it: those of
+   * higher priority, then of the same priority with an earlier run-at, then the same run-at and a
+   * lower id.
+   */
+  long countQueuedAhead(Task task);
+
   /** Counts by state for every queue that has ever had a task, ordered by queue name. */
   List<QueueCounts> queueCounts();
 

@@ -3,6 +3,7 @@ package dev.tasklane.jdbc;
 import static dev.tasklane.jdbc.QueryName.CANCEL_WAITING;
 import static dev.tasklane.jdbc.QueryName.CLAIM_QUEUED;
 import static dev.tasklane.jdbc.QueryName.CLEAR_QUEUE_LIMIT;
+import static dev.tasklane.jdbc.QueryName.COUNT_QUEUED_AHEAD;
 import static dev.tasklane.jdbc.QueryName.COUNT_RUNNING_IN_QUEUE;
 import static dev.tasklane.jdbc.QueryName.COUNT_TASKS_BY_QUEUE_AND_STATE;
 import static dev.tasklane.jdbc.QueryName.COUNT_WAITING_BY_QUEUE;
@@ -353,6 +354,24 @@ public class JdbcTaskStore implements TaskStore {
   public Optional<Task> find(TaskId id) {
     Objects.requireNonNull(id, "id");
     return transactions.read("find", c -> queryTask(c, FIND_TASK, p -> p.id(id)));
+  }
+
+  @Override
+  public long countQueuedAhead(Task task) {
+    Objects.requireNonNull(task, "task");
+    return transactions.read(
+        "countQueuedAhead",
+        c ->
+            count(
+                c,
+                COUNT_QUEUED_AHEAD,
+                p ->
+                    p.text(task.queue())
+                        .integer(task.priority())
+                        .integer(task.priority())
+                        .instant(task.runAt())
+                        .instant(task.runAt())
+                        .id(task.id())));
   }
 
   @Override

@@ -39,6 +39,8 @@ public enum QueryName {
   LIST_TASKS_BY_TYPE,
   /** Task counts per known queue and state, including queues without tasks. */
   COUNT_TASKS_BY_QUEUE_AND_STATE,
+  /** Queued tasks of one queue that come before a given one in claim order. */
+  COUNT_QUEUED_AHEAD,
   /** Waiting (queued + scheduled) task counts per queue. */
   COUNT_WAITING_BY_QUEUE,
   /** Moves due scheduled tasks to queued. */

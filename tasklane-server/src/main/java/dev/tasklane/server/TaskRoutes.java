@@ -62,6 +62,7 @@ final class TaskRoutes {
     routes.get(API + "/tasks/{task_id}", this::get);
     routes.post(API + "/tasks/{task_id}/cancel", this::cancel);
     routes.post(API + "/tasks/{task_id}/retry", this::retry);
+    routes.get(API + "/tasks/{task_id}/explain", ctx -> ctx.json(ExplanationView.of(worker.explain(taskId(ctx)))));
     routes.get(API + "/queues", ctx -> ctx.json(QueuesView.of(worker.queues())));
     routes.patch(API + "/queues/{queue}", this::updateQueue);
     routes.post(API + "/queues/{queue}/pause", ctx -> {

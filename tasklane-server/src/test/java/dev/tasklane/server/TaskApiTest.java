@@ -288,6 +288,30 @@ class TaskApiTest {
     assertThat(r.json().get("detail").asText()).isEqualTo("Queue never-seen not found");
   }
 
+  @Test
+  void explainSaysWhyATaskWaitsAndIs404ForAnUnknownOne() {
+    node.post("/api/v1/queues/mail/pause", "");
+    String held = node.submit("{\"type\": \"noop\", \"queue\": \"mail\"}").get("id").asText();
+
+    ServerFixture.Response r = node.get("/api/v1/tasks/" + held + "/explain");
+
+    assertThat(r.status()).as(r.body()).isEqualTo(200);
+    assertThat(r.json().get("task_id").asText()).isEqualTo(held);
+    assertThat(r.json().get("state").asText()).isEqualTo("queued");
+    assertThat(r.json().get("code").asText()).isEqualTo("queue_paused");
+    assertThat(r.json().get("message").asText()).isEqualTo("Queue mail is paused: none of its tasks starts until it is resumed.");
+    assertThat(r.json().get("details").get("queue").asText()).isEqualTo("mail");
+
+    String delayed = node.submit("{\"type\": \"noop\", \"delay\": 3600}").get("id").asText();
+    JsonNode later = node.get("/api/v1/tasks/" + delayed + "/explain").json();
+    assertThat(later.get("code").asText()).isEqualTo("scheduled");
+    assertThat(later.get("details").get("seconds_until").asDouble()).isBetween(3500.0, 3600.0);
+
+    ServerFixture.Response unknown = node.get("/api/v1/tasks/" + UUID.randomUUID() + "/explain");
+    assertThat(unknown.status()).isEqualTo(404);
+    assertThat(node.get("/api/v1/tasks/not-a-uuid/explain").status()).isEqualTo(422);
+  }
+
   private JsonNode queue(String name) {
     for (JsonNode q : node.get("/api/v1/queues").json().get("queues")) {
       if (q.get("name").asText().equals(name)) {

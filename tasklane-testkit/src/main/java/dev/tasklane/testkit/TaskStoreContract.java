@@ -1394,6 +1394,30 @@ public abstract class TaskStoreContract {
     assertThat(store.queueNames()).containsExactly("alpha", "mid", "zeta");
   }
 
+  // ================================================================ explain
+
+  @Test
+  void countQueuedAheadCountsWhatAClaimWouldTakeFirst() {
+    Instant t = clock.instant();
+    List<TaskId> ids = Stream.generate(TaskId::next).limit(6).sorted().toList();
+    NewTask urgent = aTask().id(ids.get(5)).priority(9).createdAt(t).build();
+    NewTask earlier = aTask().id(ids.get(4)).priority(1).createdAt(t.minusSeconds(10)).build();
+    NewTask sameTimeLowerId = aTask().id(ids.get(0)).priority(1).createdAt(t).build();
+    NewTask subject = aTask().id(ids.get(1)).priority(1).createdAt(t).build();
+    NewTask sameTimeHigherId = aTask().id(ids.get(2)).priority(1).createdAt(t).build();
+    NewTask lower = aTask().id(ids.get(3)).priority(0).createdAt(t.minusSeconds(100)).build();
+    NewTask otherQueue = aTask().queue("elsewhere").priority(9).createdAt(t.minusSeconds(100)).build();
+    NewTask later = aTask().priority(9).createdAt(t).runAt(t.plusSeconds(60)).build(); // scheduled
+    store.insertAll(List.of(urgent, earlier, sameTimeLowerId, subject, sameTimeHigherId, lower, otherQueue, later));
+    Task running = store.claim(Fixtures.DEFAULT_QUEUE, 1, NODE, t, t.plus(LEASE)).get(0);
+    assertThat(running.id()).isEqualTo(urgent.id()); // running tasks are not in line any more
+
+    assertThat(store.countQueuedAhead(find(subject.id()))).isEqualTo(2); // earlier, sameTimeLowerId
+    assertThat(store.countQueuedAhead(find(earlier.id()))).isZero();
+    assertThat(store.countQueuedAhead(find(lower.id()))).isEqualTo(4);
+    assertThat(store.countQueuedAhead(find(otherQueue.id()))).isZero();
+  }
+
   // ================================================================ paused queues
 
   @Test

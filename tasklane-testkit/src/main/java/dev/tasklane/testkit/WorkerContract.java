@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tasklane.Explanation;
 import dev.tasklane.QueueFullException;
 import dev.tasklane.RetryPolicy;
 import dev.tasklane.Submission;
@@ -785,6 +786,47 @@ public abstract class WorkerContract {
       assertThat(store.find(id).orElseThrow().attempt()).as("a task that never started keeps its attempts").isZero();
     }
     assertThat(victimsRan).hasValue(0);
+  }
+
+  @Test
+  void explainGivesTheReasonATaskWaitsFromWhatTheStoreSays() throws Exception {
+    CountDownLatch never = gate();
+    CountDownLatch blockRunning = new CountDownLatch(1);
+    TaskType<JsonNode> block = type("block", (p, c) -> {
+      blockRunning.countDown();
+      never.await();
+      return TaskResult.success();
+    });
+    TaskType<JsonNode> flaky = type("flaky", (p, c) -> {
+      throw new IllegalStateException("downstream said no");
+    }).withQueue("flaky").withRetryPolicy(RetryPolicy.defaults().withBackoff(Duration.ofHours(1), Duration.ofHours(1)).withJitter(0));
+    Worker w = worker(fastConfig().concurrency(1).build(), block, flaky);
+
+    TaskId failing = w.submit(TaskRequest.builder("flaky").build()).task().id();
+    assertThat(w.explain(failing).reason()).isEqualTo(Explanation.Reason.NO_NODE_FOR_TYPE);
+
+    w.start();
+    await().atMost(WAIT).until(() -> w.explain(failing).reason() == Explanation.Reason.RETRY_BACKOFF);
+    assertThat(w.explain(failing).message()).contains("downstream said no").contains("attempt 1 of");
+
+    TaskId first = w.submit(TaskRequest.builder("block").build()).task().id();
+    assertThat(blockRunning.await(20, TimeUnit.SECONDS)).isTrue();
+    Explanation running = w.explain(first);
+    assertThat(running.reason()).isEqualTo(Explanation.Reason.RUNNING);
+    assertThat(running.details()).containsEntry("node", w.config().nodeId());
+
+    TaskId second = w.submit(TaskRequest.builder("block").build()).task().id();
+    assertThat(w.explain(second).reason()).isEqualTo(Explanation.Reason.NODES_BUSY);
+
+    w.setQueueLimit(TaskRequest.DEFAULT_QUEUE, 1);
+    Explanation limited = w.explain(second);
+    assertThat(limited.reason()).isEqualTo(Explanation.Reason.QUEUE_LIMIT_FULL);
+    assertThat(limited.message()).contains(first.toString());
+
+    w.pauseQueue(TaskRequest.DEFAULT_QUEUE);
+    assertThat(w.explain(second).reason()).isEqualTo(Explanation.Reason.QUEUE_PAUSED);
+
+    assertThatThrownBy(() -> w.explain(TaskId.next())).isInstanceOf(dev.tasklane.TaskNotFoundException.class);
   }
 
   @Test
