@@ -54,11 +54,12 @@ public final class Worker implements TaskClient, AutoCloseable {
   private final Engine engine;
   private final AtomicReference<Lifecycle> lifecycle = new AtomicReference<>(Lifecycle.NEW);
 
-  private Worker(TaskStore store, WorkerConfig config, Map<String, TaskType<?>> types) {
+  private Worker(
+      TaskStore store, WorkerConfig config, Map<String, TaskType<?>> types, TaskListener listener) {
     this.store = store;
     this.config = config;
     this.types = Map.copyOf(types);
-    this.engine = new Engine(store, config, types);
+    this.engine = new Engine(store, config, types, listener);
     engine.loadBacklog();
   }
 
@@ -181,8 +182,8 @@ public final class Worker implements TaskClient, AutoCloseable {
     }
     for (Submission s : out) {
       if (s.created()) {
-        engine.stats().submitted.increment();
         Task t = s.task();
+        engine.submitted(t);
         engine.noteSubmitted(t.queue(), t.runAt(), t.state() == TaskState.SCHEDULED);
       } else {
         engine.leftBacklog(s.task().queue(), 1);
@@ -392,6 +393,7 @@ public final class Worker implements TaskClient, AutoCloseable {
     private final TaskStore store;
     private WorkerConfig config = WorkerConfig.defaults();
     private final Map<String, TaskType<?>> types = new LinkedHashMap<>();
+    private TaskListener listener = TaskListener.NONE;
 
     private Builder(TaskStore store) {
       this.store = Objects.requireNonNull(store, "store");
@@ -412,8 +414,14 @@ public final class Worker implements TaskClient, AutoCloseable {
       return this;
     }
 
+    /** Hears submissions, starts, outcomes and lease events (for metrics). Default: none. */
+    public Builder listener(TaskListener taskListener) {
+      this.listener = Objects.requireNonNull(taskListener, "listener");
+      return this;
+    }
+
     public Worker build() {
-      return new Worker(store, config, types);
+      return new Worker(store, config, types, listener);
     }
   }
 }

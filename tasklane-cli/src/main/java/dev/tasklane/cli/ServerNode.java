@@ -1,6 +1,7 @@
 package dev.tasklane.cli;
 
 import dev.tasklane.Worker;
+import dev.tasklane.server.TasklaneMetrics;
 import dev.tasklane.server.TasklaneServer;
 import dev.tasklane.server.builtin.BuiltinTasks;
 import dev.tasklane.spi.TaskStore;
@@ -47,15 +48,18 @@ final class ServerNode implements AutoCloseable {
     TaskStore store = settings.store().open();
     Worker worker = null;
     try {
+      TasklaneMetrics metrics = new TasklaneMetrics();
       worker =
-          BuiltinTasks.register(Worker.builder(store).config(workerConfig), settings.seedTaskDuration())
+          BuiltinTasks.register(
+                  Worker.builder(store).config(workerConfig).listener(metrics),
+                  settings.seedTaskDuration())
               .build();
       // --queue-limit is a cluster-wide limit: written to the store, it binds every node.
       for (var limit : settings.queueLimits().entrySet()) {
         worker.setQueueLimit(limit.getKey(), limit.getValue());
       }
       worker.start();
-      TasklaneServer server = TasklaneServer.create(worker, serverConfig).start();
+      TasklaneServer server = TasklaneServer.create(worker, serverConfig, metrics).start();
       return new ServerNode(store, worker, server);
     } catch (RuntimeException | Error e) {
       if (worker != null) {

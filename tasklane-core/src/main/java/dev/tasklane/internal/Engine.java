@@ -90,6 +90,7 @@ public final class Engine {
   private static final Duration NODE_EXPIRY_MIN = Duration.ofMinutes(1);
 
   private final TaskStore store;
+  private final dev.tasklane.TaskListener listener;
   private final WorkerConfig config;
   private final Map<String, TaskType<?>> types;
   private final ConcurrencyLimits limits;
@@ -142,7 +143,16 @@ public final class Engine {
   private volatile Instant nextFullCheck = Instant.MIN;
 
   public Engine(TaskStore store, WorkerConfig config, Map<String, TaskType<?>> types) {
+    this(store, config, types, dev.tasklane.TaskListener.NONE);
+  }
+
+  public Engine(
+      TaskStore store,
+      WorkerConfig config,
+      Map<String, TaskType<?>> types,
+      dev.tasklane.TaskListener listener) {
     this.store = store;
+    this.listener = java.util.Objects.requireNonNull(listener, "listener");
     this.config = config;
     this.types = Map.copyOf(types);
     this.limits = new ConcurrencyLimits(config.concurrency(), config::limitOf);
@@ -549,6 +559,9 @@ public final class Engine {
   private void launch(Run run) {
     Task task = run.task();
     stats.started.increment();
+    run.markStarted();
+    Duration waited = Duration.between(task.runAt(), config.clock().instant());
+    tell(l -> l.onStarted(task, waited.isNegative() ? Duration.ZERO : waited));
     Thread thread = handlerThreads.newThread(() -> execute(run));
     run.bind(thread);
     if (task.timeout() != null) {
@@ -575,12 +588,14 @@ public final class Engine {
     boolean holdsSlot = true;
     try {
       Optional<RunOutcome> outcome = runHandler(run);
+      run.markEnded();
       run.cancelTimeoutTimer();
       holdsSlot = false;
       freeSlot(task.queue());
       outcome.ifPresent(o -> record(run, o));
       if (outcome.isEmpty()) {
         stats.staleRejected.increment();
+        tell(l -> l.onStaleRunRejected(task));
         log.warn("run {} of task {} lost its lease; its outcome is discarded", task.fencingToken(), task.id());
       }
     } catch (Throwable t) {
@@ -661,9 +676,11 @@ public final class Engine {
       try {
         Task after = completions.write(new Completion(run.ref(), outcome));
         count(run.task(), outcome, after);
+        tell(l -> l.onFinished(after, resultOf(outcome), run.ranFor()));
         return;
       } catch (LeaseLostException e) {
         stats.staleRejected.increment();
+        tell(l -> l.onStaleRunRejected(run.task()));
         log.warn("outcome of run {} of task {} rejected: the lease moved on", run.ref().fencingToken(), run.taskId());
         return;
       } catch (RuntimeException e) {
@@ -683,6 +700,34 @@ public final class Engine {
         backoff = min(backoff.multipliedBy(2), Duration.ofSeconds(5));
       }
     }
+  }
+
+  private static dev.tasklane.TaskListener.RunResult resultOf(RunOutcome outcome) {
+    return switch (outcome) {
+      case RunOutcome.Succeeded s -> dev.tasklane.TaskListener.RunResult.SUCCEEDED;
+      case RunOutcome.Failed f -> dev.tasklane.TaskListener.RunResult.FAILED;
+      case RunOutcome.Cancelled c -> dev.tasklane.TaskListener.RunResult.CANCELLED;
+      case RunOutcome.Rescheduled r ->
+          r.error() != null
+              ? dev.tasklane.TaskListener.RunResult.RETRIED
+              : dev.tasklane.TaskListener.RunResult.SNOOZED;
+      case RunOutcome.Released r -> dev.tasklane.TaskListener.RunResult.RELEASED;
+    };
+  }
+
+  /** Tells the listener; a failing listener is logged, never allowed to disturb a run. */
+  private void tell(java.util.function.Consumer<dev.tasklane.TaskListener> event) {
+    try {
+      event.accept(listener);
+    } catch (RuntimeException e) {
+      log.warn("task listener {} failed", listener, e);
+    }
+  }
+
+  /** A task was accepted here (called by the worker after its commit). */
+  public void submitted(Task task) {
+    stats.submitted.increment();
+    tell(l -> l.onSubmitted(task));
   }
 
   private void count(Task task, RunOutcome outcome, Task after) {
@@ -716,6 +761,10 @@ public final class Engine {
     }
     Instant expiry = config.clock().instant().plus(config.leaseDuration());
     Map<RunRef, LeaseStatus> statuses = store.renewLeases(refs, expiry);
+    long renewed = statuses.values().stream().filter(st -> st != LeaseStatus.LOST).count();
+    if (renewed > 0) {
+      tell(l -> l.onLeasesRenewed((int) renewed));
+    }
     for (Run r : runs) {
       LeaseStatus status = statuses.getOrDefault(r.ref(), LeaseStatus.LOST);
       switch (status) {

@@ -36,6 +36,28 @@ public final class Run implements TaskContext {
   private volatile Thread thread;
   private volatile ScheduledFuture<?> timeoutTimer;
   private volatile int progress;
+  private volatile long startedNanos;
+  private volatile long endedNanos;
+
+  /** The handler returned (or threw) now. */
+  void markEnded() {
+    endedNanos = System.nanoTime();
+  }
+
+  /** The handler starts now. */
+  void markStarted() {
+    startedNanos = System.nanoTime();
+  }
+
+  /** How long the handler ran (to its return, or to now), or zero if it never started. */
+  java.time.Duration ranFor() {
+    long start = startedNanos;
+    long end = endedNanos;
+    if (start == 0) {
+      return java.time.Duration.ZERO;
+    }
+    return java.time.Duration.ofNanos((end == 0 ? System.nanoTime() : end) - start);
+  }
 
   Run(Task task, String nodeId, IntPredicate progressWriter) {
     this.task = task;

@@ -40,10 +40,12 @@ final class TaskRoutes {
 
   private final Worker worker;
   private final String storeName;
+  private final TasklaneMetrics metrics;
 
-  TaskRoutes(Worker worker, String storeName) {
+  TaskRoutes(Worker worker, String storeName, TasklaneMetrics metrics) {
     this.worker = worker;
     this.storeName = storeName;
+    this.metrics = metrics;
   }
 
   void register(RoutesConfig routes) {
@@ -57,6 +59,9 @@ final class TaskRoutes {
           BuiltinTasks.DEBUG_TASK);
     }
     routes.get("/health", this::health);
+    routes.get(
+        "/metrics",
+        ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
     routes.post(API + "/tasks", this::submit);
     routes.get(API + "/tasks", this::list);
     routes.get(API + "/tasks/{task_id}", this::get);

@@ -52,9 +52,19 @@ public final class TasklaneServer implements AutoCloseable {
    * dev.tasklane.server.builtin.BuiltinTasks}).
    */
   public static TasklaneServer create(Worker worker, ServerConfig config) {
+    return create(worker, config, new TasklaneMetrics());
+  }
+
+  /**
+   * {@link #create(Worker, ServerConfig)} serving {@code metrics} at {@code /metrics}. Build the
+   * worker with {@code metrics} as its listener, or only the gauges move.
+   */
+  public static TasklaneServer create(Worker worker, ServerConfig config, TasklaneMetrics metrics) {
     Objects.requireNonNull(worker, "worker");
     Objects.requireNonNull(config, "config");
-    TaskRoutes routes = new TaskRoutes(worker, config.storeName());
+    Objects.requireNonNull(metrics, "metrics");
+    metrics.bind(worker);
+    TaskRoutes routes = new TaskRoutes(worker, config.storeName(), metrics);
     Javalin app =
         Javalin.create(
             c -> {

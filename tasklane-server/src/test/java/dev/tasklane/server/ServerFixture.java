@@ -41,6 +41,7 @@ final class ServerFixture implements AutoCloseable {
   final SqliteTaskStore store;
   final Worker worker;
   final TasklaneServer server;
+  final TasklaneMetrics metrics = new TasklaneMetrics();
   private final HttpClient http = HttpClient.newHttpClient();
   private final CountDownLatch release = new CountDownLatch(1);
   private final BlockingQueue<TaskId> blockStarted = new LinkedBlockingQueue<>();
@@ -59,7 +60,7 @@ final class ServerFixture implements AutoCloseable {
                     .pollInterval(Duration.ofMillis(200))
                     .shutdownTimeout(Duration.ofSeconds(5)))
             .build();
-    Worker.Builder builder = Worker.builder(store).config(config);
+    Worker.Builder builder = Worker.builder(store).config(config).listener(metrics);
     BuiltinTasks.register(builder, seedTaskDuration);
     builder.register(
         TaskType.of(
@@ -74,7 +75,9 @@ final class ServerFixture implements AutoCloseable {
     worker.start();
     server =
         TasklaneServer.create(
-                worker, serverConfig.apply(ServerConfig.defaults().withPort(0).withStoreName("sqlite")))
+                worker,
+                serverConfig.apply(ServerConfig.defaults().withPort(0).withStoreName("sqlite")),
+                metrics)
             .start();
   }
 
