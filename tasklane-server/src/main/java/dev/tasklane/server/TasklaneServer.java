@@ -5,6 +5,7 @@ import io.javalin.Javalin;
 import io.javalin.json.JavalinJackson;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicReference;
@@ -41,9 +42,17 @@ public final class TasklaneServer implements AutoCloseable {
   private final ServerConfig config;
   private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
 
-  private TasklaneServer(Javalin app, ServerConfig config) {
+  private final List<String> routes;
+
+  private TasklaneServer(Javalin app, ServerConfig config, List<String> routes) {
     this.app = app;
     this.config = config;
+    this.routes = routes;
+  }
+
+  /** Every route the server serves, as {@code "GET /api/v1/tasks/{task_id}"}. */
+  List<String> routes() {
+    return routes;
   }
 
   /**
@@ -65,6 +74,8 @@ public final class TasklaneServer implements AutoCloseable {
     Objects.requireNonNull(metrics, "metrics");
     metrics.bind(worker);
     TaskRoutes routes = new TaskRoutes(worker, config.storeName(), metrics);
+    ApiDocs docs = new ApiDocs();
+    List<String> registered = new java.util.concurrent.CopyOnWriteArrayList<>();
     Javalin app =
         Javalin.create(
             c -> {
@@ -89,10 +100,18 @@ public final class TasklaneServer implements AutoCloseable {
                           String.format(Locale.ROOT, "%.1f", ms));
                     }
                   });
+              c.staticFiles.enableWebjars();
+              c.events.handlerAdded(
+                  h -> {
+                    if (h.getHttpMethod().isHttpMethod()) {
+                      registered.add(h.getHttpMethod().name() + " " + h.getPath());
+                    }
+                  });
               ErrorMapping.install(c, config.maxRequestBytes());
               routes.register(c.routes);
+              docs.register(c.routes);
             });
-    return new TasklaneServer(app, config);
+    return new TasklaneServer(app, config, List.copyOf(registered));
   }
 
   /**
