@@ -237,6 +237,18 @@ public final class Worker implements TaskClient, AutoCloseable {
     return after;
   }
 
+  /**
+   * Runs a {@code scheduled} task now instead of at its time (or at the end of a retry's backoff).
+   *
+   * @throws TaskNotFoundException if no such task exists
+   * @throws IllegalTransitionException if it is not scheduled
+   */
+  public Task runNow(TaskId id) {
+    Task after = store.runNow(id, config.clock().instant());
+    engine.wake();
+    return after;
+  }
+
   @Override
   public Task retry(TaskId id) {
     Task after = store.retry(id, config.clock().instant());

@@ -330,6 +330,16 @@ UPDATE task
    AND state = 'running'
 RETURNING *;
 
+-- name: runNow
+-- A scheduled task (delayed, or waiting out a retry's backoff) becomes ready at once; its attempt
+-- count and errors are kept.
+UPDATE task
+   SET state  = 'queued',
+       run_at = ?                     -- run_at: now
+ WHERE id = ?                         -- id
+   AND state = 'scheduled'
+RETURNING *;
+
 -- name: retryTask
 -- Errors and last_error are kept; max(a, b) is SQLite's two-argument scalar maximum.
 UPDATE task

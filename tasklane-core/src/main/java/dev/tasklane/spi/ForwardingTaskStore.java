@@ -47,6 +47,11 @@ public abstract class ForwardingTaskStore implements TaskStore {
   }
 
   @Override
+  public Task runNow(TaskId id, Instant now) {
+    return delegate.runNow(id, now);
+  }
+
+  @Override
   public long countQueuedAhead(Task task) {
     return delegate.countQueuedAhead(task);
   }

@@ -142,6 +142,15 @@ public interface TaskStore extends TaskWriter, AutoCloseable {
   Task retry(TaskId id, Instant now);
 
   /**
+   * Moves a {@code scheduled} task (delayed, or waiting out a retry's backoff) to {@code queued}
+   * with {@code run_at = now}, so the next claim may take it.
+   *
+   * @throws TaskNotFoundException if no such task exists
+   * @throws IllegalTransitionException if it is not scheduled
+   */
+  Task runNow(TaskId id, Instant now);
+
+  /**
    * Recovers up to {@code limit} running tasks whose lease expired before {@code now}: each moves
    * to {@code queued} (the lost run counts as an attempt) or, with no attempt left, to {@code
    * failed}, or to {@code cancelled} if a cancel was requested while it ran; an error entry records

@@ -36,6 +36,7 @@ import static dev.tasklane.jdbc.QueryName.RECOVER_LEASE;
 import static dev.tasklane.jdbc.QueryName.RENEW_LEASE;
 import static dev.tasklane.jdbc.QueryName.REQUEST_CANCEL_RUNNING;
 import static dev.tasklane.jdbc.QueryName.RETRY_TASK;
+import static dev.tasklane.jdbc.QueryName.RUN_NOW;
 import static dev.tasklane.jdbc.QueryName.SELECT_EXPIRED_LEASES;
 import static dev.tasklane.jdbc.QueryName.SELECT_LEASES_OF_NODE;
 import static dev.tasklane.jdbc.QueryName.SELECT_NODES;
@@ -763,6 +764,22 @@ public class JdbcTaskStore implements TaskStore {
                   ? queryTask(c, REQUEST_CANCEL_RUNNING, p -> p.id(id))
                   : queryTask(c, CANCEL_WAITING, p -> p.instant(now).id(id));
           return changed.orElseThrow(() -> changedUnderLock(id, "requestCancel"));
+        });
+  }
+
+  @Override
+  public Task runNow(TaskId id, Instant now) {
+    Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(now, "now");
+    return transactions.write(
+        "runNow",
+        c -> {
+          Task current = lockTask(c, id);
+          if (current.state() != TaskState.SCHEDULED) {
+            throw new IllegalTransitionException(current.state(), TaskState.QUEUED);
+          }
+          return queryTask(c, RUN_NOW, p -> p.instant(now).id(id))
+              .orElseThrow(() -> changedUnderLock(id, "runNow"));
         });
   }
 

@@ -68,6 +68,8 @@ public enum QueryName {
   FINISH_CANCELLED,
   /** Ends a run by giving the task back to its queue. */
   FINISH_RELEASED,
+  /** Makes a scheduled task ready now. */
+  RUN_NOW,
   /** Cancels a scheduled or queued task at once. */
   CANCEL_WAITING,
   /** Sets the cancel-requested flag of a running task. */

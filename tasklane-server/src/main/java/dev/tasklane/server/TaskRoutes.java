@@ -67,6 +67,7 @@ final class TaskRoutes {
     routes.get(API + "/tasks/{task_id}", this::get);
     routes.post(API + "/tasks/{task_id}/cancel", this::cancel);
     routes.post(API + "/tasks/{task_id}/retry", this::retry);
+    routes.post(API + "/tasks/{task_id}/run-now", ctx -> ctx.json(TaskView.of(worker.runNow(taskId(ctx)))));
     routes.get(API + "/tasks/{task_id}/explain", ctx -> ctx.json(ExplanationView.of(worker.explain(taskId(ctx)))));
     routes.get(API + "/queues", ctx -> ctx.json(QueuesView.of(worker.queues())));
     routes.patch(API + "/queues/{queue}", this::updateQueue);

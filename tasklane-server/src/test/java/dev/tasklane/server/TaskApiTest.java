@@ -312,6 +312,20 @@ class TaskApiTest {
     assertThat(node.get("/api/v1/tasks/not-a-uuid/explain").status()).isEqualTo(422);
   }
 
+  @Test
+  void aScheduledTaskRunsAtOnceWhenAskedAndOtherStatesAre409() {
+    String later = node.submit("{\"type\": \"noop\", \"delay\": 3600}").get("id").asText();
+
+    ServerFixture.Response r = node.post("/api/v1/tasks/" + later + "/run-now", "");
+
+    assertThat(r.status()).as(r.body()).isEqualTo(200);
+    assertThat(r.json().get("state").asText()).isEqualTo("queued");
+    node.awaitState(later, "succeeded");
+    ServerFixture.Response again = node.post("/api/v1/tasks/" + later + "/run-now", "");
+    assertThat(again.status()).isEqualTo(409);
+    assertThat(node.post("/api/v1/tasks/" + UUID.randomUUID() + "/run-now", "").status()).isEqualTo(404);
+  }
+
   private JsonNode queue(String name) {
     for (JsonNode q : node.get("/api/v1/queues").json().get("queues")) {
       if (q.get("name").asText().equals(name)) {

@@ -1394,6 +1394,26 @@ public abstract class TaskStoreContract {
     assertThat(store.queueNames()).containsExactly("alpha", "mid", "zeta");
   }
 
+  // ================================================================ run now
+
+  @Test
+  void runNowMakesAScheduledTaskReadyAndRefusesEveryOtherState() {
+    Instant t = clock.instant();
+    NewTask later = aTask().createdAt(t).runAt(t.plusSeconds(3600)).build();
+    NewTask ready = aTask().createdAt(t).build();
+    store.insertAll(List.of(later, ready));
+
+    Task now = store.runNow(later.id(), t.plusSeconds(1));
+
+    assertThat(now.state()).isEqualTo(TaskState.QUEUED);
+    assertThat(now.runAt()).isEqualTo(t.plusSeconds(1).truncatedTo(java.time.temporal.ChronoUnit.MILLIS));
+    assertThat(now.attempt()).isZero();
+    assertThat(find(later.id())).isEqualTo(now);
+    assertThatThrownBy(() -> store.runNow(ready.id(), t)).isInstanceOf(dev.tasklane.IllegalTransitionException.class);
+    assertThat(find(ready.id()).state()).isEqualTo(TaskState.QUEUED);
+    assertThatThrownBy(() -> store.runNow(TaskId.next(), t)).isInstanceOf(dev.tasklane.TaskNotFoundException.class);
+  }
+
   // ================================================================ explain
 
   @Test
