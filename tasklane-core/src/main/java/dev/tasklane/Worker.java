@@ -219,6 +219,11 @@ public final class Worker implements TaskClient, AutoCloseable {
     return store.find(id);
   }
 
+  /** The task submitted with {@code idempotencyKey}, if any. */
+  public Optional<Task> findByIdempotencyKey(String idempotencyKey) {
+    return store.findByIdempotencyKey(idempotencyKey);
+  }
+
   @Override
   public TaskPage list(TaskQuery query) {
     return store.list(query);

@@ -136,7 +136,13 @@ final class TaskRoutes {
     String type = q.optionalString("type", 0, Integer.MAX_VALUE, TaskRequest.NAME);
     Integer limit = q.integer("limit", TaskQuery.DEFAULT_LIMIT, false, 1, TaskQuery.MAX_LIMIT);
     UUID cursor = q.optionalUuid("cursor");
+    String key = q.optionalString("idempotency_key", 1, TaskRequest.MAX_IDEMPOTENCY_KEY_LENGTH, null);
     q.throwIfInvalid();
+    if (key != null) {
+      // At most one task holds a key: the answer is that one page, whatever the other filters.
+      ctx.json(new TaskListView(worker.findByIdempotencyKey(key).map(TaskView::of).stream().toList(), null));
+      return;
+    }
     TaskQuery query =
         new TaskQuery(
             state == null ? null : TaskState.fromApiName(state),

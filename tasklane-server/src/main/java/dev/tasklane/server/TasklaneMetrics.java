@@ -56,6 +56,12 @@ public final class TasklaneMetrics implements TaskListener {
   private final MultiGauge queueLimits;
   private final MultiGauge queuePaused;
   private volatile Worker worker;
+  private final Timeline timeline = new Timeline();
+
+  /** The last hour of this node's runs, for the dashboard. */
+  Timeline timeline() {
+    return timeline;
+  }
 
   public TasklaneMetrics() {
     new ClassLoaderMetrics().bindTo(registry);
@@ -127,6 +133,7 @@ public final class TasklaneMetrics implements TaskListener {
   @Override
   public void onStarted(Task task, Duration waited) {
     counter("tasklane.tasks.started", "Handler runs started", task).increment();
+    timeline.started(java.time.Instant.now(), waited);
     Timer.builder("tasklane.task.wait")
         .description("From a task's due time to the start of its handler")
         .tags("queue", task.queue(), "type", task.type())
@@ -142,6 +149,7 @@ public final class TasklaneMetrics implements TaskListener {
         .tags("queue", task.queue(), "type", task.type(), "result", result.apiName())
         .register(registry)
         .increment();
+    timeline.finished(java.time.Instant.now());
     if (!ran.isZero()) {
       Timer.builder("tasklane.task.run")
           .description("How long handlers ran")

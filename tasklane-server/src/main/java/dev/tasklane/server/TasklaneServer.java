@@ -44,10 +44,14 @@ public final class TasklaneServer implements AutoCloseable {
 
   private final List<String> routes;
 
-  private TasklaneServer(Javalin app, ServerConfig config, List<String> routes) {
+  private final DashboardRoutes dashboard;
+
+  private TasklaneServer(
+      Javalin app, ServerConfig config, List<String> routes, DashboardRoutes dashboard) {
     this.app = app;
     this.config = config;
     this.routes = routes;
+    this.dashboard = dashboard;
   }
 
   /** Every route the server serves, as {@code "GET /api/v1/tasks/{task_id}"}. */
@@ -75,6 +79,7 @@ public final class TasklaneServer implements AutoCloseable {
     metrics.bind(worker);
     TaskRoutes routes = new TaskRoutes(worker, config.storeName(), metrics);
     ApiDocs docs = new ApiDocs();
+    DashboardRoutes dashboard = new DashboardRoutes(worker, metrics);
     List<String> registered = new java.util.concurrent.CopyOnWriteArrayList<>();
     Javalin app =
         Javalin.create(
@@ -101,6 +106,12 @@ public final class TasklaneServer implements AutoCloseable {
                     }
                   });
               c.staticFiles.enableWebjars();
+              c.staticFiles.add(
+                  files -> {
+                    files.hostedPath = "/ui";
+                    files.directory = DashboardRoutes.ASSETS;
+                    files.location = io.javalin.http.staticfiles.Location.CLASSPATH;
+                  });
               c.events.handlerAdded(
                   h -> {
                     if (h.getHttpMethod().isHttpMethod()) {
@@ -110,8 +121,9 @@ public final class TasklaneServer implements AutoCloseable {
               ErrorMapping.install(c, config.maxRequestBytes());
               routes.register(c.routes);
               docs.register(c.routes);
+              dashboard.register(c.routes);
             });
-    return new TasklaneServer(app, config, List.copyOf(registered));
+    return new TasklaneServer(app, config, List.copyOf(registered), dashboard);
   }
 
   /**
@@ -143,6 +155,7 @@ public final class TasklaneServer implements AutoCloseable {
    */
   public void stop() {
     State previous = state.getAndSet(State.STOPPED);
+    dashboard.close(); // open event streams would otherwise hold Jetty's stop
     if (previous == State.STARTED) {
       app.stop();
     }

@@ -1,0 +1,128 @@
+package dev.tasklane.server;
+
+import dev.tasklane.Worker;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.sse.SseClient;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The dashboard: its page at {@code /} (scripts and styles under {@code /ui/}, from the jar), the
+ * last hour's timeline at {@code /api/v1/stats/timeline}, and {@code /api/v1/events}, a stream of
+ * server-sent events that pushes an {@code overview} (queues, nodes, timeline) every {@link
+ * #PUSH_INTERVAL} to every open page, so pages update without reloading.
+ *
+ * <p>One pusher thread for all pages; it reads the store once per push, however many pages are
+ * open, and only while at least one is.
+ */
+final class DashboardRoutes implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(DashboardRoutes.class);
+  static final Duration PUSH_INTERVAL = Duration.ofSeconds(1);
+  static final String ASSETS = "/dev/tasklane/server/dashboard";
+
+  private final Worker worker;
+  private final TasklaneMetrics metrics;
+  private final byte[] page;
+  private final Set<SseClient> clients = ConcurrentHashMap.newKeySet();
+  private final ScheduledExecutorService pusher =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> Thread.ofPlatform().name("tasklane-dashboard").daemon(true).unstarted(r));
+
+  /** What a page receives: everything the overview shows. */
+  record Overview(
+      Instant at, List<QueuesView.QueueView> queues, NodesView nodes, TimelineView timeline) {}
+
+  /** The timeline as the API writes it. */
+  record TimelineView(long bucketSeconds, List<Timeline.Point> points) {}
+
+  DashboardRoutes(Worker worker, TasklaneMetrics metrics) {
+    this.worker = worker;
+    this.metrics = metrics;
+    this.page = resource(ASSETS + "/index.html");
+    pusher.scheduleWithFixedDelay(
+        this::push, PUSH_INTERVAL.toMillis(), PUSH_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  void register(RoutesConfig routes) {
+    routes.get("/", ctx -> ctx.contentType("text/html; charset=utf-8").result(page));
+    routes.get(TaskRoutes.API + "/stats/timeline", ctx -> ctx.json(timeline()));
+    routes.sse(
+        TaskRoutes.API + "/events",
+        client -> {
+          client.keepAlive();
+          client.onClose(() -> clients.remove(client));
+          clients.add(client);
+          send(client, overview()); // at once, not a second later
+        });
+  }
+
+  private TimelineView timeline() {
+    return new TimelineView(Timeline.BUCKET.toSeconds(), metrics.timeline().points(Instant.now()));
+  }
+
+  Overview overview() {
+    Instant now = Instant.now();
+    return new Overview(
+        now,
+        worker.queues().stream().map(QueuesView.QueueView::of).toList(),
+        NodesView.of(worker.nodes(), now),
+        timeline());
+  }
+
+  private void push() {
+    if (clients.isEmpty()) {
+      return;
+    }
+    Overview o;
+    try {
+      o = overview();
+    } catch (RuntimeException e) {
+      log.warn("dashboard update failed; pages keep their last view", e);
+      return;
+    }
+    for (SseClient c : clients) {
+      send(c, o);
+    }
+  }
+
+  private void send(SseClient client, Overview o) {
+    if (client.terminated()) {
+      clients.remove(client);
+      return;
+    }
+    try {
+      client.sendEvent("overview", o);
+    } catch (RuntimeException e) {
+      clients.remove(client); // the page went away mid-write
+    }
+  }
+
+  @Override
+  public void close() {
+    pusher.shutdownNow();
+    clients.forEach(SseClient::close);
+    clients.clear();
+  }
+
+  private static byte[] resource(String path) {
+    try (InputStream in = DashboardRoutes.class.getResourceAsStream(path)) {
+      if (in == null) {
+        throw new IllegalStateException("resource " + path + " is missing from the jar");
+      }
+      return in.readAllBytes();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
