@@ -1,6 +1,7 @@
 package dev.tasklane.cli;
 
 import dev.tasklane.Worker;
+import dev.tasklane.jdbc.ConnectionPools;
 import dev.tasklane.server.TasklaneMetrics;
 import dev.tasklane.server.TasklaneServer;
 import dev.tasklane.server.builtin.BuiltinTasks;
@@ -49,6 +50,9 @@ final class ServerNode implements AutoCloseable {
     Worker worker = null;
     try {
       TasklaneMetrics metrics = new TasklaneMetrics();
+      if (store instanceof ConnectionPools pools) {
+        pools.connectionPools().forEach(pool -> pool.setMetricRegistry(metrics.registry()));
+      }
       worker =
           BuiltinTasks.register(
                   Worker.builder(store).config(workerConfig).listener(metrics),

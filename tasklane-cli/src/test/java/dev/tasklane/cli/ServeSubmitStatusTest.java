@@ -58,6 +58,20 @@ class ServeSubmitStatusTest {
   }
 
   @Test
+  void metricsCoverTheWorkerTheJvmAndTheStoresConnectionPool() throws Exception {
+    java.net.http.HttpResponse<String> r =
+        java.net.http.HttpClient.newHttpClient()
+            .send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create(url + "/metrics")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.body())
+        .contains("tasklane_handlers_limit")
+        .contains("jvm_memory_used_bytes")
+        .contains("hikaricp_connections{pool=\"tasklane-sqlite-readers\"}");
+  }
+
+  @Test
   void submittedSeedTaskRunsAndStatusShowsItSucceeded() {
     CliRun submit = new CliRun();
     int code =

@@ -61,7 +61,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe.
  */
-public final class PostgresTaskStore extends ForwardingTaskStore {
+public final class PostgresTaskStore extends ForwardingTaskStore
+    implements dev.tasklane.jdbc.ConnectionPools {
 
   /** How long a call waits for a pooled connection before it fails with {@link StoreException}. */
   public static final Duration CONNECTION_TIMEOUT = Duration.ofSeconds(10);
@@ -117,6 +118,15 @@ public final class PostgresTaskStore extends ForwardingTaskStore {
       transactions.close();
       throw e;
     }
+  }
+
+  /**
+   * The pool every store operation takes its connections from (the notification listener and the
+   * leader election hold one connection each, outside it).
+   */
+  @Override
+  public java.util.List<com.zaxxer.hikari.HikariDataSource> connectionPools() {
+    return java.util.List.of(transactions.pool());
   }
 
   /** The options the store was opened with. */

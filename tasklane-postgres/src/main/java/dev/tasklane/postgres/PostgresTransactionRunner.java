@@ -42,6 +42,10 @@ final class PostgresTransactionRunner implements TransactionRunner {
   /**
    * @param pool connections with auto-commit off; this runner closes the pool in {@link #close()}
    */
+  HikariDataSource pool() {
+    return pool;
+  }
+
   PostgresTransactionRunner(HikariDataSource pool, MigrationGate schema) {
     this.pool = Objects.requireNonNull(pool, "pool");
     this.schema = Objects.requireNonNull(schema, "schema");

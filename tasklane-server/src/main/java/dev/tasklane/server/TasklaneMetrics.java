@@ -58,6 +58,11 @@ public final class TasklaneMetrics implements TaskListener {
   private volatile Worker worker;
   private final Timeline timeline = new Timeline();
 
+  /** The registry behind {@code /metrics}, to bind more meters (a store's connection pools). */
+  public io.micrometer.core.instrument.MeterRegistry registry() {
+    return registry;
+  }
+
   /** The last hour of this node's runs, for the dashboard. */
   Timeline timeline() {
     return timeline;

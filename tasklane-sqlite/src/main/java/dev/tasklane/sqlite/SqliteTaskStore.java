@@ -3,6 +3,7 @@ package dev.tasklane.sqlite;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.tasklane.StoreException;
+import dev.tasklane.jdbc.ConnectionPools;
 import dev.tasklane.jdbc.JdbcTaskStore;
 import dev.tasklane.jdbc.SchemaMigrator;
 import dev.tasklane.spi.ForwardingTaskStore;
@@ -54,7 +55,7 @@ import org.sqlite.SQLiteDataSource;
  * the same file again, from another process or from this one, fails until the store is closed or
  * its process has exited (the OS drops the lock even after {@code kill -9}).
  */
-public final class SqliteTaskStore extends ForwardingTaskStore {
+public final class SqliteTaskStore extends ForwardingTaskStore implements ConnectionPools {
 
   /** How long a statement waits for a database locked by someone else (an sqlite3 shell). */
   public static final Duration BUSY_TIMEOUT = Duration.ofSeconds(5);
@@ -117,6 +118,12 @@ public final class SqliteTaskStore extends ForwardingTaskStore {
       closeAll(readers, transactions, lock);
       throw e;
     }
+  }
+
+  /** The pool of read connections (writes use one connection of their own, outside any pool). */
+  @Override
+  public java.util.List<HikariDataSource> connectionPools() {
+    return java.util.List.of(transactions.readers());
   }
 
   /** The database file, as an absolute path. */

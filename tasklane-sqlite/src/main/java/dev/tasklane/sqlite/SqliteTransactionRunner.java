@@ -63,6 +63,11 @@ final class SqliteTransactionRunner implements TransactionRunner {
     this.writer = StatementCache.wrap(writerFactory.open());
   }
 
+  /** The pool of read-only connections. */
+  HikariDataSource readers() {
+    return readers;
+  }
+
   @Override
   public <T> T write(String operation, SqlWork<T> work) {
     return write(operation, Durability.SYNCED, work);
