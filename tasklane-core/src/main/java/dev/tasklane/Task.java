@@ -31,6 +31,8 @@ import java.util.Objects;
  * @param leaseExpiresAt when that node's lease ends unless renewed, or {@code null}
  * @param fencingToken grows with each claim; a run's writes are accepted only with the current one
  * @param cancelRequested a cancel was asked for while it ran
+ * @param lastNode the node that claimed its latest run (kept after the run ends), or {@code null}
+ *     if it never ran
  */
 public record Task(
     TaskId id,
@@ -54,7 +56,8 @@ public record Task(
     String leaseOwner,
     Instant leaseExpiresAt,
     long fencingToken,
-    boolean cancelRequested) {
+    boolean cancelRequested,
+    String lastNode) {
 
   public Task {
     Objects.requireNonNull(id, "id");

@@ -222,6 +222,7 @@ UPDATE ${schema}.task t
        lease_owner      = run.lease_owner,
        lease_expires_at = run.lease_expires_at,
        started_at       = run.started_at,
+       last_node        = run.lease_owner,
        attempt          = t.attempt + 1,
        fencing_token    = t.fencing_token + 1,
        progress         = 0,

@@ -186,6 +186,7 @@ UPDATE task
        lease_owner      = ?,               -- lease_owner: the claiming node
        lease_expires_at = ?,               -- lease_expires_at
        started_at       = ?,               -- started_at: now
+       last_node        = ?1,              -- lease_owner again (?1: the first parameter)
        attempt          = attempt + 1,
        fencing_token    = fencing_token + 1,
        progress         = 0,

@@ -33,7 +33,7 @@ class ExplainerTest {
         state == TaskState.RUNNING || terminal ? NOW.minusSeconds(10) : null,
         terminal ? NOW.minusSeconds(1) : null,
         lastError, List.of(), null, state == TaskState.RUNNING ? 40 : 0, null,
-        owner, owner == null ? null : NOW.plusSeconds(20), attempt, false);
+        owner, owner == null ? null : NOW.plusSeconds(20), attempt, false, owner);
   }
 
   private static Task queued() {

@@ -24,7 +24,7 @@ class TransitionsTest {
   private static Task running(int attempt, int maxAttempts) {
     return new Task(
         TaskId.next(), "t", "default", "{}", 0, TaskState.RUNNING, attempt, maxAttempts, NOW, Duration.ofSeconds(5),
-        NOW, NOW, null, null, List.of(), null, 0, null, "node-a", NOW.plusSeconds(30), attempt, false);
+        NOW, NOW, null, null, List.of(), null, 0, null, "node-a", NOW.plusSeconds(30), attempt, false, "node-a");
   }
 
   @Test

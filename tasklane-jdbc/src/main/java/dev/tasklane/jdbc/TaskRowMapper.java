@@ -40,6 +40,7 @@ final class TaskRowMapper {
         row.getString("lease_owner"),
         dialect.getInstant(row, "lease_expires_at"),
         row.getLong("fencing_token"),
-        row.getBoolean("cancel_requested"));
+        row.getBoolean("cancel_requested"),
+        row.getString("last_node"));
   }
 }

@@ -36,7 +36,8 @@ record TaskView(
     String leaseOwner,
     Instant leaseExpiresAt,
     long fencingToken,
-    boolean cancelRequested) {
+    boolean cancelRequested,
+    String lastNode) {
 
   /** One recorded failure of a task. */
   record ErrorView(int attempt, Instant at, String node, String message, String trace) {
@@ -68,7 +69,8 @@ record TaskView(
         t.leaseOwner(),
         t.leaseExpiresAt(),
         t.fencingToken(),
-        t.cancelRequested());
+        t.cancelRequested(),
+        t.lastNode());
   }
 
   /** {@code 30} for 30 s, {@code 1.5} for 1.5 s: exact, and never in exponent notation. */

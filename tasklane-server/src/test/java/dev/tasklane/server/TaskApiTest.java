@@ -57,7 +57,7 @@ class TaskApiTest {
     assertThat(Duration.between(created, runAt)).isEqualTo(Duration.ofHours(1));
     assertThat(task.get("created_at").asText()).endsWith("Z");
     for (String absent :
-        List.of("started_at", "finished_at", "last_error", "result", "idempotency_key", "lease_owner")) {
+        List.of("started_at", "finished_at", "last_error", "result", "idempotency_key", "lease_owner", "last_node")) {
       assertThat(task.get(absent).isNull()).as(absent).isTrue();
     }
     assertThat(task.get("errors")).isEmpty();
@@ -76,6 +76,7 @@ class TaskApiTest {
     assertThat(done.get("result")).isEqualTo(json("[1, 2]"));
     assertThat(done.get("attempt").asInt()).isEqualTo(1);
     assertThat(done.get("lease_owner").isNull()).isTrue();
+    assertThat(done.get("last_node").asText()).as("the node that ran it, kept").isEqualTo("test-node");
   }
 
   @Test

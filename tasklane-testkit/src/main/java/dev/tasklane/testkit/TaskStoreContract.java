@@ -135,7 +135,8 @@ public abstract class TaskStoreContract {
             null,
             null,
             0,
-            false);
+            false,
+            null);
     assertThat(submission.created()).isTrue();
     assertThat(submission.task()).isEqualTo(expected);
     assertThat(store.find(task.id())).contains(expected);
@@ -1392,6 +1393,26 @@ public abstract class TaskStoreContract {
     store.finishRun(runOf(alpha), new RunOutcome.Succeeded(clock.instant(), null));
 
     assertThat(store.queueNames()).containsExactly("alpha", "mid", "zeta");
+  }
+
+  // ================================================================ last node
+
+  @Test
+  void theNodeThatClaimedTheLatestRunIsKeptAfterTheRunEnds() {
+    NewTask t = aTask().build();
+    store.insert(t);
+    assertThat(find(t.id()).lastNode()).isNull();
+
+    Task claimed = claim(Fixtures.DEFAULT_QUEUE, 1).get(0);
+    assertThat(claimed.lastNode()).isEqualTo(NODE);
+    Task done =
+        store.finishRun(new RunRef(claimed.id(), claimed.fencingToken()), new RunOutcome.Succeeded(clock.instant(), null));
+
+    assertThat(done.leaseOwner()).isNull();
+    assertThat(done.lastNode()).isEqualTo(NODE);
+    assertThat(find(t.id()).lastNode()).isEqualTo(NODE);
+    Task again = store.claim(Fixtures.DEFAULT_QUEUE, 1, OTHER_NODE, clock.instant(), clock.instant().plus(LEASE)).stream().findFirst().orElse(null);
+    assertThat(again).as("a succeeded task is not claimed again").isNull();
   }
 
   // ================================================================ run now

@@ -230,18 +230,24 @@ async function renderTask(id) {
     explain.replaceChildren(el("strong", {}, "Why here: "), el("code", { text: why.code }), " — ", why.message);
     fields.replaceChildren(...[["State", stateLabel(t.state)], ["Type", t.type], ["Queue", t.queue], ["Priority", t.priority],
       ["Attempt", t.attempt + " of " + t.max_attempts], ["Run at", when(t.run_at)], ["Created", when(t.created_at)],
-      ["Started", when(t.started_at)], ["Finished", when(t.finished_at)], ["Node", t.lease_owner || "–"],
+      ["Started", when(t.started_at)], ["Finished", when(t.finished_at)], ["Node", t.last_node || "–"],
       ["Idempotency key", t.idempotency_key || "–"]].flatMap(([k, v]) => [el("dt", { text: k }), el("dd", {}, v)]));
     progress.replaceChildren(t.state === "running"
       ? el("label", {}, "Progress ", el("progress", { max: 100, value: t.progress, id: "progress" }, t.progress + "%"), " " + t.progress + "%")
       : "");
     payload.textContent = pretty(t.payload);
     result.textContent = pretty(t.result);
-    attempts.replaceChildren(t.errors.length
-      ? el("div", { class: "scroll" }, el("table", {}, el("thead", {}, el("tr", {}, ...["Attempt", "When", "Node", "Error"].map((h) => el("th", { scope: "col", text: h })))),
-        el("tbody", {}, ...t.errors.map((e) => el("tr", {}, el("td", { text: e.attempt }), el("td", {}, when(e.at)), el("td", { text: e.node }),
-          el("td", {}, e.message, e.trace ? el("details", {}, el("summary", { text: "Stack trace" }), el("pre", { text: e.trace })) : ""))))))
-      : el("p", { text: "No failed attempt." }));
+    // Each failed attempt left an error; the latest attempt, if it did not fail, is the task itself.
+    const rows = t.errors.map((e) => el("tr", {}, el("td", { text: e.attempt }), el("td", {}, when(e.at)), el("td", { text: e.node }),
+      el("td", {}, e.message, e.trace ? el("details", {}, el("summary", { text: "Stack trace" }), el("pre", { text: e.trace })) : "")));
+    if (t.attempt > 0 && !t.errors.some((e) => e.attempt === t.attempt)) {
+      rows.push(el("tr", {}, el("td", { text: t.attempt }), el("td", {}, when(t.started_at)), el("td", { text: t.last_node || "–" }),
+        el("td", {}, t.state === "running" ? "running" : t.state + (t.finished_at ? " " : ""), t.finished_at ? when(t.finished_at) : "")));
+    }
+    attempts.replaceChildren(rows.length
+      ? el("div", { class: "scroll" }, el("table", { id: "attempts" }, el("thead", {}, el("tr", {}, ...["Attempt", "Started or failed", "Node", "Outcome"].map((h) => el("th", { scope: "col", text: h })))),
+        el("tbody", {}, ...rows)))
+      : el("p", { text: "Not run yet." }));
     const buttons = [];
     if (["scheduled", "queued", "running"].includes(t.state)) {
       buttons.push(el("button", { type: "button", class: "danger", id: "cancel", onclick: () => act("Cancel", () => api("POST", "/tasks/" + id + "/cancel")).then(refresh) }, "Cancel"));
