@@ -475,18 +475,19 @@ public class JdbcTaskStore implements TaskStore {
 
   @Override
   public List<String> queueNames() {
-    return transactions.read(
-        "queueNames",
-        c -> {
-          List<String> out = new ArrayList<>();
-          try (PreparedStatement st = c.prepareStatement(sql(SELECT_QUEUE_NAMES));
-              ResultSet rs = st.executeQuery()) {
-            while (rs.next()) {
-              out.add(rs.getString("name"));
-            }
-          }
-          return List.copyOf(out);
-        });
+    return transactions.read("queueNames", c -> names(c, SELECT_QUEUE_NAMES));
+  }
+
+  /** The {@code name} column of every row a query returns, in its order. */
+  private List<String> names(Connection c, QueryName query) throws SQLException {
+    List<String> out = new ArrayList<>();
+    try (PreparedStatement st = c.prepareStatement(sql(query));
+        ResultSet rs = st.executeQuery()) {
+      while (rs.next()) {
+        out.add(rs.getString("name"));
+      }
+    }
+    return List.copyOf(out);
   }
 
   @Override
@@ -967,18 +968,7 @@ public class JdbcTaskStore implements TaskStore {
 
   @Override
   public List<String> pausedQueues() {
-    return transactions.read(
-        "pausedQueues",
-        c -> {
-          List<String> out = new ArrayList<>();
-          try (PreparedStatement st = c.prepareStatement(sql(SELECT_PAUSED_QUEUES));
-              ResultSet rs = st.executeQuery()) {
-            while (rs.next()) {
-              out.add(rs.getString("name"));
-            }
-          }
-          return List.copyOf(out);
-        });
+    return transactions.read("pausedQueues", c -> names(c, SELECT_PAUSED_QUEUES));
   }
 
   // ---------------------------------------------------------------- cluster

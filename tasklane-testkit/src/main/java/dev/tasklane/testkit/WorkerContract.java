@@ -611,20 +611,19 @@ public abstract class WorkerContract {
 
   // ------------------------------------------------------------------ claiming ahead
 
-  @Test
-  void tasksClaimedAheadWaitForASlotKeepTheirLeaseAndLeaveByCancelOrShutdownWithoutRunning()
-      throws Exception {
+  /**
+   * A node with two slots held for good by blockers, and five victims it has claimed ahead: the
+   * victims are running in the store, leased to the node, and no handler runs them.
+   */
+  private record ClaimedAhead(Worker worker, List<TaskId> victims, AtomicInteger victimsRan) {}
+
+  private ClaimedAhead claimedAhead(WorkerConfig.Builder config) throws InterruptedException {
     CountDownLatch blockersRunning = new CountDownLatch(2);
     CountDownLatch never = gate();
     AtomicInteger victimsRan = new AtomicInteger();
     Worker w =
         worker(
-            fastConfig()
-                .concurrency(2)
-                .claimAhead(64)
-                .leaseDuration(Duration.ofSeconds(1))
-                .shutdownTimeout(Duration.ofMillis(300))
-                .build(),
+            config.concurrency(2).claimAhead(64).build(),
             type("fast", (p, c) -> TaskResult.success()),
             type("block", (p, c) -> {
               blockersRunning.countDown();
@@ -635,8 +634,8 @@ public abstract class WorkerContract {
               victimsRan.incrementAndGet();
               return TaskResult.success();
             }));
-    // Claim order: the fast tasks (their quick finishes earn the node a claim-ahead allowance),
-    // then two blockers that take both slots for good, then the victims.
+    // Claim order, one queue: the fast tasks (their quick finishes earn the node a claim-ahead
+    // allowance), then two blockers that take both slots for good, then the victims.
     List<TaskRequest> batch = new ArrayList<>();
     for (int i = 0; i < 300; i++) {
       batch.add(request("fast", b -> b.priority(2)));
@@ -647,13 +646,23 @@ public abstract class WorkerContract {
       batch.add(request("victim", b -> b.priority(0)));
     }
     List<TaskId> victims =
-        w.submitAll(batch).stream().map(s -> s.task()).filter(t -> t.type().equals("victim")).map(Task::id).toList();
+        w.submitAll(batch).stream().map(Submission::task).filter(t -> t.type().equals("victim")).map(Task::id).toList();
     w.start();
-
     assertThat(blockersRunning.await(20, TimeUnit.SECONDS)).isTrue();
-    // Claimed (running in the store, leased to this node) while no handler runs them.
     await().atMost(WAIT).until(() -> victims.stream().allMatch(id -> store.find(id).orElseThrow().state() == TaskState.RUNNING));
     assertThat(victimsRan).hasValue(0);
+    return new ClaimedAhead(w, victims, victimsRan);
+  }
+
+  @Test
+  void tasksClaimedAheadWaitForASlotKeepTheirLeaseAndLeaveByCancelOrShutdownWithoutRunning()
+      throws Exception {
+    ClaimedAhead scene =
+        claimedAhead(fastConfig().leaseDuration(Duration.ofSeconds(1)).shutdownTimeout(Duration.ofMillis(300)));
+    Worker w = scene.worker();
+    List<TaskId> victims = scene.victims();
+    AtomicInteger victimsRan = scene.victimsRan();
+
     assertThat(w.stats().inFlight()).as("handlers running: tasks claimed ahead are not counted").isEqualTo(2);
     Task waiting = store.find(victims.get(1)).orElseThrow();
     assertThat(waiting.leaseOwner()).isEqualTo(w.config().nodeId());
@@ -747,38 +756,11 @@ public abstract class WorkerContract {
 
   @Test
   void tasksClaimedAheadGoBackToTheirQueueWhenItIsPaused() throws Exception {
-    CountDownLatch blockersRunning = new CountDownLatch(2);
-    CountDownLatch never = gate();
-    AtomicInteger victimsRan = new AtomicInteger();
-    Worker w =
-        worker(
-            fastConfig().concurrency(2).claimAhead(64).shutdownTimeout(Duration.ofMillis(300)).build(),
-            type("fast", (p, c) -> TaskResult.success()),
-            type("block", (p, c) -> {
-              blockersRunning.countDown();
-              never.await();
-              return TaskResult.success();
-            }),
-            type("victim", (p, c) -> {
-              victimsRan.incrementAndGet();
-              return TaskResult.success();
-            }));
-    List<TaskRequest> batch = new ArrayList<>();
-    for (int i = 0; i < 300; i++) {
-      batch.add(request("fast", b -> b.priority(2)));
-    }
-    batch.add(request("block", b -> b.priority(1)));
-    batch.add(request("block", b -> b.priority(1)));
-    for (int i = 0; i < 5; i++) {
-      batch.add(request("victim", b -> b.priority(0)));
-    }
-    List<TaskId> victims =
-        w.submitAll(batch).stream().map(Submission::task).filter(t -> t.type().equals("victim")).map(Task::id).toList();
-    w.start();
-    assertThat(blockersRunning.await(20, TimeUnit.SECONDS)).isTrue();
-    await().atMost(WAIT).until(() -> victims.stream().allMatch(id -> store.find(id).orElseThrow().state() == TaskState.RUNNING));
+    ClaimedAhead scene = claimedAhead(fastConfig().shutdownTimeout(Duration.ofMillis(300)));
+    Worker w = scene.worker();
+    List<TaskId> victims = scene.victims();
+    AtomicInteger victimsRan = scene.victimsRan();
 
-    // One queue for all, so that priorities put the victims behind the blockers.
     w.pauseQueue(TaskRequest.DEFAULT_QUEUE);
 
     await().atMost(WAIT).until(() -> victims.stream().allMatch(id -> store.find(id).orElseThrow().state() == TaskState.QUEUED));
