@@ -28,7 +28,8 @@ VALUES (?,  -- name
 ON CONFLICT (name) DO NOTHING;
 
 -- name: selectQueueNames
-SELECT name
+SELECT name,
+       paused
   FROM ${schema}.queue
  ORDER BY name;
 

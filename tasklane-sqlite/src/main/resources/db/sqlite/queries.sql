@@ -21,7 +21,8 @@ VALUES (?,  -- name
 ON CONFLICT (name) DO NOTHING;
 
 -- name: selectQueueNames
-SELECT name
+SELECT name,
+       paused
   FROM queue
  ORDER BY name;
 

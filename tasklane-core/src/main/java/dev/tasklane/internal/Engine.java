@@ -338,8 +338,15 @@ public final class Engine {
     boolean fullCheck = !now.isBefore(nextFullCheck);
     if (fullCheck || refreshQueues) {
       refreshQueues = false;
-      queues = store.queueNames();
-      paused = Set.copyOf(store.pausedQueues());
+      Map<String, Boolean> pauses = store.queuePauses(); // one read for both
+      queues = List.copyOf(pauses.keySet());
+      Set<String> nowPaused = new java.util.HashSet<>();
+      pauses.forEach((queue, isPaused) -> {
+        if (isPaused) {
+          nowPaused.add(queue);
+        }
+      });
+      paused = Set.copyOf(nowPaused);
     }
     Instant due = nextDue;
     if (fullCheck || (due != null && !due.isAfter(now))) {

@@ -82,6 +82,11 @@ public abstract class ForwardingTaskStore implements TaskStore {
   }
 
   @Override
+  public Map<String, Boolean> queuePauses() {
+    return delegate.queuePauses();
+  }
+
+  @Override
   public int promoteDue(Instant now, int limit) {
     return delegate.promoteDue(now, limit);
   }

@@ -65,6 +65,13 @@ public interface TaskStore extends TaskWriter, AutoCloseable {
   /** Every queue that has ever had a task, ordered by name. */
   List<String> queueNames();
 
+  /**
+   * Every queue that has ever had a task, ordered by name, mapped to whether it is paused: what
+   * {@link #queueNames()} and {@link #pausedQueues()} say together, in one read (the dispatcher
+   * reads it each time work may have arrived).
+   */
+  Map<String, Boolean> queuePauses();
+
   /** Moves up to {@code limit} {@code scheduled} tasks with {@code run_at <= now} to {@code queued}. */
   int promoteDue(Instant now, int limit);
 

@@ -478,6 +478,22 @@ public class JdbcTaskStore implements TaskStore {
     return transactions.read("queueNames", c -> names(c, SELECT_QUEUE_NAMES));
   }
 
+  @Override
+  public Map<String, Boolean> queuePauses() {
+    return transactions.read(
+        "queuePauses",
+        c -> {
+          Map<String, Boolean> out = new LinkedHashMap<>();
+          try (PreparedStatement st = c.prepareStatement(sql(SELECT_QUEUE_NAMES));
+              ResultSet rs = st.executeQuery()) {
+            while (rs.next()) {
+              out.put(rs.getString("name"), rs.getBoolean("paused"));
+            }
+          }
+          return Collections.unmodifiableMap(out);
+        });
+  }
+
   /** The {@code name} column of every row a query returns, in its order. */
   private List<String> names(Connection c, QueryName query) throws SQLException {
     List<String> out = new ArrayList<>();

@@ -1489,10 +1489,12 @@ public abstract class TaskStoreContract {
 
     assertThat(store.queueNames()).containsExactly("brand-new", "fresh");
     assertThat(store.pausedQueues()).containsExactly("brand-new", "fresh");
+    assertThat(store.queuePauses()).containsExactly(Map.entry("brand-new", true), Map.entry("fresh", true));
     assertThat(store.queueLimits()).containsExactly(Map.entry("fresh", 2));
     store.setQueuePaused("fresh", false);
     assertThat(store.queueLimits()).containsExactly(Map.entry("fresh", 2));
     assertThat(store.pausedQueues()).containsExactly("brand-new");
+    assertThat(store.queuePauses()).containsExactly(Map.entry("brand-new", true), Map.entry("fresh", false));
   }
 
   // ================================================================ cluster-wide queue limits
