@@ -84,6 +84,11 @@ public final class Worker implements TaskClient, AutoCloseable {
     return lifecycle.get();
   }
 
+  /** Handlers of {@code queue} running on this node now. */
+  public int inFlight(String queue) {
+    return engine.inFlight(queue);
+  }
+
   public WorkerStats stats() {
     return engine.stats().snapshot(engine.inFlight());
   }

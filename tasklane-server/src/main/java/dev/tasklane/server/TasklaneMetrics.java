@@ -44,6 +44,7 @@ import java.util.Objects;
  *   <li>{@code tasklane_lease_renewals_total} (no tags);
  *   <li>{@code tasklane_queue_tasks} ({@code queue}, {@code state}), {@code tasklane_queue_limit},
  *       {@code tasklane_queue_paused} ({@code queue}): read from the store at each scrape;
+ *       {@code tasklane_queue_in_flight} ({@code queue}): this node's handlers of the queue;
  *   <li>{@code tasklane_handlers_in_flight} and {@code tasklane_handlers_limit}: this node's;
  *   <li>{@code jvm_*}, {@code process_*}, {@code system_*}: Micrometer's JVM binders.
  * </ul>
@@ -55,6 +56,7 @@ public final class TasklaneMetrics implements TaskListener {
   private final MultiGauge queueTasks;
   private final MultiGauge queueLimits;
   private final MultiGauge queuePaused;
+  private final MultiGauge queueInFlight;
   private volatile Worker worker;
   private final Timeline timeline = new Timeline();
 
@@ -87,6 +89,10 @@ public final class TasklaneMetrics implements TaskListener {
         MultiGauge.builder("tasklane.queue.paused")
             .description("1 while the queue is paused")
             .register(registry);
+    queueInFlight =
+        MultiGauge.builder("tasklane.queue.in.flight")
+            .description("Handlers of the queue running on this node, against tasklane_queue_limit")
+            .register(registry);
   }
 
   /** Reads this worker's gauges; call once, before serving {@link #scrape()}. */
@@ -107,6 +113,7 @@ public final class TasklaneMetrics implements TaskListener {
       List<MultiGauge.Row<?>> tasks = new ArrayList<>();
       List<MultiGauge.Row<?>> limits = new ArrayList<>();
       List<MultiGauge.Row<?>> paused = new ArrayList<>();
+      List<MultiGauge.Row<?>> inFlight = new ArrayList<>();
       for (QueueStats q : w.queues()) {
         tasks.add(row(q.name(), "scheduled", q.scheduled()));
         tasks.add(row(q.name(), "queued", q.queued()));
@@ -116,10 +123,12 @@ public final class TasklaneMetrics implements TaskListener {
         tasks.add(row(q.name(), "cancelled", q.cancelled()));
         limits.add(MultiGauge.Row.of(Tags.of("queue", q.name()), q.limit()));
         paused.add(MultiGauge.Row.of(Tags.of("queue", q.name()), q.paused() ? 1 : 0));
+        inFlight.add(MultiGauge.Row.of(Tags.of("queue", q.name()), w.inFlight(q.name())));
       }
       queueTasks.register(tasks, true);
       queueLimits.register(limits, true);
       queuePaused.register(paused, true);
+      queueInFlight.register(inFlight, true);
     }
     return registry.scrape();
   }

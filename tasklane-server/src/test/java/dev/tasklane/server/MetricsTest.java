@@ -74,6 +74,8 @@ class MetricsTest {
     String metrics = scrape();
 
     assertThat(value(metrics, "tasklane_handlers_in_flight")).isEqualTo(1);
+    assertThat(value(metrics, "tasklane_queue_in_flight{queue=\"default\"}")).isEqualTo(1);
+    assertThat(value(metrics, "tasklane_queue_limit{queue=\"default\"}")).isEqualTo(node.worker.config().limitOf("default"));
     assertThat(value(metrics, "tasklane_queue_tasks{queue=\"default\",state=\"running\"}")).isEqualTo(1);
     assertThat(value(metrics, "tasklane_queue_paused{queue=\"mail\"}")).isEqualTo(1);
     assertThat(value(metrics, "tasklane_queue_paused{queue=\"default\"}")).isZero();
