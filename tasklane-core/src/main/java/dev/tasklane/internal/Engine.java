@@ -257,8 +257,13 @@ public final class Engine {
     election = store.leaderElection(config.nodeId());
     subscription =
         store.subscribe(
-            () -> {
-              refreshQueues = true; // a notification may name a queue this node has not seen
+            (named, settingsChanged) -> {
+              // The queue list is re-read only when it may have changed: a pause or resume, a
+              // queue this node has not seen, or a notification that names none. Otherwise the
+              // pass goes straight to its claims.
+              if (settingsChanged || named.isEmpty() || !queues.containsAll(named)) {
+                refreshQueues = true;
+              }
               wake();
             });
     claiming.set(true);

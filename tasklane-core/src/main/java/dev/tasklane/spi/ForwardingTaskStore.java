@@ -192,7 +192,7 @@ public abstract class ForwardingTaskStore implements TaskStore {
   }
 
   @Override
-  public AutoCloseable subscribe(Runnable onWork) {
+  public AutoCloseable subscribe(WorkSignal onWork) {
     return delegate.subscribe(onWork);
   }
 

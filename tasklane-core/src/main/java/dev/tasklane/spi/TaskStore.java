@@ -224,12 +224,13 @@ public interface TaskStore extends TaskWriter, AutoCloseable {
 
   /**
    * Calls {@code onWork} (on a store thread; it must return quickly) whenever another process may
-   * have made work ready: a submission, a promotion, a retry, a recovered lease. Stores without
-   * such notifications return a no-op subscription; the engine polls anyway.
+   * have made work ready (a submission, a promotion, a retry, a recovered lease) or paused or
+   * resumed a queue, naming the queues when it can. Stores without such notifications return a
+   * no-op subscription; the engine polls anyway.
    *
    * @return closing it ends the subscription
    */
-  default AutoCloseable subscribe(Runnable onWork) {
+  default AutoCloseable subscribe(WorkSignal onWork) {
     return () -> {};
   }
 

@@ -230,7 +230,7 @@ public final class PostgresTaskStore extends ForwardingTaskStore
    * PostgresOptions#listen()} is off. Closed with the store if not before.
    */
   @Override
-  public AutoCloseable subscribe(Runnable onWork) {
+  public AutoCloseable subscribe(dev.tasklane.spi.WorkSignal onWork) {
     Objects.requireNonNull(onWork, "onWork");
     checkOpen();
     if (!options.listen()) {

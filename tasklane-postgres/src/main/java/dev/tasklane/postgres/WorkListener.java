@@ -58,9 +58,12 @@ final class WorkListener implements AutoCloseable {
 
   private static final int VALIDATION_TIMEOUT_SECONDS = 5;
 
+  /** Marks a notification about a queue's settings (pause, resume) rather than its work. */
+  static final String SETTINGS_PREFIX = "!";
+
   private final DataSource connections;
   private final String channel;
-  private final Runnable onWork;
+  private final dev.tasklane.spi.WorkSignal onWork;
   private final Consumer<? super WorkListener> onClose;
   private final Thread thread;
 
@@ -72,7 +75,7 @@ final class WorkListener implements AutoCloseable {
   private WorkListener(
       DataSource connections,
       String channel,
-      Runnable onWork,
+      dev.tasklane.spi.WorkSignal onWork,
       Consumer<? super WorkListener> onClose,
       Connection first) {
     this.connections = connections;
@@ -94,7 +97,7 @@ final class WorkListener implements AutoCloseable {
   static WorkListener start(
       DataSource connections,
       String channel,
-      Runnable onWork,
+      dev.tasklane.spi.WorkSignal onWork,
       Consumer<? super WorkListener> onClose) {
     Objects.requireNonNull(onWork, "onWork");
     Connection first = null;
@@ -186,7 +189,8 @@ final class WorkListener implements AutoCloseable {
         }
         if (missedWork) {
           missedWork = false;
-          deliver();
+          // Anything may have happened while it was away: name no queue, and say settings changed.
+          deliver(java.util.Set.of(), true);
         }
         waitForNotifications(c);
       } catch (SQLException | RuntimeException e) {
@@ -219,17 +223,30 @@ final class WorkListener implements AutoCloseable {
     while (!closed) {
       PGNotification[] received = pg.getNotifications((int) WAIT.toMillis());
       if (received != null && received.length > 0) {
-        // One call per batch: the subscriber only needs to know that some queue has work.
-        deliver();
+        // One call per batch, naming its queues. A payload starting with '!' (which no queue name
+        // holds) is a pause or resume of the queue after it (trigger queue_paused_notify).
+        java.util.Set<String> queues = new java.util.HashSet<>();
+        boolean settingsChanged = false;
+        for (PGNotification n : received) {
+          String queue = n.getParameter();
+          if (queue.startsWith(SETTINGS_PREFIX)) {
+            settingsChanged = true;
+            queue = queue.substring(SETTINGS_PREFIX.length());
+          }
+          if (!queue.isEmpty()) {
+            queues.add(queue);
+          }
+        }
+        deliver(queues, settingsChanged);
       } else if (!closed && !c.isValid(VALIDATION_TIMEOUT_SECONDS)) {
         throw new SQLException("the LISTEN connection no longer answers");
       }
     }
   }
 
-  private void deliver() {
+  private void deliver(java.util.Set<String> queues, boolean settingsChanged) {
     try {
-      onWork.run();
+      onWork.workMayBeReady(java.util.Set.copyOf(queues), settingsChanged);
     } catch (RuntimeException e) {
       LOG.warn("a work subscriber failed; the subscription goes on", e);
     }

@@ -282,7 +282,7 @@ class PostgresClusterTest {
     PostgresTaskStore listening = open();
     PostgresTaskStore other = open();
     CountDownLatch woken = new CountDownLatch(1);
-    closing(listening.subscribe(woken::countDown));
+    closing(listening.subscribe((queues, changed) -> woken.countDown()));
 
     other.insert(aTask().build());
 
@@ -296,11 +296,27 @@ class PostgresClusterTest {
     Instant due = clock.instant().plusSeconds(60);
     other.insert(aTask().scheduledAt(due).build());
     CountDownLatch woken = new CountDownLatch(1);
-    closing(listening.subscribe(woken::countDown));
+    closing(listening.subscribe((queues, changed) -> woken.countDown()));
 
     other.promoteDue(due, 10);
 
     assertThat(woken.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+  }
+
+  @Test
+  void aSubscriberHearsWhichQueuesHaveWorkAndWhichWerePausedOrResumed() throws Exception {
+    PostgresTaskStore listening = open();
+    PostgresTaskStore other = open();
+    java.util.concurrent.BlockingQueue<String> heard = new java.util.concurrent.LinkedBlockingQueue<>();
+    closing(listening.subscribe((queues, changed) -> queues.forEach(q -> heard.add((changed ? "settings " : "work ") + q))));
+
+    other.insert(aTask().queue("reports").build());
+    assertThat(heard.poll(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo("work reports");
+
+    other.setQueuePaused("reports", true);
+    assertThat(heard.poll(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo("settings reports");
+    other.setQueuePaused("reports", false);
+    assertThat(heard.poll(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo("settings reports");
   }
 
   @Test
@@ -312,7 +328,7 @@ class PostgresClusterTest {
     PostgresTaskStore listening = open(DB.options(schema));
     PostgresTaskStore other = open(DB.options(schema));
     CountDownLatch woken = new CountDownLatch(1);
-    closing(listening.subscribe(woken::countDown));
+    closing(listening.subscribe((queues, changed) -> woken.countDown()));
 
     other.insert(aTask().build());
 
@@ -325,7 +341,7 @@ class PostgresClusterTest {
     PostgresTaskStore listening = open();
     PostgresTaskStore other = open();
     AtomicInteger wakes = new AtomicInteger();
-    WorkListener subscription = (WorkListener) closing(listening.subscribe(wakes::incrementAndGet));
+    WorkListener subscription = (WorkListener) closing(listening.subscribe((queues, changed) -> wakes.incrementAndGet()));
     int killed = subscription.backendPid();
     assertThat(killed).isPositive();
 
@@ -342,7 +358,7 @@ class PostgresClusterTest {
   void closingASubscriptionEndsItsThreadAndItsConnection() throws Exception {
     PostgresTaskStore store = open();
     long threadsBefore = listenThreads();
-    WorkListener subscription = (WorkListener) store.subscribe(() -> {});
+    WorkListener subscription = (WorkListener) store.subscribe((queues, changed) -> {});
     int pid = subscription.backendPid();
     assertThat(listenThreads()).isEqualTo(threadsBefore + 1);
 
@@ -360,7 +376,7 @@ class PostgresClusterTest {
     PostgresTaskStore store = open(DB.options().withListen(false));
     long threadsBefore = listenThreads();
 
-    AutoCloseable subscription = store.subscribe(() -> {});
+    AutoCloseable subscription = store.subscribe((queues, changed) -> {});
 
     assertThat(listenThreads()).isEqualTo(threadsBefore);
     assertThat(store.dependents()).isEmpty();
@@ -446,7 +462,7 @@ class PostgresClusterTest {
   void closingTheStoreEndsItsSubscriptionsAndGivesUpItsLead() throws Exception {
     PostgresTaskStore leaving = open();
     long threadsBefore = listenThreads();
-    leaving.subscribe(() -> {});
+    leaving.subscribe((queues, changed) -> {});
     LeaderElection a = leaving.leaderElection("a");
     LeaderElection b = closing(open().leaderElection("b"));
     assertThat(a.tryLead()).isTrue();

@@ -143,7 +143,7 @@ public final class SqliteTaskStore extends ForwardingTaskStore implements Connec
    * A no-op: only this process writes the file, and its engine wakes itself after its own writes.
    */
   @Override
-  public AutoCloseable subscribe(Runnable onWork) {
+  public AutoCloseable subscribe(dev.tasklane.spi.WorkSignal onWork) {
     return () -> {};
   }
 

@@ -1788,7 +1788,7 @@ public abstract class TaskStoreContract {
 
   @Test
   void aWorkSubscriptionCanBeClosed() throws Exception {
-    AutoCloseable subscription = store.subscribe(() -> {});
+    AutoCloseable subscription = store.subscribe((queues, changed) -> {});
 
     assertThatCode(subscription::close).doesNotThrowAnyException();
     store.insert(aTask().build()); // the store works on without it
