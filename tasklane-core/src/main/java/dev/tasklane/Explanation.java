@@ -45,6 +45,11 @@ public record Explanation(
     NEXT_IN_LINE,
     /** {@code running} on a node that is alive. */
     RUNNING,
+    /**
+     * Leased to a live node that claimed it ahead of a free slot: it starts there when a slot
+     * frees; no attempt is spent until then.
+     */
+    CLAIMED_AHEAD,
     /** {@code running} on a node that stopped sending heartbeats: its lease will expire. */
     NODE_SILENT,
     /** It finished: {@code succeeded}, {@code failed} or {@code cancelled}. */

@@ -1,23 +1,34 @@
 package dev.tasklane;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 
 /**
- * A node of the cluster as the store last saw it, with the tasks it runs now.
+ * A node of the cluster as the store last saw it, with the tasks it runs now. Ages and liveness
+ * are measured by the store's clock (the database's, in a cluster).
  *
  * @param id the node id, as in task leases
+ * @param host the host its process runs on
+ * @param pid its process id there
  * @param startedAt when it started
  * @param heartbeatAt its latest heartbeat
+ * @param heartbeatAge how long ago that was
+ * @param live whether its latest heartbeat is younger than its lease: a node that is not live has
+ *     died or frozen, and its tasks are recovered as their leases expire
  * @param concurrency its global limit
  * @param types the task types it serves
- * @param running the tasks it holds leases on
+ * @param running the tasks it holds leases on (running, or claimed ahead of a free slot)
  */
 public record NodeStatus(
     String id,
+    String host,
+    long pid,
     Instant startedAt,
     Instant heartbeatAt,
+    Duration heartbeatAge,
+    boolean live,
     int concurrency,
     Set<String> types,
     List<Task> running) {

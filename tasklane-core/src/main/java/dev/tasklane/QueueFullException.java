@@ -7,6 +7,9 @@ import java.time.Duration;
  * was written; the caller should try again after {@link #retryAfter()}.
  */
 public class QueueFullException extends TasklaneException {
+  /** The Retry-After a node suggests: the backlog counts refresh every second. */
+  public static final Duration DEFAULT_RETRY_AFTER = Duration.ofSeconds(1);
+
   private final String queue;
   private final long limit;
   private final Duration retryAfter;

@@ -4,6 +4,7 @@ import dev.tasklane.internal.Engine;
 import dev.tasklane.spi.NewTask;
 import dev.tasklane.spi.QueueCounts;
 import dev.tasklane.spi.NodeInfo;
+import dev.tasklane.spi.NodeRecord;
 import dev.tasklane.spi.TaskStore;
 import dev.tasklane.spi.TaskWriter;
 import java.time.Duration;
@@ -16,6 +17,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -46,7 +48,7 @@ public final class Worker implements TaskClient, AutoCloseable {
   }
 
   /** Retry-After suggested with {@link QueueFullException}. */
-  public static final Duration QUEUE_FULL_RETRY_AFTER = Duration.ofSeconds(1);
+  public static final Duration QUEUE_FULL_RETRY_AFTER = QueueFullException.DEFAULT_RETRY_AFTER;
 
   private final TaskStore store;
   private final WorkerConfig config;
@@ -59,7 +61,16 @@ public final class Worker implements TaskClient, AutoCloseable {
     this.store = store;
     this.config = config;
     this.types = Map.copyOf(types);
-    this.engine = new Engine(store, config, types, listener);
+    NodeInfo node =
+        new NodeInfo(
+            config.nodeId(),
+            UUID.randomUUID().toString(),
+            WorkerConfig.hostName(),
+            ProcessHandle.current().pid(),
+            config.clock().instant(),
+            config.concurrency(),
+            types.keySet());
+    this.engine = new Engine(store, config, types, node, listener);
     engine.loadBacklog();
   }
 
@@ -94,15 +105,30 @@ public final class Worker implements TaskClient, AutoCloseable {
   }
 
   /**
-   * Starts running tasks: first recovers this node's own leases left by an unclean stop.
+   * Starts running tasks: claims the node id, takes back the tasks a previous process left running
+   * under it, then starts claiming. A worker whose start fails is {@link Lifecycle#STOPPED} and
+   * holds no thread; build a new one to try again.
    *
    * @throws IllegalStateException if already started or closed
+   * @throws NodeIdInUseException if a live process holds this node's id
+   * @throws StoreException if the store cannot be reached
    */
   public void start() {
     if (!lifecycle.compareAndSet(Lifecycle.NEW, Lifecycle.RUNNING)) {
-      throw new IllegalStateException("worker is " + lifecycle.get().name().toLowerCase() + ", not new");
+      throw new IllegalStateException(
+          "worker is " + lifecycle.get().name().toLowerCase(java.util.Locale.ROOT) + ", not new");
     }
-    engine.start();
+    try {
+      engine.start();
+    } catch (RuntimeException | Error e) {
+      lifecycle.set(Lifecycle.STOPPED);
+      throw e;
+    }
+  }
+
+  /** True once another process took this node's id over: the worker claims nothing more. */
+  public boolean isEvicted() {
+    return engine.isEvicted();
   }
 
   /**
@@ -181,19 +207,18 @@ public final class Worker implements TaskClient, AutoCloseable {
       } else {
         out = List.of(writer.insert(rows.get(0)));
       }
-    } catch (RuntimeException e) {
-      perQueue.forEach((q, n) -> engine.leftBacklog(q, n));
+    } catch (RuntimeException | Error e) {
+      perQueue.forEach((q, n) -> engine.admitted(q, n, 0));
       throw e;
     }
+    Map<String, Integer> created = new LinkedHashMap<>();
     for (Submission s : out) {
       if (s.created()) {
-        Task t = s.task();
-        engine.submitted(t);
-        engine.noteSubmitted(t.queue(), t.runAt(), t.state() == TaskState.SCHEDULED);
-      } else {
-        engine.leftBacklog(s.task().queue(), 1);
+        created.merge(s.task().queue(), 1, Integer::sum);
+        engine.submitted(s.task());
       }
     }
+    perQueue.forEach((q, n) -> engine.admitted(q, n, created.getOrDefault(q, 0)));
     engine.wake();
     return out;
   }
@@ -237,9 +262,10 @@ public final class Worker implements TaskClient, AutoCloseable {
   @Override
   public Task cancel(TaskId id) {
     Task before = store.find(id).orElseThrow(() -> new TaskNotFoundException(id));
+    long epoch = engine.backlogEpoch();
     Task after = store.requestCancel(id, config.clock().instant());
     if (after.state() == TaskState.CANCELLED && before.state().isWaiting()) {
-      engine.leftBacklog(after.queue(), 1);
+      engine.leftBacklog(after.queue(), 1, epoch);
     }
     if (after.state() == TaskState.RUNNING) {
       engine.cancelLocal(id);
@@ -340,9 +366,20 @@ public final class Worker implements TaskClient, AutoCloseable {
       running.computeIfAbsent(t.leaseOwner(), k -> new ArrayList<>()).add(t);
     }
     List<NodeStatus> out = new ArrayList<>();
-    for (NodeInfo n : store.nodes()) {
-      out.add(new NodeStatus(n.id(), n.startedAt(), n.heartbeatAt(), n.concurrency(), n.types(),
-          running.getOrDefault(n.id(), List.of())));
+    for (NodeRecord r : store.nodes()) {
+      NodeInfo n = r.node();
+      out.add(
+          new NodeStatus(
+              n.id(),
+              n.host(),
+              n.pid(),
+              n.startedAt(),
+              r.heartbeatAt(),
+              r.heartbeatAge(),
+              r.live(),
+              n.concurrency(),
+              n.types(),
+              running.getOrDefault(n.id(), List.of())));
     }
     return out;
   }
@@ -363,7 +400,7 @@ public final class Worker implements TaskClient, AutoCloseable {
     long runningInQueue = 0;
     List<Task> sample = List.of();
     Map<String, Long> runningByNode = new LinkedHashMap<>();
-    List<dev.tasklane.spi.NodeInfo> nodes = List.of();
+    List<NodeRecord> nodes = List.of();
     if (task.state() == TaskState.QUEUED || task.state() == TaskState.RUNNING) {
       nodes = store.nodes();
     }
@@ -392,8 +429,7 @@ public final class Worker implements TaskClient, AutoCloseable {
             sample,
             nodes,
             runningByNode,
-            () -> store.countQueuedAhead(task),
-            config.leaseDuration()));
+            () -> store.countQueuedAhead(task)));
   }
 
   /** True while this node runs cluster maintenance (lease recovery, pruning, retention). */

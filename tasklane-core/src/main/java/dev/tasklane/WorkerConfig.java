@@ -9,8 +9,12 @@ import java.util.TreeMap;
 /**
  * How a {@link Worker} runs. Immutable; start from {@link #defaults()} or {@link #builder()}.
  *
- * @param nodeId this node's name in leases; must be unique among nodes sharing a store and stable
- *     across restarts so that a restarted node reclaims its own leases at once
+ * @param nodeId this node's name in leases and in the node registry. One live process holds an id at
+ *     a time: a worker that asks for an id a live process holds fails to start ({@link
+ *     NodeIdInUseException}). The default ({@link #uniqueNodeId()}) is new for every worker. A
+ *     stable id (one per deployment slot) lets a restarted node take back the tasks its previous
+ *     process left running as soon as that process is provably gone (its registration expired,
+ *     or, on SQLite, at once), instead of when their leases expire
  * @param concurrency handlers running at once on this node, over all queues
  * @param defaultQueueLimit handlers running at once per queue when {@code queueLimits} names none
  * @param queueLimits per-queue concurrency limits on this node
@@ -116,7 +120,7 @@ public record WorkerConfig(
     }
   }
 
-  /** Every setting at its default; node id from the host name. */
+  /** Every setting at its default; a node id of its own ({@link #uniqueNodeId()}). */
   public static WorkerConfig defaults() {
     return builder().build();
   }
@@ -147,6 +151,20 @@ public record WorkerConfig(
   /** This node's concurrency limit for {@code queue}. */
   public int limitOf(String queue) {
     return Math.min(concurrency, queueLimits.getOrDefault(queue, defaultQueueLimit));
+  }
+
+  /**
+   * A node id no other worker has: {@code <host>-<pid>-<4 hex digits>}, the digits random, so that
+   * two workers of one process, or processes of equal pid on hosts of equal name (containers),
+   * never share one.
+   */
+  public static String uniqueNodeId() {
+    return hostName()
+        + "-"
+        + ProcessHandle.current().pid()
+        + "-"
+        + String.format(
+            java.util.Locale.ROOT, "%04x", java.util.concurrent.ThreadLocalRandom.current().nextInt(0x10000));
   }
 
   /** The host name, or {@code "localhost"} when it cannot be found. */
@@ -181,7 +199,7 @@ public record WorkerConfig(
 
     private Builder() {}
 
-    /** Default: the host name. */
+    /** Default: {@link #uniqueNodeId()}, new for every worker. */
     public Builder nodeId(String id) {
       this.nodeId = id;
       return this;
@@ -271,7 +289,7 @@ public record WorkerConfig(
               ? heartbeatInterval
               : leaseDuration == null ? null : leaseDuration.dividedBy(3);
       return new WorkerConfig(
-          nodeId != null ? nodeId : hostName(),
+          nodeId != null ? nodeId : uniqueNodeId(),
           concurrency,
           defaultQueueLimit != null ? defaultQueueLimit : concurrency,
           queueLimits,

@@ -16,6 +16,11 @@
 -- Literal states (state = 'queued') are written inline, not bound, so that the planner can match
 -- the partial indexes, whose predicates must be implied by the query's own WHERE clause.
 --
+-- The store's clock: leases and node heartbeats are measured against one clock, the database's,
+-- whatever each node's own clock says. "coalesce(?, date_trunc('milliseconds', now()))" is that
+-- clock: the parameter is NULL in production and a fixed instant only in tests that set the store's
+-- clock (PostgresOptions.withClock). now() is the transaction's start, one instant per statement.
+--
 -- A subquery that picks rows with FOR UPDATE SKIP LOCKED and LIMIT must run exactly once: run
 -- again (re-scanned in a join) it could lock a different set of rows. So it is either a
 -- MATERIALIZED CTE or an ARRAY(...) subquery, which PostgreSQL evaluates once as an InitPlan.
@@ -199,21 +204,23 @@ SELECT run_at
 -- name: claimQueued
 -- One statement per batch. "picked" reads the first ready tasks of one queue in claim order from
 -- task_claim_idx and locks them, skipping rows other claimers hold, so concurrent claimers never
--- wait for each other and never take the same task; the UPDATE then starts their runs. "run"
--- only carries the run's values, so that the parameters come in the order SQLite's statement
--- (and JdbcTaskStore) binds them. RETURNING does not keep the CTE's order: the store sorts the
--- claimed rows again.
+-- wait for each other and never take the same task; the UPDATE then leases them. "run" only
+-- carries the run's values, so that the parameters come in the order SQLite's statement (and
+-- JdbcTaskStore) binds them. With start = 1 the runs start at once (an attempt spent, started_at
+-- set); with start = 0 they are claimed ahead: leased, not started (started_at NULL, no attempt
+-- spent) until startRuns. RETURNING does not keep the CTE's order: the store sorts the rows again.
 WITH run AS (
-    SELECT ?::text        AS lease_owner,        -- lease_owner: the claiming node
-           ?::timestamptz AS lease_expires_at,   -- lease_expires_at
-           ?::timestamptz AS started_at          -- started_at: now
+    SELECT ?::text                                                    AS lease_owner, -- lease_owner: the claiming node
+           coalesce(?::timestamptz, date_trunc('milliseconds', now())) AS now,        -- the store's clock
+           ?::bigint * interval '1 millisecond'                        AS lease,      -- lease length, ms
+           ?::integer                                                  AS start       -- 1: start now, 0: claim ahead
 ),
 picked AS MATERIALIZED (
     SELECT id
       FROM ${schema}.task
      WHERE state = 'queued'
        AND queue = ?                             -- queue
-       AND run_at <= ?                           -- run_at: now
+       AND run_at <= ?                           -- run_at: the engine's now
      ORDER BY priority DESC, run_at, id
      LIMIT ?                                     -- limit
        FOR UPDATE SKIP LOCKED
@@ -221,10 +228,10 @@ picked AS MATERIALIZED (
 UPDATE ${schema}.task t
    SET state            = 'running',
        lease_owner      = run.lease_owner,
-       lease_expires_at = run.lease_expires_at,
-       started_at       = run.started_at,
+       lease_expires_at = run.now + run.lease,
+       started_at       = CASE WHEN run.start = 1 THEN run.now END,
        last_node        = run.lease_owner,
-       attempt          = t.attempt + 1,
+       attempt          = t.attempt + run.start,
        fencing_token    = t.fencing_token + 1,
        progress         = 0,
        cancel_requested = false
@@ -232,10 +239,26 @@ UPDATE ${schema}.task t
  WHERE t.id = picked.id
 RETURNING t.*;
 
+-- name: startRuns
+-- Starts runs that were claimed ahead: each spends its attempt and gets its start time, in one
+-- statement for a batch. The second parameter is a JSON array of objects with the keys id and
+-- fencing_token. Compare-and-set: only a task still running under that run, and not yet started.
+UPDATE ${schema}.task AS task
+   SET attempt    = task.attempt + 1,
+       started_at = coalesce(?::timestamptz, date_trunc('milliseconds', now()))  -- the store's clock
+  FROM json_to_recordset(?::json)  -- the runs, a JSON array
+       AS run(id uuid, fencing_token bigint)
+ WHERE task.id = run.id
+   AND task.state = 'running'
+   AND task.fencing_token = run.fencing_token
+   AND task.started_at IS NULL
+RETURNING task.*;
+
 -- name: renewLease
 -- Compare-and-set on the run's fencing token; no row back means the run lost the task.
 UPDATE ${schema}.task
-   SET lease_expires_at = ?     -- lease_expires_at
+   SET lease_expires_at = coalesce(?::timestamptz, date_trunc('milliseconds', now()))  -- the store's clock
+                          + ?::bigint * interval '1 millisecond'                       -- lease length, ms
  WHERE id = ?                   -- id
    AND state = 'running'
    AND fencing_token = ?        -- fencing_token of the run
@@ -330,17 +353,22 @@ UPDATE ${schema}.task
 RETURNING *;
 
 -- name: finishReleased
--- The node gave the task back unfinished (graceful shutdown): the attempt does not count.
+-- The task goes back to its queue: given back by its node (shutdown, a paused queue), or recovered
+-- from a lost lease (with an error). Whether the attempt is refunded is the engine's decision.
 UPDATE ${schema}.task
    SET state            = 'queued',
-       run_at           = ?,                -- run_at
-       attempt          = attempt - 1,
+       run_at           = ?,                              -- run_at
+       attempt          = attempt - ?,                    -- 1 refunds this run's attempt, 0 keeps it
+       last_error       = coalesce(?, last_error),        -- last_error: the error's message, or NULL to keep
+       errors           = CASE WHEN ? IS NULL THEN errors -- errors: the TaskError as JSON, or NULL for none
+                               ELSE errors || jsonb_build_array(?::jsonb)  -- errors: the same TaskError again
+                          END,
        lease_owner      = NULL,
        lease_expires_at = NULL,
        cancel_requested = false
- WHERE id = ?                               -- id
+ WHERE id = ?                                             -- id
    AND state = 'running'
-   AND fencing_token = ?                    -- fencing_token of the run
+   AND fencing_token = ?                                  -- fencing_token of the run
 RETURNING *;
 
 -- name: cancelWaiting
@@ -383,41 +411,35 @@ UPDATE ${schema}.task
 RETURNING *;
 
 -- name: selectExpiredLeases
--- Walks task_lease_expiry_idx from the oldest expiry. The rows stay locked until the recovery
--- commits; rows another transaction holds (a run finishing right now) are skipped, and looked at
--- again by the next recovery if still expired.
-SELECT id, attempt, max_attempts, lease_owner, fencing_token, cancel_requested
+-- Walks task_lease_expiry_idx from the oldest expiry. Reads only: the engine decides what becomes
+-- of each run, and lockExpiredRun checks again, under a row lock, before anything is written.
+SELECT *
   FROM ${schema}.task
  WHERE state = 'running'
-   AND lease_expires_at < ?      -- lease_expires_at: now
+   AND lease_expires_at < coalesce(?::timestamptz, date_trunc('milliseconds', now()))  -- the store's clock
  ORDER BY lease_expires_at, id
- LIMIT ?                         -- limit
-   FOR UPDATE SKIP LOCKED;
+ LIMIT ?;                        -- limit
 
 -- name: selectLeasesOfNode
--- Runs once as a node starts: filters the running rows of task_lease_expiry_idx, which are few;
--- locked as selectExpiredLeases locks.
-SELECT id, attempt, max_attempts, lease_owner, fencing_token, cancel_requested
+-- Runs once as a node takes back its id: filters the running rows of task_lease_expiry_idx, which
+-- are few.
+SELECT *
   FROM ${schema}.task
  WHERE state = 'running'
    AND lease_owner = ?           -- lease_owner
- ORDER BY id
-   FOR UPDATE SKIP LOCKED;
+ ORDER BY id;
 
--- name: recoverLease
--- Compare-and-set on the token read by the select above.
-UPDATE ${schema}.task
-   SET state            = ?,                                     -- state: 'queued'; 'failed' with no attempt left; 'cancelled' if requested
-       finished_at      = ?,                                     -- finished_at: now when failed or cancelled, else NULL
-       last_error       = ?,                                     -- last_error
-       errors           = errors || jsonb_build_array(?::jsonb), -- errors: the lost-lease TaskError as JSON
-       lease_owner      = NULL,
-       lease_expires_at = NULL,
-       cancel_requested = false
- WHERE id = ?                                                    -- id
+-- name: lockExpiredRun
+-- Locks a run's row if its lease is still expired, before its recovery is written in the same
+-- transaction. A renewal committed meanwhile extended the lease (no row: the run is kept); a
+-- renewal that comes after waits for the lock and then finds the run gone (compare-and-set).
+SELECT id
+  FROM ${schema}.task
+ WHERE id = ?                                                                          -- id
    AND state = 'running'
-   AND fencing_token = ?                                         -- fencing_token read by the select
-RETURNING *;
+   AND fencing_token = ?                                                               -- fencing_token of the run
+   AND lease_expires_at < coalesce(?::timestamptz, date_trunc('milliseconds', now()))  -- the store's clock
+   FOR UPDATE;
 
 -- name: lockQueueLimit
 -- Only a queue with a limit, or a paused one, returns its row, and only that row is locked (until
@@ -480,32 +502,60 @@ SELECT name, concurrency_limit
  ORDER BY name;
 
 -- name: upsertNode
--- A restarted node keeps its id: its row is refreshed, start time included.
-INSERT INTO ${schema}.node (id, started_at, heartbeat_at, concurrency, types)
-VALUES (?,         -- id
-        ?,         -- started_at
-        ?,         -- heartbeat_at
-        ?,         -- concurrency
-        ?::jsonb)  -- types: a JSON array of strings
+-- Registers a node, or refreshes its registration: only while the id is free, held by this very
+-- instance, or held by an instance whose registration has expired by the database's clock (it
+-- died or froze). A live holder's row is left alone and no row comes back. Every field is written
+-- again, so a node that was pruned while frozen registers afresh.
+INSERT INTO ${schema}.node AS node (id, instance, host, pid, started_at, heartbeat_at, expires_at,
+                                    concurrency, types)
+SELECT n.id, n.instance, n.host, n.pid, n.started_at, n.now, n.now + n.lease, n.concurrency, n.types
+  FROM (SELECT ?::text                                                    AS id,          -- id
+               ?::text                                                    AS instance,    -- instance
+               ?::text                                                    AS host,        -- host
+               ?::bigint                                                  AS pid,         -- pid
+               ?::timestamptz                                             AS started_at,  -- started_at
+               coalesce(?::timestamptz, date_trunc('milliseconds', now())) AS now,         -- the store's clock
+               ?::bigint * interval '1 millisecond'                       AS lease,       -- lease length, ms
+               ?::integer                                                 AS concurrency, -- concurrency
+               ?::jsonb                                                   AS types        -- types: a JSON array of strings
+       ) AS n
 ON CONFLICT (id) DO UPDATE
-   SET started_at   = excluded.started_at,
+   SET instance     = excluded.instance,
+       host         = excluded.host,
+       pid          = excluded.pid,
+       started_at   = excluded.started_at,
        heartbeat_at = excluded.heartbeat_at,
+       expires_at   = excluded.expires_at,
        concurrency  = excluded.concurrency,
-       types        = excluded.types;
+       types        = excluded.types
+ WHERE node.instance = excluded.instance
+    OR node.expires_at < excluded.heartbeat_at
+RETURNING instance;
 
 -- name: deleteNode
+-- Only the instance that holds the id removes it.
 DELETE FROM ${schema}.node
- WHERE id = ?;                         -- id
+ WHERE id = ?                          -- id
+   AND instance = ?;                   -- instance
 
 -- name: selectNodes
-SELECT id, started_at, heartbeat_at, concurrency, types
+-- read_at is the store's clock when the rows were read: ages and liveness are measured by it.
+SELECT id, instance, host, pid, started_at, heartbeat_at, expires_at, concurrency, types,
+       coalesce(?::timestamptz, date_trunc('milliseconds', now())) AS read_at  -- the store's clock
   FROM ${schema}.node
  ORDER BY id;
+
+-- name: selectNode
+SELECT id, instance, host, pid, started_at, heartbeat_at, expires_at, concurrency, types,
+       coalesce(?::timestamptz, date_trunc('milliseconds', now())) AS read_at  -- the store's clock
+  FROM ${schema}.node
+ WHERE id = ?;                         -- id
 
 -- name: pruneNodes
 -- The registry holds one row per live node: a scan of it is a handful of rows.
 DELETE FROM ${schema}.node
- WHERE heartbeat_at < ?;               -- heartbeat_at: the cutoff
+ WHERE heartbeat_at < coalesce(?::timestamptz, date_trunc('milliseconds', now()))  -- the store's clock
+                      - ?::bigint * interval '1 millisecond';                      -- how long silent, ms
 
 -- name: deleteFinishedTasks
 -- Walks task_finished_idx from the earliest finish, which holds terminal rows only, so waiting and

@@ -7,6 +7,11 @@
 -- Literal states (state = 'queued') are written inline, not bound, so that SQLite can match the
 -- partial indexes, whose WHERE clauses must appear verbatim in the query.
 --
+-- The store's clock: leases and node heartbeats are measured against one clock, SQLite's, as in
+-- PostgreSQL's file. "coalesce(?, CAST(unixepoch('subsec') * 1000 AS INTEGER))" is that clock in
+-- epoch milliseconds: the parameter is NULL in production and a fixed instant only in tests that
+-- set the store's clock. SQLite's 'now' does not change within one statement.
+--
 -- INDEXED BY pins the hot-path statements to their partial index. Without ANALYZE statistics the
 -- planner rates "state = ?" on task_state_id_idx as more selective than a range on a partial
 -- index, and would read every row in the state and sort them; INDEXED BY makes it use the intended
@@ -178,17 +183,22 @@ SELECT run_at
  LIMIT 1;
 
 -- name: claimQueued
--- Picks the first ready tasks of one queue in claim order from task_claim_idx and takes them in
+-- Picks the first ready tasks of one queue in claim order from task_claim_idx and leases them in
 -- the same statement. One writer at a time (BEGIN IMMEDIATE on the single writer connection) means
--- no two claims can pick the same row. RETURNING does not keep the subquery's order: the store
--- sorts the claimed rows again.
+-- no two claims can pick the same row. With start = 1 the runs start at once (an attempt spent,
+-- started_at set); with start = 0 they are claimed ahead: leased, not started (started_at NULL, no
+-- attempt spent) until startRuns. RETURNING does not keep the subquery's order: the store sorts
+-- the claimed rows again.
 UPDATE task
    SET state            = 'running',
-       lease_owner      = ?,               -- lease_owner: the claiming node
-       lease_expires_at = ?,               -- lease_expires_at
-       started_at       = ?,               -- started_at: now
-       last_node        = ?1,              -- lease_owner again (?1: the first parameter)
-       attempt          = attempt + 1,
+       lease_owner      = ?,                                   -- lease_owner: the claiming node
+       lease_expires_at = coalesce(?, CAST(unixepoch('subsec') * 1000 AS INTEGER))  -- the store's clock (?2)
+                          + ?,                                 -- lease length, ms
+       started_at       = CASE WHEN ? = 1                      -- 1: start now, 0: claim ahead (?4)
+                               THEN coalesce(?2, CAST(unixepoch('subsec') * 1000 AS INTEGER))
+                          END,
+       last_node        = ?1,                                  -- lease_owner again
+       attempt          = attempt + ?4,                        -- the start flag again
        fencing_token    = fencing_token + 1,
        progress         = 0,
        cancel_requested = 0
@@ -196,15 +206,33 @@ UPDATE task
                 FROM task INDEXED BY task_claim_idx
                WHERE state = 'queued'
                  AND queue = ?             -- queue
-                 AND run_at <= ?           -- run_at: now
+                 AND run_at <= ?           -- run_at: the engine's now
                ORDER BY priority DESC, run_at, id
                LIMIT ?)                    -- limit
+RETURNING *;
+
+-- name: startRuns
+-- Starts runs that were claimed ahead: each spends its attempt and gets its start time, in one
+-- statement for a batch. The second parameter is a JSON array of objects with the keys id and
+-- fencing_token. Compare-and-set: only a task still running under that run, and not yet started.
+-- The unary + keeps the planner on the primary key (as in finishSucceededAll).
+UPDATE task
+   SET attempt    = attempt + 1,
+       started_at = coalesce(?, CAST(unixepoch('subsec') * 1000 AS INTEGER))  -- the store's clock
+  FROM (SELECT value ->> 'id'            AS id,
+               value ->> 'fencing_token' AS fencing_token
+          FROM json_each(?)) AS run   -- the runs, a JSON array
+ WHERE task.id = run.id
+   AND +task.state = 'running'
+   AND task.fencing_token = run.fencing_token
+   AND task.started_at IS NULL
 RETURNING *;
 
 -- name: renewLease
 -- Compare-and-set on the run's fencing token; no row back means the run lost the task.
 UPDATE task
-   SET lease_expires_at = ?     -- lease_expires_at
+   SET lease_expires_at = coalesce(?, CAST(unixepoch('subsec') * 1000 AS INTEGER))  -- the store's clock
+                          + ?                                  -- lease length, ms
  WHERE id = ?                   -- id
    AND state = 'running'
    AND fencing_token = ?        -- fencing_token of the run
@@ -304,17 +332,22 @@ UPDATE task
 RETURNING *;
 
 -- name: finishReleased
--- The node gave the task back unfinished (graceful shutdown): the attempt does not count.
+-- The task goes back to its queue: given back by its node (shutdown, a paused queue), or recovered
+-- from a lost lease (with an error). Whether the attempt is refunded is the engine's decision.
 UPDATE task
    SET state            = 'queued',
-       run_at           = ?,                -- run_at
-       attempt          = attempt - 1,
+       run_at           = ?,                              -- run_at
+       attempt          = attempt - ?,                    -- 1 refunds this run's attempt, 0 keeps it
+       last_error       = coalesce(?, last_error),        -- last_error: the error's message, or NULL to keep
+       errors           = CASE WHEN ? IS NULL THEN errors -- errors: the TaskError as JSON, or NULL for none
+                               ELSE json_insert(errors, '$[#]', json(?))  -- errors: the same TaskError again
+                          END,
        lease_owner      = NULL,
        lease_expires_at = NULL,
        cancel_requested = 0
- WHERE id = ?                               -- id
+ WHERE id = ?                                             -- id
    AND state = 'running'
-   AND fencing_token = ?                    -- fencing_token of the run
+   AND fencing_token = ?                                  -- fencing_token of the run
 RETURNING *;
 
 -- name: cancelWaiting
@@ -357,36 +390,33 @@ UPDATE task
 RETURNING *;
 
 -- name: selectExpiredLeases
--- Walks task_lease_expiry_idx from the oldest expiry.
-SELECT id, attempt, max_attempts, lease_owner, fencing_token, cancel_requested
+-- Walks task_lease_expiry_idx from the oldest expiry. Reads only: the engine decides what becomes
+-- of each run, and lockExpiredRun checks again before anything is written.
+SELECT *
   FROM task INDEXED BY task_lease_expiry_idx
  WHERE state = 'running'
-   AND lease_expires_at < ?      -- lease_expires_at: now
+   AND lease_expires_at < coalesce(?, CAST(unixepoch('subsec') * 1000 AS INTEGER))  -- the store's clock
  ORDER BY lease_expires_at, id
  LIMIT ?;                        -- limit
 
 -- name: selectLeasesOfNode
--- Runs once as a node starts: filters the running rows of task_lease_expiry_idx, which are few.
-SELECT id, attempt, max_attempts, lease_owner, fencing_token, cancel_requested
+-- Runs once as a node takes back its id: filters the running rows of task_lease_expiry_idx, which
+-- are few.
+SELECT *
   FROM task INDEXED BY task_lease_expiry_idx
  WHERE state = 'running'
    AND lease_owner = ?           -- lease_owner
  ORDER BY id;
 
--- name: recoverLease
--- Compare-and-set on the token read by the select above.
-UPDATE task
-   SET state            = ?,                                   -- state: 'queued'; 'failed' with no attempt left; 'cancelled' if requested
-       finished_at      = ?,                                   -- finished_at: now when failed or cancelled, else NULL
-       last_error       = ?,                                   -- last_error
-       errors           = json_insert(errors, '$[#]', json(?)),    -- errors: the lost-lease TaskError as JSON
-       lease_owner      = NULL,
-       lease_expires_at = NULL,
-       cancel_requested = 0
- WHERE id = ?                                                  -- id
+-- name: lockExpiredRun
+-- Checks, in the recovery's own transaction, that a run's lease is still expired before its
+-- recovery is written (the single writer holds the database, so nothing changes in between).
+SELECT id
+  FROM task
+ WHERE id = ?                   -- id
    AND state = 'running'
-   AND fencing_token = ?                                       -- fencing_token read by the select
-RETURNING *;
+   AND fencing_token = ?        -- fencing_token of the run
+   AND lease_expires_at < coalesce(?, CAST(unixepoch('subsec') * 1000 AS INTEGER));  -- the store's clock
 
 -- name: lockQueueLimit
 -- Only a queue with a limit, or a paused one, has a row here. The claim that reads it runs on the
@@ -441,32 +471,60 @@ SELECT name, concurrency_limit
  ORDER BY name;
 
 -- name: upsertNode
--- A restarted node keeps its id: its row is refreshed, start time included.
-INSERT INTO node (id, started_at, heartbeat_at, concurrency, types)
-VALUES (?,        -- id
-        ?,        -- started_at
-        ?,        -- heartbeat_at
-        ?,        -- concurrency
-        json(?))  -- types: a JSON array of strings
+-- Registers a node, or refreshes its registration: only while the id is free, held by this very
+-- instance, or held by an instance whose registration has expired (it died or froze). A live
+-- holder's row is left alone and no row comes back. Every field is written again, so a node that
+-- was pruned while frozen registers afresh.
+INSERT INTO node (id, instance, host, pid, started_at, heartbeat_at, expires_at, concurrency, types)
+SELECT n.id, n.instance, n.host, n.pid, n.started_at, n.now, n.now + n.lease, n.concurrency,
+       json(n.types)
+  FROM (SELECT ? AS id,           -- id
+               ? AS instance,     -- instance
+               ? AS host,         -- host
+               ? AS pid,          -- pid
+               ? AS started_at,   -- started_at
+               coalesce(?, CAST(unixepoch('subsec') * 1000 AS INTEGER)) AS now,  -- the store's clock
+               ? AS lease,        -- lease length, ms
+               ? AS concurrency,  -- concurrency
+               ? AS types) AS n   -- types: a JSON array of strings
+ WHERE true                       -- (SQLite's upsert after a SELECT needs a WHERE to parse)
 ON CONFLICT (id) DO UPDATE
-   SET started_at   = excluded.started_at,
+   SET instance     = excluded.instance,
+       host         = excluded.host,
+       pid          = excluded.pid,
+       started_at   = excluded.started_at,
        heartbeat_at = excluded.heartbeat_at,
+       expires_at   = excluded.expires_at,
        concurrency  = excluded.concurrency,
-       types        = excluded.types;
+       types        = excluded.types
+ WHERE node.instance = excluded.instance
+    OR node.expires_at < excluded.heartbeat_at
+RETURNING instance;
 
 -- name: deleteNode
+-- Only the instance that holds the id removes it.
 DELETE FROM node
- WHERE id = ?;                         -- id
+ WHERE id = ?                          -- id
+   AND instance = ?;                   -- instance
 
 -- name: selectNodes
-SELECT id, started_at, heartbeat_at, concurrency, types
+-- read_at is the store's clock when the rows were read: ages and liveness are measured by it.
+SELECT id, instance, host, pid, started_at, heartbeat_at, expires_at, concurrency, types,
+       coalesce(?, CAST(unixepoch('subsec') * 1000 AS INTEGER)) AS read_at  -- the store's clock
   FROM node
  ORDER BY id;
+
+-- name: selectNode
+SELECT id, instance, host, pid, started_at, heartbeat_at, expires_at, concurrency, types,
+       coalesce(?, CAST(unixepoch('subsec') * 1000 AS INTEGER)) AS read_at  -- the store's clock
+  FROM node
+ WHERE id = ?;                         -- id
 
 -- name: pruneNodes
 -- The registry holds one row per live node: a scan of it is a handful of rows.
 DELETE FROM node
- WHERE heartbeat_at < ?;               -- heartbeat_at: the cutoff
+ WHERE heartbeat_at < coalesce(?, CAST(unixepoch('subsec') * 1000 AS INTEGER))  -- the store's clock
+                      - ?;                                     -- how long silent, ms
 
 -- name: deleteFinishedTasks
 -- The subquery walks task_finished_idx from the earliest finish and stops at the limit; only

@@ -25,6 +25,7 @@ final class EnvDefaults implements IDefaultValueProvider {
           Map.entry("--db-password", "TASKLANE_DB_PASSWORD"),
           Map.entry("--db-schema", "TASKLANE_DB_SCHEMA"),
           Map.entry("--db-pool-size", "TASKLANE_DB_POOL_SIZE"),
+          Map.entry("--db-timeout", "TASKLANE_DB_TIMEOUT"),
           Map.entry("--listen", "TASKLANE_LISTEN"),
           Map.entry("--poll-interval", "TASKLANE_POLL_INTERVAL"),
           Map.entry("--retention", "TASKLANE_RETENTION"),

@@ -1,5 +1,6 @@
 package dev.tasklane.cli;
 
+import dev.tasklane.NodeIdInUseException;
 import dev.tasklane.StoreException;
 import dev.tasklane.TaskRequest;
 import dev.tasklane.WorkerConfig;
@@ -122,6 +123,16 @@ final class ServeCommand implements Callable<Integer> {
   Duration leaderTimeout;
 
   @Option(
+      names = "--db-timeout",
+      paramLabel = "<duration>",
+      defaultValue = "10s",
+      description =
+          "With --store postgres: the longest any wait on the database lasts (a pooled connection,"
+              + " connecting, an answer); past it a call fails and a submission gets 503 instead of"
+              + " hanging on a silent network (env TASKLANE_DB_TIMEOUT, default ${DEFAULT-VALUE}).")
+  Duration dbTimeout;
+
+  @Option(
       names = "--retention",
       paramLabel = "<duration>",
       defaultValue = "7d",
@@ -209,6 +220,8 @@ final class ServeCommand implements Callable<Integer> {
               + " ("
               + e.getMessage()
               + "); is another server running there? Choose another --port.");
+    } catch (NodeIdInUseException e) {
+      throw new CommandFailedException(ExitCodes.FAILED, "cannot start: " + e.getMessage());
     } catch (IllegalStateException | StoreException e) {
       throw new CommandFailedException(
           ExitCodes.FAILED,
@@ -254,7 +267,7 @@ final class ServeCommand implements Callable<Integer> {
     require(
         seedTaskDuration.compareTo(BuiltinTasks.MAX_SLEEP) <= 0,
         "--seed-task-duration must be at most " + BuiltinTasks.MAX_SLEEP.toHours() + "h");
-    String node = nodeId != null ? nodeId : defaultNodeId(port);
+    String node = nodeId != null ? nodeId : WorkerConfig.uniqueNodeId();
     ServeSettings settings =
         new ServeSettings(
             port,
@@ -297,7 +310,8 @@ final class ServeCommand implements Callable<Integer> {
                   .withSchema(dbSchema)
                   .withPoolSize(dbPoolSize)
                   .withListen(listen)
-                  .withLeaderTimeout(leaderTimeout);
+                  .withLeaderTimeout(leaderTimeout)
+                  .withTimeout(dbTimeout);
           if (dbUser != null) {
             options = options.withUser(dbUser);
           }
@@ -312,17 +326,6 @@ final class ServeCommand implements Callable<Integer> {
       default -> throw new ParameterException(
           spec.commandLine(), "--store must be sqlite or postgres, not '" + store + "'");
     }
-  }
-
-  /**
-   * {@code <hostname>:<port>}: stable across restarts, so a restarted node reclaims its own
-   * leases at once. With port 0 the port is not known yet and two such nodes on one host must
-   * not share an id (each would take the other's tasks back at start), so the process id stands
-   * in for it.
-   */
-  static String defaultNodeId(int port) {
-    String host = WorkerConfig.hostName();
-    return host + ":" + (port == 0 ? "pid" + ProcessHandle.current().pid() : Integer.toString(port));
   }
 
   private void require(boolean condition, String message) {

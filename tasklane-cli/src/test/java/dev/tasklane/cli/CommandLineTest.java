@@ -26,7 +26,9 @@ class CommandLineTest {
     assertThat(s.maxQueued()).isEqualTo(WorkerConfig.DEFAULT_MAX_QUEUED);
     assertThat(s.seedTaskDuration()).isEqualTo(Duration.ofSeconds(2));
     assertThat(s.queueLimits()).isEmpty();
-    assertThat(s.nodeId()).isEqualTo(WorkerConfig.hostName() + ":8000");
+    assertThat(s.nodeId())
+        .as("unique to this process")
+        .matches(java.util.regex.Pattern.quote(WorkerConfig.hostName() + "-" + ProcessHandle.current().pid() + "-") + "[0-9a-f]{4}");
     assertThat(s.shutdownTimeout()).isEqualTo(Duration.ofSeconds(30));
     assertThat(s.lease()).isEqualTo(Duration.ofSeconds(30));
     assertThat(s.pollInterval()).isEqualTo(Duration.ofSeconds(1));
@@ -107,7 +109,6 @@ class CommandLineTest {
 
     assertThat(s.port()).isEqualTo(9002);
     assertThat(s.queueLimits()).containsExactlyInAnyOrderEntriesOf(Map.of("mail", 7, "x", 1));
-    assertThat(s.nodeId()).endsWith(":9002");
     assertThat(s.workerConfig().limitOf("mail")).isEqualTo(5);
     assertThat(s.workerConfig().limitOf("x")).isEqualTo(1);
   }
@@ -118,10 +119,23 @@ class CommandLineTest {
   }
 
   @Test
-  void servingOnARandomPortGetsANodeIdThatAnotherSuchProcessCannotShare() {
-    ServeSettings s = new CliRun().serveSettings("--port", "0");
+  void twoServersStartedWithoutANodeIdNeverShareOne() {
+    assertThat(new CliRun().serveSettings().nodeId())
+        .isNotEqualTo(new CliRun().serveSettings().nodeId());
+  }
 
-    assertThat(s.nodeId()).isEqualTo(WorkerConfig.hostName() + ":pid" + ProcessHandle.current().pid());
+  @Test
+  void theDatabaseTimeoutDefaultsToTenSecondsAndIsSetByFlagOrEnvironment() {
+    Map<String, String> env =
+        Map.of("TASKLANE_STORE", "postgres", "TASKLANE_DB_URL", "jdbc:postgresql://db:5432/jobs");
+    assertThat(new CliRun(env).serveSettings().store())
+        .isInstanceOfSatisfying(
+            StoreChoice.Postgres.class,
+            p -> assertThat(p.options().timeout()).isEqualTo(Duration.ofSeconds(10)));
+    assertThat(new CliRun(Map.of("TASKLANE_STORE", "postgres", "TASKLANE_DB_URL", "jdbc:postgresql://db/j", "TASKLANE_DB_TIMEOUT", "3s")).serveSettings().store())
+        .isInstanceOfSatisfying(
+            StoreChoice.Postgres.class,
+            p -> assertThat(p.options().timeout()).isEqualTo(Duration.ofSeconds(3)));
   }
 
   @ParameterizedTest

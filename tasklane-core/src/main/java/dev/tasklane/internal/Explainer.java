@@ -5,6 +5,7 @@ import dev.tasklane.Explanation.Reason;
 import dev.tasklane.Task;
 import dev.tasklane.TaskState;
 import dev.tasklane.spi.NodeInfo;
+import dev.tasklane.spi.NodeRecord;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -31,10 +32,9 @@ public final class Explainer {
       Integer queueLimit,
       long runningInQueue,
       List<Task> runningSample,
-      List<NodeInfo> nodes,
+      List<NodeRecord> nodes,
       Map<String, Long> runningByNode,
-      LongSupplier queuedAhead,
-      Duration silentAfter) {}
+      LongSupplier queuedAhead) {}
 
   private Explainer() {}
 
@@ -91,7 +91,7 @@ public final class Explainer {
           "Queue " + t.queue() + " is paused: none of its tasks starts until it is resumed.",
           d);
     }
-    List<NodeInfo> live = live(f);
+    List<NodeInfo> live = f.nodes().stream().filter(NodeRecord::live).map(NodeRecord::node).toList();
     List<NodeInfo> serving = live.stream().filter(n -> n.types().contains(t.type())).toList();
     if (serving.isEmpty()) {
       d.put("type", t.type());
@@ -175,10 +175,11 @@ public final class Explainer {
     d.put("started_at", t.startedAt() == null ? null : t.startedAt().toString());
     d.put("lease_expires_at", t.leaseExpiresAt() == null ? null : t.leaseExpiresAt().toString());
     d.put("progress", t.progress());
-    NodeInfo node = f.nodes().stream().filter(n -> n.id().equals(t.leaseOwner())).findFirst().orElse(null);
-    Duration age = node == null ? null : Duration.between(node.heartbeatAt(), f.now());
+    NodeRecord node =
+        f.nodes().stream().filter(n -> n.id().equals(t.leaseOwner())).findFirst().orElse(null);
+    Duration age = node == null ? null : node.heartbeatAge();
     d.put("heartbeat_age_seconds", age == null ? null : seconds(age));
-    if (node == null || age.compareTo(f.silentAfter()) > 0) {
+    if (node == null || !node.live()) {
       return new Explanation(
           t.id(),
           t.state(),
@@ -190,6 +191,20 @@ public final class Explainer {
               + "; when the lease expires at "
               + t.leaseExpiresAt()
               + ", a live node returns the task to its queue.",
+          d);
+    }
+    if (t.startedAt() == null) {
+      return new Explanation(
+          t.id(),
+          t.state(),
+          Reason.CLAIMED_AHEAD,
+          "Claimed ahead by node "
+              + t.leaseOwner()
+              + ", whose heartbeat was "
+              + human(age)
+              + " ago: it starts there as soon as one of that node's slots frees. No attempt is"
+              + " spent until it starts; should the node die first, it returns to its queue as it"
+              + " was.",
           d);
     }
     return new Explanation(
@@ -229,12 +244,6 @@ public final class Explainer {
             + (t.state() == TaskState.SUCCEEDED ? "" : "; it runs again only if retried")
             + ".";
     return new Explanation(t.id(), t.state(), Reason.FINISHED, message, d);
-  }
-
-  private static List<NodeInfo> live(Facts f) {
-    return f.nodes().stream()
-        .filter(n -> Duration.between(n.heartbeatAt(), f.now()).compareTo(f.silentAfter()) <= 0)
-        .toList();
   }
 
   private static double seconds(Duration d) {

@@ -1,12 +1,17 @@
 package dev.tasklane.internal;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
+import dev.tasklane.StoreException;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,7 +24,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>No caller is answered before the transaction holding its write has committed. If the batch
  * fails, nothing of it was written, and each write is retried alone, so one bad write fails only
- * its own caller.
+ * its own caller; unless the store is {@link StoreException#unavailable() unavailable}, when every
+ * write of the batch fails at once (retrying each alone would make the last caller wait for every
+ * other's timeout).
+ *
+ * <p>The writer thread starts with the first write and ends at {@link #close()}: a group commit
+ * that never wrote holds no thread.
  *
  * @param <I> one write
  * @param <O> its result
@@ -48,7 +58,8 @@ final class GroupCommit<I, O> implements AutoCloseable {
   private final Function<I, O> single;
   private final BlockingQueue<Pending<I, O>> queue = new LinkedBlockingQueue<>();
   private final AtomicBoolean closed = new AtomicBoolean();
-  private final Thread writer;
+  private final Object startLock = new Object();
+  private volatile Thread writer;
 
   /**
    * @param name the writer thread's name
@@ -62,7 +73,22 @@ final class GroupCommit<I, O> implements AutoCloseable {
     this.maxBatch = maxBatch;
     this.batch = batch;
     this.single = single;
-    this.writer = Thread.ofPlatform().name(name).daemon(true).start(this::run);
+  }
+
+  /** Starts the writer thread unless it runs, or the group commit is closed (then false). */
+  private boolean ensureWriter() {
+    if (writer != null) {
+      return true;
+    }
+    synchronized (startLock) {
+      if (closed.get()) {
+        return false;
+      }
+      if (writer == null) {
+        writer = Thread.ofPlatform().name(name).daemon(true).start(this::run);
+      }
+      return true;
+    }
   }
 
   /**
@@ -73,26 +99,77 @@ final class GroupCommit<I, O> implements AutoCloseable {
    * @throws RuntimeException the write's own failure, unwrapped
    */
   O write(I item) {
-    if (closed.get()) {
-      return single.apply(item);
-    }
-    CompletableFuture<O> result = new CompletableFuture<>();
-    queue.add(new Pending<>(item, result));
-    if (closed.get() && queue.remove(new Pending<>(item, result))) {
-      // Closed between the check and the add, and the writer did not take it: write it here.
+    CompletableFuture<O> result = enqueue(item);
+    if (result == null) {
       return single.apply(item);
     }
     try {
       return result.join();
     } catch (CompletionException e) {
-      if (e.getCause() instanceof RuntimeException r) {
-        throw r;
-      }
-      if (e.getCause() instanceof Error err) {
-        throw err;
-      }
-      throw e;
+      throw unwrap(e);
     }
+  }
+
+  /**
+   * {@link #write(Object)}, waiting at most {@code maxWait} for the commit. A write still queued
+   * then is withdrawn, unwritten; one already in a transaction may still commit after the caller
+   * was told it timed out (the caller cannot tell, as with any write whose answer was lost).
+   *
+   * @throws StoreException {@link StoreException#unavailable() unavailable}, after {@code maxWait}
+   */
+  O write(I item, Duration maxWait) {
+    CompletableFuture<O> result = enqueue(item);
+    if (result == null) {
+      return single.apply(item);
+    }
+    try {
+      return result.get(maxWait.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (ExecutionException e) {
+      throw unwrap(new CompletionException(e.getCause()));
+    } catch (TimeoutException e) {
+      boolean withdrawn = queue.removeIf(p -> p.result() == result);
+      throw new StoreException(
+          name,
+          new TimeoutException(
+              "no commit within "
+                  + maxWait.toMillis()
+                  + " ms"
+                  + (withdrawn ? "; the write was withdrawn" : "; the write may still commit")),
+          true);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      boolean withdrawn = queue.removeIf(p -> p.result() == result);
+      throw new StoreException(
+          name,
+          new InterruptedException(
+              "interrupted" + (withdrawn ? "; the write was withdrawn" : "; it may still commit")),
+          false);
+    }
+  }
+
+  /** Queues {@code item} for the writer; {@code null} when closed (the caller writes it alone). */
+  private CompletableFuture<O> enqueue(I item) {
+    if (closed.get() || !ensureWriter()) {
+      return null;
+    }
+    CompletableFuture<O> result = new CompletableFuture<>();
+    Pending<I, O> pending = new Pending<>(item, result);
+    queue.add(pending);
+    if (closed.get() && queue.remove(pending)) {
+      // Closed between the check and the add, and the writer did not take it: write it here.
+      return null;
+    }
+    return result;
+  }
+
+  private static RuntimeException unwrap(CompletionException e) {
+    if (e.getCause() instanceof RuntimeException r) {
+      return r;
+    }
+    if (e.getCause() instanceof Error err) {
+      throw err;
+    }
+    return e;
   }
 
   /**
@@ -130,6 +207,11 @@ final class GroupCommit<I, O> implements AutoCloseable {
     try {
       results = batch.writeAll(pending.stream().map(Pending::item).toList());
     } catch (RuntimeException e) {
+      if (e instanceof StoreException s && s.unavailable()) {
+        // The database did not answer: each write alone would only wait for the same timeout.
+        pending.forEach(p -> p.result().completeExceptionally(e));
+        return;
+      }
       if (pending.size() > 1) {
         log.debug("{}: a batch of {} failed; writing each alone", name, pending.size(), e);
       }
@@ -155,7 +237,11 @@ final class GroupCommit<I, O> implements AutoCloseable {
   /** Writes what is waiting, then stops the writer thread. Later writes go out alone. */
   @Override
   public void close() {
-    if (closed.compareAndSet(false, true)) {
+    boolean closing;
+    synchronized (startLock) {
+      closing = closed.compareAndSet(false, true);
+    }
+    if (closing && writer != null) {
       queue.add(stop);
       try {
         writer.join();

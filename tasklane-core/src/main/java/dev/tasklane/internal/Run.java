@@ -4,17 +4,19 @@ import dev.tasklane.Task;
 import dev.tasklane.TaskContext;
 import dev.tasklane.TaskId;
 import dev.tasklane.spi.RunRef;
-import java.util.concurrent.ScheduledFuture;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntPredicate;
 
 /**
- * One run of a task on this node: the claimed snapshot, the handler's thread, and why (if at all)
- * the engine asked it to stop. The handler sees it as its {@link TaskContext}.
+ * One run of a task on this node, from its claim to its outcome: the claimed snapshot, the
+ * handler's thread, and why (if at all) the engine asked it to stop. The handler sees it as its
+ * {@link TaskContext}.
  *
- * <p>The stop reason is set once (first reason wins) and then the thread is interrupted, so the
- * code that maps the handler's exit to an outcome knows whether an {@code InterruptedException}
- * meant a cancel, a timeout, a shutdown or a lost lease.
+ * <p>A run claimed ahead has not started: its attempt is not spent until {@link #started(Task)}
+ * records the start the store wrote. The stop reason is set once (first reason wins); the
+ * handler's thread is interrupted only while the handler runs, never after it returned, so an
+ * interrupt cannot reach the thread while it writes the outcome (see {@link #stop}).
  */
 public final class Run implements TaskContext {
 
@@ -28,45 +30,45 @@ public final class Run implements TaskContext {
     QUEUE_PAUSED
   }
 
-  private final Task task;
+  /** Where the handler is: not yet called, running on {@link #thread}, or returned. */
+  private enum Phase {
+    BEFORE,
+    HANDLER,
+    AFTER
+  }
+
   private final String nodeId;
   private final RunRef ref;
   private final IntPredicate progressWriter;
   private final AtomicReference<StopReason> stopReason = new AtomicReference<>();
-  private volatile Thread thread;
-  private volatile ScheduledFuture<?> timeoutTimer;
+  private volatile Task task;
+  private volatile boolean started;
+  private volatile ScheduledTimeout timeout;
   private volatile int progress;
   private volatile long startedNanos;
   private volatile long endedNanos;
+  /** When the latest renewal that succeeded was sent (or the claim, before any). */
+  private volatile long leaseConfirmedNanos;
 
-  /** The handler returned (or threw) now. */
-  void markEnded() {
-    endedNanos = System.nanoTime();
-  }
+  // guarded by this
+  private Phase phase = Phase.BEFORE;
+  private Thread thread;
 
-  /** The handler starts now. */
-  void markStarted() {
-    startedNanos = System.nanoTime();
-  }
-
-  /** How long the handler ran (to its return, or to now), or zero if it never started. */
-  java.time.Duration ranFor() {
-    long start = startedNanos;
-    long end = endedNanos;
-    if (start == 0) {
-      return java.time.Duration.ZERO;
-    }
-    return java.time.Duration.ofNanos((end == 0 ? System.nanoTime() : end) - start);
-  }
-
-  Run(Task task, String nodeId, IntPredicate progressWriter) {
+  /**
+   * @param task the task as claimed
+   * @param claimSentNanos {@link System#nanoTime()} when the claim was sent: the lease is valid
+   *     from no earlier than that
+   */
+  Run(Task task, String nodeId, long claimSentNanos, IntPredicate progressWriter) {
     this.task = task;
     this.nodeId = nodeId;
     this.ref = new RunRef(task.id(), task.fencingToken());
+    this.started = task.startedAt() != null;
+    this.leaseConfirmedNanos = claimSentNanos;
     this.progressWriter = progressWriter;
   }
 
-  /** The task as claimed. */
+  /** The task as claimed, or as started. */
   public Task task() {
     return task;
   }
@@ -75,27 +77,86 @@ public final class Run implements TaskContext {
     return ref;
   }
 
-  void bind(Thread t) {
-    this.thread = t;
+  /** Whether the run's start (its attempt) is written: at its claim, or by {@link #started}. */
+  boolean isStarted() {
+    return started;
   }
 
-  void timeoutTimer(ScheduledFuture<?> timer) {
-    this.timeoutTimer = timer;
+  /** The store wrote this run's start (it was claimed ahead): {@code task} as written. */
+  void started(Task startedTask) {
+    this.task = startedTask;
+    this.started = true;
   }
 
-  void cancelTimeoutTimer() {
-    ScheduledFuture<?> t = timeoutTimer;
-    if (t != null) {
-      t.cancel(false);
+  /** A renewal sent at {@code sentNanos} extended the lease. */
+  void leaseConfirmed(long sentNanos) {
+    leaseConfirmedNanos = Math.max(leaseConfirmedNanos, sentNanos);
+  }
+
+  /** When the lease was last known to be extended, as {@link System#nanoTime()}. */
+  long leaseConfirmedNanos() {
+    return leaseConfirmedNanos;
+  }
+
+  /** The handler starts now, on the current thread. */
+  void handlerBegins() {
+    synchronized (this) {
+      thread = Thread.currentThread();
+      phase = Phase.HANDLER;
+      startedNanos = System.nanoTime();
+      if (stopReason.get() != null) {
+        thread.interrupt(); // stopped while the handler was being called
+      }
     }
   }
 
-  /** Asks the handler to stop; the first reason given sticks. Returns true if this call set it. */
+  /**
+   * The handler returned (or threw). From now on {@link #stop} no longer interrupts, and an
+   * interrupt that arrived meanwhile is cleared: the outcome write must not be cut short.
+   */
+  void handlerEnded() {
+    synchronized (this) {
+      phase = Phase.AFTER;
+      endedNanos = System.nanoTime();
+    }
+    Thread.interrupted();
+  }
+
+  /** How long the handler ran (to its return, or to now), or zero if it never started. */
+  Duration ranFor() {
+    long start = startedNanos;
+    long end = endedNanos;
+    if (start == 0) {
+      return Duration.ZERO;
+    }
+    return Duration.ofNanos((end == 0 ? System.nanoTime() : end) - start);
+  }
+
+  void timeout(ScheduledTimeout t) {
+    this.timeout = t;
+  }
+
+  /** Cancels the run's timeout, so that the timer forgets it at once. */
+  void cancelTimeout() {
+    ScheduledTimeout t = timeout;
+    if (t != null) {
+      t.cancel();
+    }
+  }
+
+  /**
+   * Asks the run to stop; the first reason given sticks. A running handler is interrupted; a run
+   * that has not called its handler yet sees the reason before it does. Returns true if this call
+   * set the reason.
+   */
   boolean stop(StopReason reason) {
     boolean first = stopReason.compareAndSet(null, reason);
-    Thread t = thread;
-    if (first && t != null) {
-      t.interrupt();
+    if (first) {
+      synchronized (this) {
+        if (phase == Phase.HANDLER) {
+          thread.interrupt();
+        }
+      }
     }
     return first;
   }
@@ -107,7 +168,7 @@ public final class Run implements TaskContext {
 
   @Override
   public TaskId taskId() {
-    return task.id();
+    return ref.taskId();
   }
 
   @Override
@@ -137,7 +198,7 @@ public final class Run implements TaskContext {
 
   @Override
   public long fencingToken() {
-    return task.fencingToken();
+    return ref.fencingToken();
   }
 
   @Override

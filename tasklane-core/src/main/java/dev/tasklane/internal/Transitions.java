@@ -23,9 +23,14 @@ import java.util.random.RandomGenerator;
  *   <li>a failure with attempts left → {@code scheduled} after backoff; without → {@code failed};
  *   <li>{@link TaskResult.Fail} → {@code failed} at once;
  *   <li>{@link TaskResult.Snooze} → {@code scheduled}, attempt refunded;
- *   <li>stopped by a cancel → {@code cancelled}; by shutdown → back to {@code queued}, attempt
- *       refunded; by a timeout → a failure "timed out after …"; the same for a run stopped while
- *       it waited for a slot, which cannot time out.
+ *   <li>stopped by a cancel → {@code cancelled}; by shutdown or a paused queue → back to {@code
+ *       queued}, attempt refunded; by a timeout → a failure "timed out after …";
+ *   <li>a run claimed ahead and stopped before its handler started → {@code cancelled} or back to
+ *       {@code queued}: it spent no attempt, so none is refunded;
+ *   <li>a run whose lease was lost (its node died, or restarted) → recovered by another node or by
+ *       the node itself: a started run counts as an attempt ({@code failed} when none is left), a
+ *       run that never started spent none and is queued again as it was; a cancel requested before
+ *       the loss wins.
  * </ul>
  */
 final class Transitions {
@@ -76,7 +81,7 @@ final class Transitions {
         switch (stop) {
           case LEASE_LOST -> null;
           case CANCELLED -> cancelled(task, now);
-          case SHUTDOWN, QUEUE_PAUSED -> new RunOutcome.Released(now);
+          case SHUTDOWN, QUEUE_PAUSED -> new RunOutcome.Released(now, null, true);
           case TIMED_OUT ->
               failure(
                   task,
@@ -91,20 +96,71 @@ final class Transitions {
 
   /**
    * The outcome of a run that was stopped after its claim but before its handler started (it was
-   * claimed ahead and waited for a slot).
+   * claimed ahead and waited for a slot, or its start was just written). A run whose start was
+   * written ({@code task.startedAt()} set) gets its attempt back when its node gives it back.
    *
    * @return empty when nothing may be written (the run lost its lease)
    */
   Optional<RunOutcome> beforeStart(Task task, Run.StopReason stop, Instant now) {
+    boolean started = task.startedAt() != null;
     RunOutcome outcome =
         switch (stop) {
           case LEASE_LOST -> null;
           case CANCELLED ->
               new RunOutcome.Cancelled(now, error(task, now, "cancelled before it started", null));
-          case SHUTDOWN, QUEUE_PAUSED -> new RunOutcome.Released(now);
+          case SHUTDOWN, QUEUE_PAUSED -> new RunOutcome.Released(now, null, started);
           case TIMED_OUT -> throw new IllegalStateException("a run that never started cannot time out");
         };
     return Optional.ofNullable(outcome).map(this::checked);
+  }
+
+  /**
+   * A task of a type this node does not serve goes back to its queue for a while, so that a node
+   * that serves it can run it; its attempt, if spent, is given back.
+   */
+  RunOutcome unknownType(Task task, Instant now) {
+    return checked(
+        new RunOutcome.Released(
+            now.plus(RunExecutor.UNKNOWN_TYPE_DELAY), null, task.startedAt() != null));
+  }
+
+  /** Why a run's lease is being given up by someone other than the run itself. */
+  enum LostLease {
+    /** Its lease expired: its node died, froze, or lost the database for longer than a lease. */
+    EXPIRED,
+    /** Its node took its id back after a crash: nothing of the old process runs any more. */
+    NODE_RESTARTED
+  }
+
+  /**
+   * The outcome for a run whose lease is lost, written by whoever recovers it (never the run's own
+   * handler). A run that started spent its attempt: it is queued again, or {@code failed} when no
+   * attempt is left, so a task that kills its node every time still runs out of attempts. A run
+   * that was claimed ahead and never started spent nothing: it is queued again as it was. A
+   * cancel requested before the loss wins either way. The error records the loss.
+   */
+  RunOutcome afterLostLease(Task task, LostLease why, Instant now) {
+    boolean started = task.startedAt() != null;
+    String owner = task.leaseOwner();
+    String message =
+        switch (why) {
+          case EXPIRED -> "lease of node " + owner + " expired";
+          case NODE_RESTARTED -> "node " + owner + " restarted";
+        }
+            + (started ? " while running it" : " before its handler started; no attempt was spent");
+    // node is null: the recovering node records the error, not the node that held the run (the
+    // message names it).
+    TaskError error =
+        new TaskError(started ? task.attempt() : task.attempt() + 1, now, null, message, null);
+    RunOutcome outcome;
+    if (task.cancelRequested()) {
+      outcome = new RunOutcome.Cancelled(now, error);
+    } else if (started && task.attemptsExhausted()) {
+      outcome = new RunOutcome.Failed(now, error);
+    } else {
+      outcome = new RunOutcome.Released(now, error, false);
+    }
+    return checked(outcome);
   }
 
   /** A payload that cannot be decoded will never succeed: fail at once. */

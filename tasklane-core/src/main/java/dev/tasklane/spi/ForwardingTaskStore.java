@@ -5,6 +5,7 @@ import dev.tasklane.Task;
 import dev.tasklane.TaskId;
 import dev.tasklane.TaskPage;
 import dev.tasklane.TaskQuery;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
@@ -97,13 +98,13 @@ public abstract class ForwardingTaskStore implements TaskStore {
   }
 
   @Override
-  public List<Task> claim(String queue, int limit, String nodeId, Instant now, Instant leaseExpiresAt) {
-    return delegate.claim(queue, limit, nodeId, now, leaseExpiresAt);
+  public List<Task> claim(ClaimRequest request) {
+    return delegate.claim(request);
   }
 
   @Override
-  public Map<RunRef, LeaseStatus> renewLeases(Collection<RunRef> runs, Instant leaseExpiresAt) {
-    return delegate.renewLeases(runs, leaseExpiresAt);
+  public Map<RunRef, LeaseStatus> renewLeases(Collection<RunRef> runs, Duration lease) {
+    return delegate.renewLeases(runs, lease);
   }
 
   @Override
@@ -117,8 +118,8 @@ public abstract class ForwardingTaskStore implements TaskStore {
   }
 
   @Override
-  public Map<RunRef, Task> finishRuns(Map<RunRef, RunOutcome> outcomes) {
-    return delegate.finishRuns(outcomes);
+  public RunWrites.Result writeRuns(RunWrites writes) {
+    return delegate.writeRuns(writes);
   }
 
   @Override
@@ -132,13 +133,18 @@ public abstract class ForwardingTaskStore implements TaskStore {
   }
 
   @Override
-  public List<Task> recoverExpiredLeases(Instant now, int limit) {
-    return delegate.recoverExpiredLeases(now, limit);
+  public List<Task> expiredLeases(int limit) {
+    return delegate.expiredLeases(limit);
   }
 
   @Override
-  public List<Task> recoverLeasesOf(String nodeId, Instant now) {
-    return delegate.recoverLeasesOf(nodeId, now);
+  public List<Task> leasesOf(String nodeId) {
+    return delegate.leasesOf(nodeId);
+  }
+
+  @Override
+  public Map<RunRef, Task> recoverExpired(Map<RunRef, RunOutcome> outcomes) {
+    return delegate.recoverExpired(outcomes);
   }
 
   @Override
@@ -162,23 +168,28 @@ public abstract class ForwardingTaskStore implements TaskStore {
   }
 
   @Override
-  public void heartbeatNode(NodeInfo node) {
-    delegate.heartbeatNode(node);
+  public NodeRecord claimNode(NodeInfo node, Duration lease) {
+    return delegate.claimNode(node, lease);
   }
 
   @Override
-  public void removeNode(String nodeId) {
-    delegate.removeNode(nodeId);
+  public boolean heartbeatNode(NodeInfo node, Duration lease) {
+    return delegate.heartbeatNode(node, lease);
   }
 
   @Override
-  public List<NodeInfo> nodes() {
+  public void removeNode(NodeInfo node) {
+    delegate.removeNode(node);
+  }
+
+  @Override
+  public List<NodeRecord> nodes() {
     return delegate.nodes();
   }
 
   @Override
-  public int pruneNodes(Instant heartbeatBefore) {
-    return delegate.pruneNodes(heartbeatBefore);
+  public int pruneNodes(Duration silentFor) {
+    return delegate.pruneNodes(silentFor);
   }
 
   @Override

@@ -6,27 +6,40 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * A node as the cluster registry records it. Nodes upsert their row on every heartbeat; the
- * leader prunes rows whose heartbeat stopped long ago.
+ * A node as it describes itself to the registry.
+ *
+ * <p>A node id is held by one live process at a time: {@code instance} is new at every start of a
+ * worker, so the registry tells a restart (the same id, an old instance whose heartbeat stopped)
+ * from a second process asking for an id that a live one holds.
  *
  * <p>Stability: SPI; may gain fields in minor releases.
  *
  * @param id the node id, as in task leases
- * @param startedAt when the node started
- * @param heartbeatAt the node's latest heartbeat
+ * @param instance this start of the node: unique, never reused
+ * @param host the host the process runs on, for people reading the registry
+ * @param pid the process id on that host, likewise
+ * @param startedAt when the node started (by its own clock; informational)
  * @param concurrency the node's global limit
  * @param types the task types it serves
  */
 public record NodeInfo(
-    String id, Instant startedAt, Instant heartbeatAt, int concurrency, Set<String> types) {
+    String id,
+    String instance,
+    String host,
+    long pid,
+    Instant startedAt,
+    int concurrency,
+    Set<String> types) {
   public NodeInfo {
     Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(instance, "instance");
+    Objects.requireNonNull(host, "host");
     Objects.requireNonNull(startedAt, "startedAt");
-    Objects.requireNonNull(heartbeatAt, "heartbeatAt");
     types = java.util.Collections.unmodifiableSet(new TreeSet<>(types == null ? Set.of() : types));
   }
 
-  public NodeInfo withHeartbeatAt(Instant at) {
-    return new NodeInfo(id, startedAt, at, concurrency, types);
+  /** Who this is, for messages: {@code process 1234 on host-a (instance 7f3c...)}. */
+  public String describeProcess() {
+    return "process " + pid + " on " + host + " (instance " + instance + ")";
   }
 }

@@ -69,10 +69,17 @@ public sealed interface RunOutcome {
   }
 
   /**
-   * → {@code queued}, ready again at {@code runAt}: the node gave the task back (graceful
-   * shutdown) and the attempt is refunded.
+   * → {@code queued}, ready again at {@code runAt}: the node gave the task back unfinished, or its
+   * lease was recovered.
+   *
+   * @param runAt when it is ready again
+   * @param error recorded in the task's errors (a lost lease), or {@code null} for none (a graceful
+   *     give-back)
+   * @param refundAttempt whether the run's attempt is given back: true for a started run that the
+   *     node itself interrupted (shutdown, a paused queue); false for a run that never started
+   *     (its attempt was never spent) and for a started run whose node died (it counts)
    */
-  record Released(Instant runAt) implements RunOutcome {
+  record Released(Instant runAt, TaskError error, boolean refundAttempt) implements RunOutcome {
     public Released {
       Objects.requireNonNull(runAt, "runAt");
     }

@@ -9,6 +9,7 @@ import dev.tasklane.TaskId;
 import dev.tasklane.TaskNotFoundException;
 import dev.tasklane.TaskPage;
 import dev.tasklane.TaskQuery;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
@@ -19,6 +20,14 @@ import java.util.Optional;
  * Where tasks live. The engine holds all policy (what the next state is); a store makes each
  * change atomically and durably, and every change to a running task is compare-and-set on its
  * {@link RunRef} so a stale run can never overwrite a newer one.
+ *
+ * <h2>Clocks</h2>
+ *
+ * Leases and node heartbeats are measured by the store's own clock, the one clock every node
+ * shares (the database's, for a store shared by many nodes): the engine passes lease durations,
+ * never lease ends, and a node whose clock runs ahead cannot take another node's live lease for
+ * expired. Other instants the engine passes ({@code now} for due times, finish times, run-at
+ * times) are the engine's.
  *
  * <p>Implementations must be safe for concurrent use. Every method may throw {@link
  * StoreException} when the database fails; a method that throws has changed nothing.
@@ -79,20 +88,29 @@ public interface TaskStore extends TaskWriter, AutoCloseable {
   Optional<Instant> nextScheduledAt();
 
   /**
-   * Claims up to {@code limit} {@code queued} tasks of {@code queue} with {@code run_at <= now},
-   * highest priority first, then by {@code run_at}, then by id. Each claimed task becomes {@code
-   * running} with {@code lease_owner = nodeId}, the given lease expiry, {@code started_at = now},
-   * {@code attempt + 1}, {@code fencing_token + 1}, progress 0 and no cancel request. Never returns
-   * a task to two callers.
+   * Claims up to {@code request.limit()} {@code queued} tasks of {@code request.queue()} with
+   * {@code run_at <= request.now()}, highest priority first, then by {@code run_at}, then by id.
+   * Each claimed task becomes {@code running} with {@code lease_owner = nodeId}, a lease ending
+   * {@code request.lease()} after the store's clock, {@code fencing_token + 1}, progress 0 and no
+   * cancel request. The first {@code request.start()} of them (in claim order) also start: {@code
+   * attempt + 1} and {@code started_at} = the store's clock. The others are claimed ahead: {@code
+   * started_at} is null and their attempt is not spent until {@link #writeRuns} starts them.
+   * Never returns a task to two callers.
    *
    * <p>A queue with a cluster-wide limit ({@link #setQueueLimit}) never gets more than that many
    * running tasks in the whole store: the claim takes at most {@code limit - running} of them, and
-   * claims of such a queue are serialised so concurrent claimers cannot overshoot together.
+   * claims of such a queue are serialised so concurrent claimers cannot overshoot together. A
+   * paused queue yields nothing.
+   *
+   * @return the claimed tasks in claim order, the started ones first
    */
-  List<Task> claim(String queue, int limit, String nodeId, Instant now, Instant leaseExpiresAt);
+  List<Task> claim(ClaimRequest request);
 
-  /** Extends the leases of running tasks, compare-and-set on each run's fencing token. */
-  Map<RunRef, LeaseStatus> renewLeases(Collection<RunRef> runs, Instant leaseExpiresAt);
+  /**
+   * Extends the leases of running tasks to {@code lease} after the store's clock, compare-and-set
+   * on each run's fencing token.
+   */
+  Map<RunRef, LeaseStatus> renewLeases(Collection<RunRef> runs, Duration lease);
 
   /**
    * Records a running task's progress (0-100).
@@ -110,24 +128,12 @@ public interface TaskStore extends TaskWriter, AutoCloseable {
   Task finishRun(RunRef run, RunOutcome outcome);
 
   /**
-   * Ends many runs in one transaction, each as {@link #finishRun} would. A run that no longer owns
-   * its task is skipped (absent from the answer) without failing the others. If the call throws,
-   * nothing was written.
-   *
-   * @return the tasks as written, by run
+   * Starts runs claimed ahead and ends runs, in one transaction, each as {@link #claim} would have
+   * started it or {@link #finishRun} ends it. A start is written only while its task is running
+   * under that run and not yet started; a run that no longer owns its task is skipped (absent from
+   * the answer) without failing the others. If the call throws, nothing was written.
    */
-  default Map<RunRef, Task> finishRuns(Map<RunRef, RunOutcome> outcomes) {
-    Map<RunRef, Task> out = new java.util.LinkedHashMap<>();
-    outcomes.forEach(
-        (run, outcome) -> {
-          try {
-            out.put(run, finishRun(run, outcome));
-          } catch (LeaseLostException e) {
-            // skipped, as documented
-          }
-        });
-    return out;
-  }
+  RunWrites.Result writeRuns(RunWrites writes);
 
   /**
    * Cancels a task: {@code scheduled} or {@code queued} become {@code cancelled} at once; a {@code
@@ -158,18 +164,22 @@ public interface TaskStore extends TaskWriter, AutoCloseable {
   Task runNow(TaskId id, Instant now);
 
   /**
-   * Recovers up to {@code limit} running tasks whose lease expired before {@code now}: each moves
-   * to {@code queued} (the lost run counts as an attempt) or, with no attempt left, to {@code
-   * failed}, or to {@code cancelled} if a cancel was requested while it ran; an error entry records
-   * the lost lease.
+   * Up to {@code limit} running tasks whose lease has expired by the store's clock, oldest expiry
+   * first. Reads only: the engine decides what becomes of each and writes it with {@link
+   * #recoverExpired}.
    */
-  List<Task> recoverExpiredLeases(Instant now, int limit);
+  List<Task> expiredLeases(int limit);
+
+  /** Every running task leased by {@code nodeId}, whatever its expiry. */
+  List<Task> leasesOf(String nodeId);
 
   /**
-   * Recovers every running task leased by {@code nodeId}, whatever its expiry, as {@link
-   * #recoverExpiredLeases} does. Called by a node at start: nothing of its own can be running.
+   * Ends runs whose lease expired, each as {@link #finishRun} would, but only while its task is
+   * still running under that run and its lease is still expired by the store's clock: a lease
+   * renewed meanwhile keeps its run. Runs that do not qualify are skipped (absent from the
+   * answer); one transaction.
    */
-  List<Task> recoverLeasesOf(String nodeId, Instant now);
+  Map<RunRef, Task> recoverExpired(Map<RunRef, RunOutcome> outcomes);
 
   // ---------------------------------------------------------------- queues
 
@@ -196,17 +206,35 @@ public interface TaskStore extends TaskWriter, AutoCloseable {
 
   // ---------------------------------------------------------------- cluster
 
-  /** Registers {@code node} or refreshes its row (heartbeat time, limits, types). */
-  void heartbeatNode(NodeInfo node);
+  /**
+   * Registers {@code node} under its id for {@code lease} (by the store's clock), unless another
+   * instance holds that id and is still live. A registration held by an instance that is no longer
+   * live (its lease passed: the process died or froze) is taken over.
+   *
+   * @return the registration that holds the id now: {@code node}'s own if the claim succeeded,
+   *     else the live holder's
+   */
+  NodeRecord claimNode(NodeInfo node, Duration lease);
 
-  /** Removes a node's row (at graceful shutdown). Unknown ids are ignored. */
-  void removeNode(String nodeId);
+  /**
+   * Refreshes {@code node}'s registration for another {@code lease}, or takes it again if it was
+   * pruned or expired meanwhile and nobody else took the id.
+   *
+   * @return false if another instance holds the id now (this node's registration was taken over)
+   */
+  boolean heartbeatNode(NodeInfo node, Duration lease);
 
-  /** Every registered node, ordered by id. */
-  List<NodeInfo> nodes();
+  /** Removes {@code node}'s registration (at graceful shutdown), if this instance still holds it. */
+  void removeNode(NodeInfo node);
 
-  /** Removes nodes whose last heartbeat is before {@code heartbeatBefore}; returns how many. */
-  int pruneNodes(Instant heartbeatBefore);
+  /** Every registered node, ordered by id, with ages by the store's clock. */
+  List<NodeRecord> nodes();
+
+  /**
+   * Removes the registrations whose latest heartbeat is older than {@code silentFor} by the store's
+   * clock; returns how many.
+   */
+  int pruneNodes(Duration silentFor);
 
   /**
    * Deletes up to {@code limit} terminal tasks that finished before {@code cutoff} (retention);

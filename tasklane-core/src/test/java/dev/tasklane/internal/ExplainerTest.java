@@ -8,6 +8,7 @@ import dev.tasklane.Task;
 import dev.tasklane.TaskId;
 import dev.tasklane.TaskState;
 import dev.tasklane.spi.NodeInfo;
+import dev.tasklane.spi.NodeRecord;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -18,12 +19,18 @@ import org.junit.jupiter.api.Test;
 /** Every reason {@link Explainer} gives, each from the facts that should produce it. */
 class ExplainerTest {
   private static final Instant NOW = Instant.parse("2030-01-01T12:00:00Z");
-  private static final Duration SILENT_AFTER = Duration.ofSeconds(30);
-  private static final NodeInfo NODE_A = node("a", 5, NOW.minusSeconds(2), "report");
-  private static final NodeInfo NODE_B = node("b", 2, NOW.minusSeconds(3), "report", "email");
+  /** As the store says it: a node is live while its heartbeat is younger than its lease. */
+  private static final Duration LEASE = Duration.ofSeconds(30);
+  private static final NodeRecord NODE_A = node("a", 5, NOW.minusSeconds(2), "report");
+  private static final NodeRecord NODE_B = node("b", 2, NOW.minusSeconds(3), "report", "email");
 
-  private static NodeInfo node(String id, int concurrency, Instant heartbeat, String... types) {
-    return new NodeInfo(id, NOW.minusSeconds(3600), heartbeat, concurrency, Set.of(types));
+  private static NodeRecord node(String id, int concurrency, Instant heartbeat, String... types) {
+    Duration age = Duration.between(heartbeat, NOW);
+    return new NodeRecord(
+        new NodeInfo(id, "i-" + id, "host", 1, NOW.minusSeconds(3600), concurrency, Set.of(types)),
+        heartbeat,
+        age,
+        age.compareTo(LEASE) <= 0);
   }
 
   private static Task task(TaskState state, int attempt, Instant runAt, String lastError, String owner) {
@@ -41,7 +48,7 @@ class ExplainerTest {
   }
 
   private record Given(
-      boolean paused, Integer limit, long runningInQueue, List<Task> sample, List<NodeInfo> nodes,
+      boolean paused, Integer limit, long runningInQueue, List<Task> sample, List<NodeRecord> nodes,
       Map<String, Long> byNode, long ahead) {
     static Given idleCluster() {
       return new Given(false, null, 0, List.of(), List.of(NODE_A, NODE_B), Map.of(), 0);
@@ -52,7 +59,7 @@ class ExplainerTest {
     return Explainer.explain(
         new Explainer.Facts(
             t, NOW, g.paused(), g.limit(), g.runningInQueue(), g.sample(), g.nodes(), g.byNode(),
-            g::ahead, SILENT_AFTER));
+            g::ahead));
   }
 
   @Test
@@ -83,8 +90,8 @@ class ExplainerTest {
 
   @Test
   void noLiveNodeServingTheTypeIsSaidWithTheNodesThatAreLive() {
-    NodeInfo emailOnly = node("mailer", 4, NOW.minusSeconds(1), "email");
-    NodeInfo silent = node("old", 4, NOW.minusSeconds(300), "report");
+    NodeRecord emailOnly = node("mailer", 4, NOW.minusSeconds(1), "email");
+    NodeRecord silent = node("old", 4, NOW.minusSeconds(300), "report");
     Explanation e = explain(queued(), new Given(false, null, 0, List.of(), List.of(emailOnly, silent), Map.of(), 0));
     assertThat(e.reason()).isEqualTo(Reason.NO_NODE_FOR_TYPE);
     assertThat(e.message()).isEqualTo("No live node runs tasks of type report; the 1 live node (mailer) do not register it.");
@@ -135,8 +142,26 @@ class ExplainerTest {
   }
 
   @Test
+  void aTaskClaimedAheadSaysItStartsWhenASlotFreesAndHasSpentNoAttempt() {
+    Task t = task(TaskState.RUNNING, 0, NOW.minusSeconds(30), null, "a");
+    Task ahead =
+        new Task(
+            t.id(), t.type(), t.queue(), t.payload(), t.priority(), t.state(), 0, t.maxAttempts(),
+            t.runAt(), t.timeout(), t.createdAt(), null, null, null, List.of(), null, 0, null, "a",
+            t.leaseExpiresAt(), 1, false, "a");
+    Explanation e = explain(ahead, Given.idleCluster());
+    assertThat(e.reason()).isEqualTo(Reason.CLAIMED_AHEAD);
+    assertThat(e.message())
+        .isEqualTo(
+            "Claimed ahead by node a, whose heartbeat was 2.0 s ago: it starts there as soon as one"
+                + " of that node's slots frees. No attempt is spent until it starts; should the node"
+                + " die first, it returns to its queue as it was.");
+    assertThat(e.details()).containsEntry("started_at", null).containsEntry("attempt", 0);
+  }
+
+  @Test
   void aRunningTaskOnASilentOrVanishedNodeSaysItsLeaseWillExpire() {
-    NodeInfo silent = node("a", 5, NOW.minusSeconds(95), "report");
+    NodeRecord silent = node("a", 5, NOW.minusSeconds(95), "report");
     Explanation e = explain(task(TaskState.RUNNING, 1, NOW.minusSeconds(30), null, "a"),
         new Given(false, null, 0, List.of(), List.of(silent), Map.of(), 0));
     assertThat(e.reason()).isEqualTo(Reason.NODE_SILENT);
@@ -161,6 +186,6 @@ class ExplainerTest {
   @Test
   void everyReasonHasATest() {
     // The reasons exercised above; a new reason without a test here fails this one.
-    assertThat(Reason.values()).hasSize(11);
+    assertThat(Reason.values()).hasSize(12);
   }
 }

@@ -119,7 +119,7 @@ class TransitionsTest {
     RunOutcome o = transitions
         .afterFailure(running(1, 3), Run.StopReason.SHUTDOWN, new InterruptedException(), policy, NOW)
         .orElseThrow();
-    assertThat(o).isEqualTo(new RunOutcome.Released(NOW));
+    assertThat(o).isEqualTo(new RunOutcome.Released(NOW, null, true));
   }
 
   @Test
@@ -128,5 +128,79 @@ class TransitionsTest {
         .isEqualTo(Optional.empty());
     assertThat(transitions.afterResult(running(1, 3), Run.StopReason.LEASE_LOST, TaskResult.success(), policy, NOW))
         .isEqualTo(Optional.empty());
+  }
+
+  /** A run claimed ahead: leased, never started (no start time, no attempt spent). */
+  private static Task claimedAhead(int attemptsSpent, int maxAttempts, boolean cancelRequested) {
+    return new Task(
+        TaskId.next(), "t", "default", "{}", 0, TaskState.RUNNING, attemptsSpent, maxAttempts, NOW, null,
+        NOW, null, null, null, List.of(), null, 0, null, "node-b", NOW.plusSeconds(30), attemptsSpent + 1,
+        cancelRequested, "node-b");
+  }
+
+  private static Task withCancelRequested(Task t) {
+    return new Task(
+        t.id(), t.type(), t.queue(), t.payload(), t.priority(), t.state(), t.attempt(), t.maxAttempts(),
+        t.runAt(), t.timeout(), t.createdAt(), t.startedAt(), t.finishedAt(), t.lastError(), t.errors(),
+        t.result(), t.progress(), t.idempotencyKey(), t.leaseOwner(), t.leaseExpiresAt(), t.fencingToken(),
+        true, t.lastNode());
+  }
+
+  @Test
+  void aStartedRunWhoseLeaseExpiredCountsAsAnAttemptAndIsQueuedAgain() {
+    RunOutcome o = transitions.afterLostLease(running(1, 3), Transitions.LostLease.EXPIRED, NOW);
+    assertThat(o).isInstanceOfSatisfying(RunOutcome.Released.class, r -> {
+      assertThat(r.refundAttempt()).isFalse();
+      assertThat(r.runAt()).isEqualTo(NOW);
+      assertThat(r.error().attempt()).isEqualTo(1);
+      assertThat(r.error().node()).isNull();
+      assertThat(r.error().message()).isEqualTo("lease of node node-a expired while running it");
+    });
+  }
+
+  @Test
+  void aStartedRunLostOnItsLastAttemptFailsTheTask() {
+    RunOutcome o = transitions.afterLostLease(running(3, 3), Transitions.LostLease.NODE_RESTARTED, NOW);
+    assertThat(o).isInstanceOfSatisfying(RunOutcome.Failed.class, f ->
+        assertThat(f.error().message()).isEqualTo("node node-a restarted while running it"));
+  }
+
+  @Test
+  void aRunClaimedAheadAndLostBeforeItStartedIsQueuedAgainWithItsAttemptsIntact() {
+    // Its only attempt is still unspent: it must run, not fail.
+    RunOutcome o = transitions.afterLostLease(claimedAhead(0, 1, false), Transitions.LostLease.EXPIRED, NOW);
+    assertThat(o).isInstanceOfSatisfying(RunOutcome.Released.class, r -> {
+      assertThat(r.refundAttempt()).isFalse();
+      assertThat(r.error().attempt()).isEqualTo(1);
+      assertThat(r.error().message())
+          .isEqualTo("lease of node node-b expired before its handler started; no attempt was spent");
+    });
+  }
+
+  @Test
+  void aCancelRequestedBeforeTheLeaseWasLostWins() {
+    assertThat(transitions.afterLostLease(withCancelRequested(running(3, 3)), Transitions.LostLease.EXPIRED, NOW))
+        .isInstanceOf(RunOutcome.Cancelled.class);
+    assertThat(transitions.afterLostLease(claimedAhead(0, 1, true), Transitions.LostLease.EXPIRED, NOW))
+        .isInstanceOf(RunOutcome.Cancelled.class);
+  }
+
+  @Test
+  void aRunStoppedBeforeItsHandlerRanGetsItsAttemptBackOnlyIfItsStartWasWritten() {
+    assertThat(transitions.beforeStart(claimedAhead(0, 3, false), Run.StopReason.SHUTDOWN, NOW))
+        .contains(new RunOutcome.Released(NOW, null, false));
+    assertThat(transitions.beforeStart(running(1, 3), Run.StopReason.QUEUE_PAUSED, NOW))
+        .contains(new RunOutcome.Released(NOW, null, true));
+    assertThat(transitions.beforeStart(claimedAhead(0, 3, false), Run.StopReason.CANCELLED, NOW).orElseThrow())
+        .isInstanceOf(RunOutcome.Cancelled.class);
+    assertThat(transitions.beforeStart(claimedAhead(0, 3, false), Run.StopReason.LEASE_LOST, NOW)).isEmpty();
+  }
+
+  @Test
+  void aTaskOfATypeThisNodeDoesNotServeIsOfferedAgainLaterWithNoAttemptSpent() {
+    assertThat(transitions.unknownType(running(1, 3), NOW))
+        .isEqualTo(new RunOutcome.Released(NOW.plus(RunExecutor.UNKNOWN_TYPE_DELAY), null, true));
+    assertThat(transitions.unknownType(claimedAhead(0, 3, false), NOW))
+        .isEqualTo(new RunOutcome.Released(NOW.plus(RunExecutor.UNKNOWN_TYPE_DELAY), null, false));
   }
 }

@@ -32,7 +32,9 @@ import static dev.tasklane.jdbc.QueryName.NEXT_SCHEDULED_AT;
 import static dev.tasklane.jdbc.QueryName.PING;
 import static dev.tasklane.jdbc.QueryName.PROMOTE_DUE;
 import static dev.tasklane.jdbc.QueryName.PRUNE_NODES;
-import static dev.tasklane.jdbc.QueryName.RECOVER_LEASE;
+import static dev.tasklane.jdbc.QueryName.LOCK_EXPIRED_RUN;
+import static dev.tasklane.jdbc.QueryName.SELECT_NODE;
+import static dev.tasklane.jdbc.QueryName.START_RUNS;
 import static dev.tasklane.jdbc.QueryName.RENEW_LEASE;
 import static dev.tasklane.jdbc.QueryName.REQUEST_CANCEL_RUNNING;
 import static dev.tasklane.jdbc.QueryName.RETRY_TASK;
@@ -60,12 +62,15 @@ import dev.tasklane.TaskPage;
 import dev.tasklane.TaskQuery;
 import dev.tasklane.TaskState;
 import dev.tasklane.internal.Json;
+import dev.tasklane.spi.ClaimRequest;
 import dev.tasklane.spi.LeaseStatus;
 import dev.tasklane.spi.NewTask;
 import dev.tasklane.spi.NodeInfo;
+import dev.tasklane.spi.NodeRecord;
 import dev.tasklane.spi.QueueCounts;
 import dev.tasklane.spi.RunOutcome;
 import dev.tasklane.spi.RunRef;
+import dev.tasklane.spi.RunWrites;
 import dev.tasklane.spi.TaskStore;
 import dev.tasklane.spi.TaskWriter;
 import java.sql.Connection;
@@ -74,6 +79,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -90,7 +96,6 @@ import java.util.OptionalInt;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Function;
 
 /**
  * A {@link TaskStore} over JDBC, shared by the SQL dialects. The statements come from the dialect's
@@ -150,6 +155,12 @@ public class JdbcTaskStore implements TaskStore {
   private final TaskRowMapper mapper;
 
   /**
+   * Replaces the database's clock for leases and heartbeats, in tests only; {@code null} (always,
+   * in production) binds NULL, and the statements use the database's own clock.
+   */
+  private final InstantSource clock;
+
+  /**
    * Queue names known to have a {@code queue} row, so that steady-state inserts do not pay for
    * registering their queue. Queue rows are never deleted, so an entry never goes stale; a name is
    * added only after the transaction that inserted it committed.
@@ -163,10 +174,28 @@ public class JdbcTaskStore implements TaskStore {
    * @throws IllegalStateException if the dialect's query file is missing or incomplete
    */
   public JdbcTaskStore(SqlDialect dialect, TransactionRunner transactions) {
+    this(dialect, transactions, null);
+  }
+
+  /**
+   * Creates a store whose leases and node heartbeats are measured by {@code clock} instead of the
+   * database's clock: for tests that need to move time. In production pass {@code null} (or use
+   * the two-argument constructor), so that every node measures leases against the one clock of
+   * the database.
+   *
+   * @throws IllegalStateException if the dialect's query file is missing or incomplete
+   */
+  public JdbcTaskStore(SqlDialect dialect, TransactionRunner transactions, InstantSource clock) {
     this.dialect = Objects.requireNonNull(dialect, "dialect");
     this.transactions = Objects.requireNonNull(transactions, "transactions");
     this.queries = Queries.load(dialect);
     this.mapper = new TaskRowMapper(dialect);
+    this.clock = clock;
+  }
+
+  /** The value bound for the store's clock: NULL, so the database's clock, unless a test set one. */
+  private Instant storeNow() {
+    return clock == null ? null : clock.instant();
   }
 
   // ---------------------------------------------------------------- submissions
@@ -533,13 +562,9 @@ public class JdbcTaskStore implements TaskStore {
   }
 
   @Override
-  public List<Task> claim(
-      String queue, int limit, String nodeId, Instant now, Instant leaseExpiresAt) {
-    Objects.requireNonNull(queue, "queue");
-    Objects.requireNonNull(nodeId, "nodeId");
-    Objects.requireNonNull(now, "now");
-    Objects.requireNonNull(leaseExpiresAt, "leaseExpiresAt");
-    if (requireLimit(limit) == 0) {
+  public List<Task> claim(ClaimRequest request) {
+    Objects.requireNonNull(request, "request");
+    if (request.limit() == 0) {
       return List.of();
     }
     List<Task> claimed =
@@ -548,8 +573,8 @@ public class JdbcTaskStore implements TaskStore {
             "claim",
             dialect.claimDurability(),
             c -> {
-              int take = limit;
-              QueueGate gate = lockQueueLimit(c, queue);
+              int take = request.limit();
+              QueueGate gate = lockQueueLimit(c, request.queue());
               if (gate.paused()) {
                 return List.of();
               }
@@ -557,33 +582,57 @@ public class JdbcTaskStore implements TaskStore {
               if (clusterLimit.isPresent()) {
                 // The queue's row is locked until commit: no other claim of this queue can count
                 // or claim in between, and the count sees every claim committed before ours.
-                long running = count(c, COUNT_RUNNING_IN_QUEUE, p -> p.text(queue));
-                take = (int) Math.max(0, Math.min(limit, clusterLimit.getAsInt() - running));
+                long running = count(c, COUNT_RUNNING_IN_QUEUE, p -> p.text(request.queue()));
+                take = (int) Math.max(0, Math.min(take, clusterLimit.getAsInt() - running));
                 if (take == 0) {
                   return List.of();
                 }
               }
-              int batch = take;
-              return queryTasks(
-                  c,
-                  CLAIM_QUEUED,
-                  p ->
-                      p.text(nodeId)
-                          .instant(leaseExpiresAt)
-                          .instant(now)
-                          .text(queue)
-                          .instant(now)
-                          .integer(batch));
+              // The runs that start now come first in claim order, then those claimed ahead: two
+              // statements when both are asked for, each taking the next tasks in claim order.
+              int starting = Math.min(take, request.start());
+              List<Task> started = claimQueued(c, request, true, starting);
+              List<Task> ahead =
+                  started.size() < starting
+                      ? List.of() // the queue ran dry
+                      : claimQueued(c, request, false, take - starting);
+              List<Task> out = new ArrayList<>(started.size() + ahead.size());
+              out.addAll(sortedForClaim(started));
+              out.addAll(sortedForClaim(ahead));
+              return out;
             });
-    List<Task> sorted = new ArrayList<>(claimed);
+    return List.copyOf(claimed);
+  }
+
+  private List<Task> claimQueued(Connection c, ClaimRequest request, boolean start, int limit)
+      throws SQLException {
+    if (limit == 0) {
+      return List.of();
+    }
+    return queryTasks(
+        c,
+        CLAIM_QUEUED,
+        p ->
+            p.text(request.nodeId())
+                .instant(storeNow())
+                .bigint(request.lease().toMillis())
+                .integer(start ? 1 : 0)
+                .text(request.queue())
+                .instant(request.now())
+                .integer(limit));
+  }
+
+  private static List<Task> sortedForClaim(List<Task> tasks) {
+    List<Task> sorted = new ArrayList<>(tasks);
     sorted.sort(CLAIM_ORDER);
-    return List.copyOf(sorted);
+    return sorted;
   }
 
   @Override
-  public Map<RunRef, LeaseStatus> renewLeases(Collection<RunRef> runs, Instant leaseExpiresAt) {
+  public Map<RunRef, LeaseStatus> renewLeases(Collection<RunRef> runs, Duration lease) {
     List<RunRef> batch = List.copyOf(runs);
-    Objects.requireNonNull(leaseExpiresAt, "leaseExpiresAt");
+    Objects.requireNonNull(lease, "lease");
+    long leaseMillis = lease.toMillis();
     if (batch.isEmpty()) {
       return Map.of();
     }
@@ -595,7 +644,8 @@ public class JdbcTaskStore implements TaskStore {
           try (PreparedStatement st = c.prepareStatement(sql(RENEW_LEASE))) {
             for (RunRef run : batch) {
               new Params(st, dialect)
-                  .instant(leaseExpiresAt)
+                  .instant(storeNow())
+                  .bigint(leaseMillis)
                   .id(run.taskId())
                   .bigint(run.fencingToken());
               try (ResultSet rs = st.executeQuery()) {
@@ -653,49 +703,81 @@ public class JdbcTaskStore implements TaskStore {
   }
 
   /**
-   * One transaction for many outcomes: each is compare-and-set on its own run, and a run that lost
-   * its lease is left out of the answer (its write is skipped, the others still commit).
+   * One transaction for many runs: starts first, then outcomes, each compare-and-set on its own
+   * run; a run that lost its lease is left out of the answer (its write is skipped, the others
+   * still commit).
    */
   @Override
-  public Map<RunRef, Task> finishRuns(Map<RunRef, RunOutcome> outcomes) {
-    Objects.requireNonNull(outcomes, "outcomes");
-    if (outcomes.isEmpty()) {
-      return Map.of();
+  public RunWrites.Result writeRuns(RunWrites writes) {
+    Objects.requireNonNull(writes, "writes");
+    if (writes.isEmpty()) {
+      return RunWrites.Result.NONE;
     }
-    outcomes.values().forEach(o -> TaskState.RUNNING.checkTransitionTo(o.target()));
+    writes.outcomes().values().forEach(o -> TaskState.RUNNING.checkTransitionTo(o.target()));
     return transactions.write(
-        "finishRuns",
+        "writeRuns",
         Durability.RELAXED,
-        c -> {
-          Map<RunRef, Task> finished = new LinkedHashMap<>();
-          // Successes, by far the most common outcome, share one statement per chunk; the rest
-          // are written one by one.
-          List<Map.Entry<RunRef, RunOutcome>> successes = new ArrayList<>();
-          for (Map.Entry<RunRef, RunOutcome> e : outcomes.entrySet()) {
-            if (e.getValue() instanceof RunOutcome.Succeeded && outcomes.size() > 1) {
-              successes.add(e);
-            } else {
-              finish(c, e.getKey(), e.getValue()).ifPresent(t -> finished.put(e.getKey(), t));
-            }
-          }
-          for (int from = 0; from < successes.size(); from += STATEMENT_BATCH) {
-            List<Map.Entry<RunRef, RunOutcome>> chunk =
-                successes.subList(from, Math.min(successes.size(), from + STATEMENT_BATCH));
-            Map<TaskId, Task> written = new java.util.HashMap<>();
-            for (Task t : queryTasks(c, FINISH_SUCCEEDED_ALL, p -> p.text(successesJson(chunk)))) {
-              written.put(t.id(), t);
-            }
-            for (Map.Entry<RunRef, RunOutcome> e : chunk) {
-              Task t = written.get(e.getKey().taskId());
-              // A row comes back only where the token matched; the token then tells which run
-              // it was, should one batch hold two runs of one task.
-              if (t != null && t.fencingToken() == e.getKey().fencingToken()) {
-                finished.put(e.getKey(), t);
-              }
-            }
-          }
-          return Collections.unmodifiableMap(finished);
-        });
+        c -> new RunWrites.Result(startRuns(c, writes.starts()), finishRuns(c, writes.outcomes())));
+  }
+
+  /** Starts runs claimed ahead, one statement per chunk. */
+  private Map<RunRef, Task> startRuns(Connection c, List<RunRef> runs) throws SQLException {
+    Map<RunRef, Task> started = new LinkedHashMap<>();
+    for (int from = 0; from < runs.size(); from += STATEMENT_BATCH) {
+      List<RunRef> chunk = runs.subList(from, Math.min(runs.size(), from + STATEMENT_BATCH));
+      String json =
+          jsonArray(
+              chunk,
+              (g, run) -> {
+                g.writeStringField("id", run.taskId().toString());
+                g.writeNumberField("fencing_token", run.fencingToken());
+              });
+      Map<TaskId, Task> written = new java.util.HashMap<>();
+      for (Task t : queryTasks(c, START_RUNS, p -> p.instant(storeNow()).text(json))) {
+        written.put(t.id(), t);
+      }
+      for (RunRef run : chunk) {
+        Task t = written.get(run.taskId());
+        if (t != null && t.fencingToken() == run.fencingToken()) {
+          started.put(run, t);
+        }
+      }
+    }
+    return started;
+  }
+
+  /**
+   * Writes outcomes on {@code c}. Successes, by far the most common outcome, share one statement
+   * per chunk; the rest are written one by one.
+   */
+  private Map<RunRef, Task> finishRuns(Connection c, Map<RunRef, RunOutcome> outcomes)
+      throws SQLException {
+    Map<RunRef, Task> finished = new LinkedHashMap<>();
+    List<Map.Entry<RunRef, RunOutcome>> successes = new ArrayList<>();
+    for (Map.Entry<RunRef, RunOutcome> e : outcomes.entrySet()) {
+      if (e.getValue() instanceof RunOutcome.Succeeded && outcomes.size() > 1) {
+        successes.add(e);
+      } else {
+        finish(c, e.getKey(), e.getValue()).ifPresent(t -> finished.put(e.getKey(), t));
+      }
+    }
+    for (int from = 0; from < successes.size(); from += STATEMENT_BATCH) {
+      List<Map.Entry<RunRef, RunOutcome>> chunk =
+          successes.subList(from, Math.min(successes.size(), from + STATEMENT_BATCH));
+      Map<TaskId, Task> written = new java.util.HashMap<>();
+      for (Task t : queryTasks(c, FINISH_SUCCEEDED_ALL, p -> p.text(successesJson(chunk)))) {
+        written.put(t.id(), t);
+      }
+      for (Map.Entry<RunRef, RunOutcome> e : chunk) {
+        Task t = written.get(e.getKey().taskId());
+        // A row comes back only where the token matched; the token then tells which run it was,
+        // should one batch hold two runs of one task.
+        if (t != null && t.fencingToken() == e.getKey().fencingToken()) {
+          finished.put(e.getKey(), t);
+        }
+      }
+    }
+    return finished;
   }
 
   /** The {@code finishSucceededAll} parameter. */
@@ -759,8 +841,20 @@ public class JdbcTaskStore implements TaskStore {
                     .id(id)
                     .bigint(token));
       }
-      case RunOutcome.Released r ->
-          queryTask(c, FINISH_RELEASED, p -> p.instant(r.runAt()).id(id).bigint(token));
+      case RunOutcome.Released r -> {
+        String error = errorJson(r.error());
+        yield queryTask(
+            c,
+            FINISH_RELEASED,
+            p ->
+                p.instant(r.runAt())
+                    .integer(r.refundAttempt() ? 1 : 0)
+                    .text(message(r.error()))
+                    .text(error)
+                    .text(error)
+                    .id(id)
+                    .bigint(token));
+      }
     };
   }
 
@@ -823,96 +917,67 @@ public class JdbcTaskStore implements TaskStore {
   // ---------------------------------------------------------------- lease recovery
 
   @Override
-  public List<Task> recoverExpiredLeases(Instant now, int limit) {
-    Objects.requireNonNull(now, "now");
+  public List<Task> expiredLeases(int limit) {
     if (requireLimit(limit) == 0) {
       return List.of();
     }
-    return transactions.write(
-        "recoverExpiredLeases",
-        c -> {
-          List<LostRun> lost =
-              selectLostRuns(c, SELECT_EXPIRED_LEASES, p -> p.instant(now).integer(limit));
-          return recover(c, lost, now, owner -> "lease of node " + owner + " expired");
-        });
+    return transactions.read(
+        "expiredLeases",
+        c -> queryTasks(c, SELECT_EXPIRED_LEASES, p -> p.instant(storeNow()).integer(limit)));
   }
 
   @Override
-  public List<Task> recoverLeasesOf(String nodeId, Instant now) {
+  public List<Task> leasesOf(String nodeId) {
     Objects.requireNonNull(nodeId, "nodeId");
-    Objects.requireNonNull(now, "now");
+    return transactions.read(
+        "leasesOf", c -> queryTasks(c, SELECT_LEASES_OF_NODE, p -> p.text(nodeId)));
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Each run's row is locked while its lease is checked to be still expired ({@code
+   * lockExpiredRun}), and its outcome written in the same transaction.
+   */
+  @Override
+  public Map<RunRef, Task> recoverExpired(Map<RunRef, RunOutcome> outcomes) {
+    Objects.requireNonNull(outcomes, "outcomes");
+    if (outcomes.isEmpty()) {
+      return Map.of();
+    }
+    outcomes.values().forEach(o -> TaskState.RUNNING.checkTransitionTo(o.target()));
     return transactions.write(
-        "recoverLeasesOf",
+        "recoverExpired",
         c -> {
-          List<LostRun> lost = selectLostRuns(c, SELECT_LEASES_OF_NODE, p -> p.text(nodeId));
-          return recover(c, lost, now, owner -> "node " + owner + " restarted while running it");
+          Map<RunRef, Task> out = new LinkedHashMap<>();
+          for (Map.Entry<RunRef, RunOutcome> e : outcomes.entrySet()) {
+            RunRef run = e.getKey();
+            boolean stillExpired =
+                !ids(
+                        c,
+                        LOCK_EXPIRED_RUN,
+                        p -> p.id(run.taskId()).bigint(run.fencingToken()).instant(storeNow()))
+                    .isEmpty();
+            if (stillExpired) {
+              finish(c, run, e.getValue()).ifPresent(t -> out.put(run, t));
+            }
+          }
+          return Collections.unmodifiableMap(out);
         });
   }
 
-  /** A running task whose run is being given up, as far as recovery needs it. */
-  private record LostRun(
-      TaskId id,
-      int attempt,
-      int maxAttempts,
-      String leaseOwner,
-      long fencingToken,
-      boolean cancelRequested) {}
-
-  private List<LostRun> selectLostRuns(Connection c, QueryName query, Binder binder)
-      throws SQLException {
+  /** The {@code id} column of every row a query returns. */
+  private List<TaskId> ids(Connection c, QueryName query, Binder binder) throws SQLException {
     try (PreparedStatement st = c.prepareStatement(sql(query))) {
       binder.bind(new Params(st, dialect));
       try (ResultSet rs = st.executeQuery()) {
-        List<LostRun> out = new ArrayList<>();
+        List<TaskId> out = new ArrayList<>();
         while (rs.next()) {
-          out.add(
-              new LostRun(
-                  dialect.getTaskId(rs, "id"),
-                  rs.getInt("attempt"),
-                  rs.getInt("max_attempts"),
-                  rs.getString("lease_owner"),
-                  rs.getLong("fencing_token"),
-                  rs.getBoolean("cancel_requested")));
+          out.add(dialect.getTaskId(rs, "id"));
         }
         return out;
       }
     }
-  }
-
-  /**
-   * Moves each lost run's task to queued, or to failed when it has no attempt left. The lost run
-   * keeps counting as an attempt, so a task that kills its node every time still runs out. A task
-   * whose cancel was requested before its node died is cancelled, not run again.
-   */
-  private List<Task> recover(
-      Connection c, List<LostRun> lost, Instant now, Function<String, String> message)
-      throws SQLException {
-    List<Task> out = new ArrayList<>(lost.size());
-    for (LostRun run : lost) {
-      TaskState target =
-          run.cancelRequested()
-              ? TaskState.CANCELLED
-              : run.attempt() >= run.maxAttempts() ? TaskState.FAILED : TaskState.QUEUED;
-      TaskState.RUNNING.checkTransitionTo(target);
-      // node is null: recovery records the error, not the node that ran it (the message names it).
-      TaskError error =
-          new TaskError(run.attempt(), now, null, message.apply(run.leaseOwner()), null);
-      Instant finishedAt = target.isTerminal() ? now : null;
-      // Compare-and-set on the token selected above: a row renewed or finished in between (only
-      // possible where the select does not lock) is left alone.
-      queryTask(
-              c,
-              RECOVER_LEASE,
-              p ->
-                  p.text(target.apiName())
-                      .instant(finishedAt)
-                      .text(error.message())
-                      .text(Json.write(error))
-                      .id(run.id())
-                      .bigint(run.fencingToken()))
-          .ifPresent(out::add);
-    }
-    return List.copyOf(out);
   }
 
   // ---------------------------------------------------------------- queues
@@ -990,56 +1055,99 @@ public class JdbcTaskStore implements TaskStore {
   // ---------------------------------------------------------------- cluster
 
   @Override
-  public void heartbeatNode(NodeInfo node) {
+  public NodeRecord claimNode(NodeInfo node, Duration lease) {
     Objects.requireNonNull(node, "node");
-    String types = Json.write(node.types());
-    transactions.write(
-        "heartbeatNode",
-        c ->
-            update(
-                c,
-                UPSERT_NODE,
-                p ->
-                    p.text(node.id())
-                        .instant(node.startedAt())
-                        .instant(node.heartbeatAt())
-                        .integer(node.concurrency())
-                        .text(types)));
-  }
-
-  @Override
-  public void removeNode(String nodeId) {
-    Objects.requireNonNull(nodeId, "nodeId");
-    transactions.write("removeNode", c -> update(c, DELETE_NODE, p -> p.text(nodeId)));
-  }
-
-  @Override
-  public List<NodeInfo> nodes() {
-    return transactions.read(
-        "nodes",
+    Objects.requireNonNull(lease, "lease");
+    return transactions.write(
+        "claimNode",
         c -> {
-          List<NodeInfo> out = new ArrayList<>();
-          try (PreparedStatement st = c.prepareStatement(sql(SELECT_NODES));
-              ResultSet rs = st.executeQuery()) {
-            while (rs.next()) {
-              out.add(
-                  new NodeInfo(
-                      rs.getString("id"),
-                      dialect.getInstant(rs, "started_at"),
-                      dialect.getInstant(rs, "heartbeat_at"),
-                      rs.getInt("concurrency"),
-                      readTypes(rs.getString("id"), rs.getString("types"))));
-            }
-          }
-          return List.copyOf(out);
+          upsertNode(c, node, lease);
+          // Ours if the upsert took the id, else the live holder's, whose row it left alone.
+          return selectNodes(c, SELECT_NODE, p -> p.instant(storeNow()).text(node.id())).stream()
+              .findFirst()
+              .orElseThrow(() -> new SQLException("node " + node.id() + " vanished while registering"));
         });
   }
 
   @Override
-  public int pruneNodes(Instant heartbeatBefore) {
-    Objects.requireNonNull(heartbeatBefore, "heartbeatBefore");
+  public boolean heartbeatNode(NodeInfo node, Duration lease) {
+    Objects.requireNonNull(node, "node");
+    Objects.requireNonNull(lease, "lease");
     return transactions.write(
-        "pruneNodes", c -> update(c, PRUNE_NODES, p -> p.instant(heartbeatBefore)));
+        "heartbeatNode", Durability.RELAXED, c -> upsertNode(c, node, lease));
+  }
+
+  /** Registers or refreshes {@code node}; false if another live instance holds its id. */
+  private boolean upsertNode(Connection c, NodeInfo node, Duration lease) throws SQLException {
+    String types = Json.write(node.types());
+    try (PreparedStatement st = c.prepareStatement(sql(UPSERT_NODE))) {
+      new Params(st, dialect)
+          .text(node.id())
+          .text(node.instance())
+          .text(node.host())
+          .bigint(node.pid())
+          .instant(node.startedAt())
+          .instant(storeNow())
+          .bigint(lease.toMillis())
+          .integer(node.concurrency())
+          .text(types);
+      try (ResultSet rs = st.executeQuery()) {
+        return rs.next() && node.instance().equals(rs.getString("instance"));
+      }
+    }
+  }
+
+  @Override
+  public void removeNode(NodeInfo node) {
+    Objects.requireNonNull(node, "node");
+    transactions.write(
+        "removeNode", c -> update(c, DELETE_NODE, p -> p.text(node.id()).text(node.instance())));
+  }
+
+  @Override
+  public List<NodeRecord> nodes() {
+    return transactions.read(
+        "nodes", c -> selectNodes(c, SELECT_NODES, p -> p.instant(storeNow())));
+  }
+
+  private List<NodeRecord> selectNodes(Connection c, QueryName query, Binder binder)
+      throws SQLException {
+    List<NodeRecord> out = new ArrayList<>();
+    try (PreparedStatement st = c.prepareStatement(sql(query))) {
+      binder.bind(new Params(st, dialect));
+      try (ResultSet rs = st.executeQuery()) {
+        while (rs.next()) {
+          String id = rs.getString("id");
+          NodeInfo info =
+              new NodeInfo(
+                  id,
+                  rs.getString("instance"),
+                  rs.getString("host"),
+                  rs.getLong("pid"),
+                  dialect.getInstant(rs, "started_at"),
+                  rs.getInt("concurrency"),
+                  readTypes(id, rs.getString("types")));
+          Instant heartbeatAt = dialect.getInstant(rs, "heartbeat_at");
+          Instant expiresAt = dialect.getInstant(rs, "expires_at");
+          Instant readAt = dialect.getInstant(rs, "read_at");
+          out.add(
+              new NodeRecord(
+                  info,
+                  heartbeatAt,
+                  Duration.between(heartbeatAt, readAt),
+                  !expiresAt.isBefore(readAt)));
+        }
+      }
+    }
+    return List.copyOf(out);
+  }
+
+  @Override
+  public int pruneNodes(Duration silentFor) {
+    Objects.requireNonNull(silentFor, "silentFor");
+    return transactions.write(
+        "pruneNodes",
+        c -> update(c, PRUNE_NODES, p -> p.instant(storeNow()).bigint(silentFor.toMillis())));
   }
 
   private static Set<String> readTypes(String nodeId, String json) throws SQLException {

@@ -47,8 +47,13 @@ public enum QueryName {
   PROMOTE_DUE,
   /** The earliest run-at of a scheduled task. */
   NEXT_SCHEDULED_AT,
-  /** Claims ready tasks of one queue and returns them. */
+  /** Claims ready tasks of one queue, started or claimed ahead, and returns them. */
   CLAIM_QUEUED,
+  /**
+   * Starts runs claimed ahead in one statement from a JSON array (attempt spent, start time set),
+   * each compare-and-set on its own fencing token.
+   */
+  START_RUNS,
   /** Extends one run's lease, compare-and-set on its fencing token. */
   RENEW_LEASE,
   /** Records one run's progress, compare-and-set on its fencing token. */
@@ -80,8 +85,11 @@ public enum QueryName {
   SELECT_EXPIRED_LEASES,
   /** Running tasks leased by one node. */
   SELECT_LEASES_OF_NODE,
-  /** Takes a lost run's task out of running, compare-and-set on its fencing token. */
-  RECOVER_LEASE,
+  /**
+   * Locks one run's row while its lease is still expired by the store's clock; no row when it was
+   * renewed, finished or taken meanwhile.
+   */
+  LOCK_EXPIRED_RUN,
   /**
    * The cluster-wide limit of one queue, holding the queue's row against other claims of it until
    * the transaction ends; no row (and nothing held) when the queue has no limit.
@@ -99,12 +107,17 @@ public enum QueryName {
   CLEAR_QUEUE_LIMIT,
   /** Every queue with a cluster-wide limit, and the limit, ordered by name. */
   SELECT_QUEUE_LIMITS,
-  /** Registers a node, or refreshes its row. */
+  /**
+   * Registers a node or refreshes its row, unless another live instance holds the id (then no
+   * row comes back).
+   */
   UPSERT_NODE,
-  /** Removes one node's row. */
+  /** Removes one node's row, if the given instance holds it. */
   DELETE_NODE,
-  /** Every registered node, ordered by id. */
+  /** Every registered node, ordered by id, with the store's clock. */
   SELECT_NODES,
+  /** One registered node, with the store's clock. */
+  SELECT_NODE,
   /** Removes the nodes whose last heartbeat is older than a cutoff. */
   PRUNE_NODES,
   /** Deletes a batch of terminal tasks that finished before a cutoff (retention). */

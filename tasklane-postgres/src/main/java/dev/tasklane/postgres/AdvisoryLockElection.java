@@ -1,10 +1,6 @@
 package dev.tasklane.postgres;
 
 import dev.tasklane.spi.LeaderElection;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -84,21 +80,11 @@ final class AdvisoryLockElection implements LeaderElection {
     this.onClose = onClose;
   }
 
-  /**
-   * The advisory lock key of {@code schema}'s leader: the first 8 bytes of SHA-256 over {@code
-   * "tasklane.leader:" + schema}. 64 bits make a clash with another application's advisory locks,
-   * or another schema's, practically impossible.
-   */
+  /** The advisory lock key of {@code schema}'s leader (see {@link AdvisoryLockKey}). */
   static long lockKey(String schema) {
-    try {
-      byte[] digest =
-          MessageDigest.getInstance("SHA-256")
-              .digest(("tasklane.leader:" + schema).getBytes(StandardCharsets.UTF_8));
-      return ByteBuffer.wrap(digest).getLong();
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every JVM has SHA-256", e);
-    }
+    return AdvisoryLockKey.of("tasklane.leader:" + schema);
   }
+
 
   @Override
   public boolean tryLead() {

@@ -3,6 +3,7 @@ package dev.tasklane.postgres;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.time.Duration;
+import java.time.InstantSource;
 import java.util.Objects;
 import java.util.regex.Pattern;
 
@@ -39,6 +40,14 @@ import java.util.regex.Pattern;
  *     ({@code idle_session_timeout}), handing the lead to another node; this is what makes a
  *     frozen leader (a stopped process, a long GC pause) give up the lead. Default {@link
  *     #DEFAULT_LEADER_TIMEOUT}; at least 1 s. The leader confirms its lead more often than this.
+ * @param timeout the longest the store waits for the database: for a connection from the pool,
+ *     to connect, and for any answer on a connection (pgjdbc's {@code socketTimeout}). A call that
+ *     waits longer fails with a {@link dev.tasklane.StoreException} whose {@code unavailable()}
+ *     is true, so that a node behind a silent network partition answers (503) instead of hanging.
+ *     Default {@link #DEFAULT_TIMEOUT}; at least 1 s. Statements of the store are short; a
+ *     migration runs without it
+ * @param clock replaces the database's clock for leases and heartbeats, in tests only; {@code null}
+ *     (the default) for the database's
  */
 public record PostgresOptions(
     String jdbcUrl,
@@ -47,7 +56,9 @@ public record PostgresOptions(
     String schema,
     int poolSize,
     boolean listen,
-    Duration leaderTimeout) {
+    Duration leaderTimeout,
+    Duration timeout,
+    InstantSource clock) {
 
   /** The schema used unless {@link #withSchema} says otherwise. */
   public static final String DEFAULT_SCHEMA = "public";
@@ -60,6 +71,9 @@ public record PostgresOptions(
 
   /** Whether {@code LISTEN}/{@code NOTIFY} wake-ups are on unless {@link #withListen} says so. */
   public static final boolean DEFAULT_LISTEN = true;
+
+  /** The timeout used unless {@link #withTimeout} says otherwise. */
+  public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
 
   /** How long a silent leader keeps the lead unless {@link #withLeaderTimeout} says otherwise. */
   public static final Duration DEFAULT_LEADER_TIMEOUT = Duration.ofSeconds(15);
@@ -92,6 +106,10 @@ public record PostgresOptions(
     if (leaderTimeout.compareTo(Duration.ofSeconds(1)) < 0) {
       throw new IllegalArgumentException("leaderTimeout must be at least 1s: " + leaderTimeout);
     }
+    Objects.requireNonNull(timeout, "timeout");
+    if (timeout.compareTo(Duration.ofSeconds(1)) < 0) {
+      throw new IllegalArgumentException("timeout must be at least 1s: " + timeout);
+    }
     if (poolSize < 1 || poolSize > MAX_POOL_SIZE) {
       throw new IllegalArgumentException(
           "poolSize must be between 1 and " + MAX_POOL_SIZE + ": " + poolSize);
@@ -106,22 +124,30 @@ public record PostgresOptions(
    */
   public static PostgresOptions of(String jdbcUrl) {
     return new PostgresOptions(
-        jdbcUrl, null, null, DEFAULT_SCHEMA, DEFAULT_POOL_SIZE, DEFAULT_LISTEN, DEFAULT_LEADER_TIMEOUT);
+        jdbcUrl,
+        null,
+        null,
+        DEFAULT_SCHEMA,
+        DEFAULT_POOL_SIZE,
+        DEFAULT_LISTEN,
+        DEFAULT_LEADER_TIMEOUT,
+        DEFAULT_TIMEOUT,
+        null);
   }
 
   /** These options with another URL. */
   public PostgresOptions withJdbcUrl(String value) {
-    return new PostgresOptions(value, user, password, schema, poolSize, listen, leaderTimeout);
+    return new PostgresOptions(value, user, password, schema, poolSize, listen, leaderTimeout, timeout, clock);
   }
 
   /** These options with another user; {@code null} takes it from the URL. */
   public PostgresOptions withUser(String value) {
-    return new PostgresOptions(jdbcUrl, value, password, schema, poolSize, listen, leaderTimeout);
+    return new PostgresOptions(jdbcUrl, value, password, schema, poolSize, listen, leaderTimeout, timeout, clock);
   }
 
   /** These options with another password; {@code null} takes it from the URL. */
   public PostgresOptions withPassword(String value) {
-    return new PostgresOptions(jdbcUrl, user, value, schema, poolSize, listen, leaderTimeout);
+    return new PostgresOptions(jdbcUrl, user, value, schema, poolSize, listen, leaderTimeout, timeout, clock);
   }
 
   /**
@@ -130,7 +156,7 @@ public record PostgresOptions(
    * @throws IllegalArgumentException if the name is not acceptable (see the record's docs)
    */
   public PostgresOptions withSchema(String value) {
-    return new PostgresOptions(jdbcUrl, user, password, value, poolSize, listen, leaderTimeout);
+    return new PostgresOptions(jdbcUrl, user, password, value, poolSize, listen, leaderTimeout, timeout, clock);
   }
 
   /**
@@ -139,12 +165,12 @@ public record PostgresOptions(
    * @throws IllegalArgumentException if {@code value} is outside 1..{@value #MAX_POOL_SIZE}
    */
   public PostgresOptions withPoolSize(int value) {
-    return new PostgresOptions(jdbcUrl, user, password, schema, value, listen, leaderTimeout);
+    return new PostgresOptions(jdbcUrl, user, password, schema, value, listen, leaderTimeout, timeout, clock);
   }
 
   /** These options with wake-ups by {@code LISTEN}/{@code NOTIFY} on or off. */
   public PostgresOptions withListen(boolean value) {
-    return new PostgresOptions(jdbcUrl, user, password, schema, poolSize, value, leaderTimeout);
+    return new PostgresOptions(jdbcUrl, user, password, schema, poolSize, value, leaderTimeout, timeout, clock);
   }
 
   /**
@@ -153,7 +179,27 @@ public record PostgresOptions(
    * @throws IllegalArgumentException if {@code value} is under 1 s
    */
   public PostgresOptions withLeaderTimeout(Duration value) {
-    return new PostgresOptions(jdbcUrl, user, password, schema, poolSize, listen, value);
+    return new PostgresOptions(jdbcUrl, user, password, schema, poolSize, listen, value, timeout, clock);
+  }
+
+  /**
+   * These options with another timeout.
+   *
+   * @throws IllegalArgumentException if {@code value} is under 1 s
+   */
+  public PostgresOptions withTimeout(Duration value) {
+    return new PostgresOptions(
+        jdbcUrl, user, password, schema, poolSize, listen, leaderTimeout, value, clock);
+  }
+
+  /**
+   * These options with the store's clock replaced, for tests that move time; {@code null} (the
+   * default) uses the database's clock. Never set it in production: leases and heartbeats of
+   * every node must be measured by the one clock of the database.
+   */
+  public PostgresOptions withClock(InstantSource value) {
+    return new PostgresOptions(
+        jdbcUrl, user, password, schema, poolSize, listen, leaderTimeout, timeout, value);
   }
 
   /** Never shows the password, nor the URL's query string (which may carry one). */
@@ -171,6 +217,9 @@ public record PostgresOptions(
         + poolSize
         + ", listen="
         + listen
+        + ", timeout="
+        + timeout
+        + (clock == null ? "" : ", clock=" + clock)
         + "]";
   }
 

@@ -36,12 +36,18 @@ import org.slf4j.LoggerFactory;
  * {@link #open} creates the schema if it is missing and migrates it (Flyway, history table {@code
  * tasklane_schema_history} in the schema). A node may start while the database is down: the store
  * then opens anyway, every call fails with {@link StoreException} (so does {@link #ping()}) until
- * the database answers, and the first call after that migrates. Requires PostgreSQL 12 or newer.
+ * the database answers, and the first call after that migrates. Requires PostgreSQL 14 or
+ * newer: the version is checked before migrating, and an
+ * older server is refused with a message that says so. Nodes that start together migrate one at a
+ * time (an advisory lock), so any number of them may start at once on a fresh database.
  *
  * <h2>Concurrency</h2>
  *
  * Calls run on a HikariCP pool of {@link PostgresOptions#poolSize()} connections, one transaction
- * each, and wait up to {@link #CONNECTION_TIMEOUT} for a connection. Nodes never lock tables: a
+ * each. Every wait on the database (for a pooled connection, to connect, for an answer) is bounded
+ * by {@link PostgresOptions#timeout()}: past it a call fails with a {@link StoreException} that is
+ * {@link StoreException#unavailable() unavailable}, so a silent network partition makes calls fail
+ * rather than hang. Nodes never lock tables: a
  * claim is one statement that picks ready rows with {@code FOR UPDATE SKIP LOCKED}, so claimers on
  * any number of nodes neither wait for each other nor take the same task, and every change of a
  * running task is compare-and-set on its fencing token. Claims of a queue with a cluster-wide limit
@@ -63,9 +69,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class PostgresTaskStore extends ForwardingTaskStore
     implements dev.tasklane.jdbc.ConnectionPools {
-
-  /** How long a call waits for a pooled connection before it fails with {@link StoreException}. */
-  public static final Duration CONNECTION_TIMEOUT = Duration.ofSeconds(10);
 
   private static final Logger LOG = LoggerFactory.getLogger(PostgresTaskStore.class);
   private static final String APPLICATION_NAME = "tasklane";
@@ -106,14 +109,20 @@ public final class PostgresTaskStore extends ForwardingTaskStore
   public static PostgresTaskStore open(PostgresOptions options) {
     Objects.requireNonNull(options, "options");
     PostgresDialect dialect = new PostgresDialect(options.schema());
-    PGSimpleDataSource connections = dataSource(options);
-    MigrationGate schema = new MigrationGate(connections, dialect);
+    PGSimpleDataSource connections = dataSource(options, true);
+    // Migrations may run longer than any statement of the store: their connections have no
+    // socket timeout.
+    MigrationGate schema = new MigrationGate(dataSource(options, false), dialect);
     schema.migrateIfReachable();
     PostgresTransactionRunner transactions =
         new PostgresTransactionRunner(pool(options, connections), schema);
     try {
       return new PostgresTaskStore(
-          options, connections, schema, transactions, new JdbcTaskStore(dialect, transactions));
+          options,
+          connections,
+          schema,
+          transactions,
+          new JdbcTaskStore(dialect, transactions, options.clock()));
     } catch (RuntimeException | Error e) {
       transactions.close();
       throw e;
@@ -291,7 +300,7 @@ public final class PostgresTaskStore extends ForwardingTaskStore
    * connections of subscriptions and elections. TCP keep-alive (unless the URL says otherwise)
    * lets a long-idle connection notice a peer that vanished.
    */
-  private static PGSimpleDataSource dataSource(PostgresOptions options) {
+  private static PGSimpleDataSource dataSource(PostgresOptions options, boolean timeouts) {
     PGSimpleDataSource source = new PGSimpleDataSource();
     try {
       source.setUrl(options.jdbcUrl());
@@ -312,7 +321,26 @@ public final class PostgresTaskStore extends ForwardingTaskStore
     if (!hasParameter(options.jdbcUrl(), "tcpKeepAlive")) {
       source.setTcpKeepAlive(true);
     }
+    if (timeouts) {
+      // A silent network (packets dropped, not refused) must end in an error, not a hang: every
+      // wait on the database is bounded by the store's timeout unless the URL chooses otherwise.
+      int seconds = (int) Math.max(1, ceilSeconds(options.timeout()));
+      if (!hasParameter(options.jdbcUrl(), "connectTimeout")) {
+        source.setConnectTimeout(seconds);
+      }
+      if (!hasParameter(options.jdbcUrl(), "loginTimeout")) {
+        source.setLoginTimeout(seconds);
+      }
+      if (!hasParameter(options.jdbcUrl(), "socketTimeout")) {
+        source.setSocketTimeout(seconds);
+      }
+    }
     return source;
+  }
+
+  private static long ceilSeconds(Duration d) {
+    long seconds = d.toSeconds();
+    return d.minusSeconds(seconds).isZero() ? seconds : seconds + 1;
   }
 
   private static boolean hasParameter(String url, String name) {
@@ -333,7 +361,7 @@ public final class PostgresTaskStore extends ForwardingTaskStore
     config.setAutoCommit(false);
     config.setTransactionIsolation("TRANSACTION_READ_COMMITTED");
     config.setInitializationFailTimeout(-1);
-    config.setConnectionTimeout(CONNECTION_TIMEOUT.toMillis());
+    config.setConnectionTimeout(options.timeout().toMillis());
     return new HikariDataSource(config);
   }
 }

@@ -2,6 +2,7 @@ package dev.tasklane.postgres;
 
 import com.zaxxer.hikari.HikariDataSource;
 import dev.tasklane.StoreException;
+import dev.tasklane.jdbc.SqlFailures;
 import dev.tasklane.jdbc.SqlWork;
 import dev.tasklane.jdbc.TransactionRunner;
 import dev.tasklane.jdbc.TransactionRunner.Durability;
@@ -90,7 +91,7 @@ final class PostgresTransactionRunner implements TransactionRunner {
         throw failure;
       }
     } catch (SQLException e) {
-      throw new StoreException(operation, e);
+      throw SqlFailures.storeException(operation, e);
     } finally {
       writing.remove();
     }
@@ -114,7 +115,7 @@ final class PostgresTransactionRunner implements TransactionRunner {
         throw failure;
       }
     } catch (SQLException e) {
-      throw new StoreException(operation, e);
+      throw SqlFailures.storeException(operation, e);
     }
   }
 

@@ -10,6 +10,7 @@ import dev.tasklane.Task;
 import dev.tasklane.TaskError;
 import dev.tasklane.spi.LeaderElection;
 import dev.tasklane.spi.NewTask;
+import dev.tasklane.spi.ClaimRequest;
 import dev.tasklane.spi.RunOutcome;
 import dev.tasklane.spi.RunRef;
 import dev.tasklane.spi.TaskStore;
@@ -25,6 +26,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -223,18 +225,20 @@ class PostgresClusterTest {
       Instant t = clock.instant();
       store.insert(aTask().queue("a").maxAttempts(10).build()); // ready: "a"
       store.insert(aTask().queue("b").scheduledAt(t.plusSeconds(600)).build());
-      Task run = claimAt(store, "a", t, t.plus(LEASE));
-      store.renewLeases(List.of(ref(run)), t.plus(LEASE));
+      Task run = claimAt(store, "a", t, LEASE);
+      store.renewLeases(List.of(ref(run)), LEASE);
       store.updateProgress(ref(run), 50);
-      store.finishRun(ref(run), new RunOutcome.Released(t)); // ready: "a"
-      run = claimAt(store, "a", t, t.plus(LEASE));
+      store.finishRun(ref(run), new RunOutcome.Released(t, null, true)); // ready: "a"
+      run = claimAt(store, "a", t, LEASE);
       store.finishRun(ref(run), new RunOutcome.Rescheduled(t.plusSeconds(1), error, false));
       store.promoteDue(t.plusSeconds(1), 10); // ready: "a" ("b" is not due)
-      run = claimAt(store, "a", t.plusSeconds(1), t.plus(LEASE));
+      run = claimAt(store, "a", t.plusSeconds(1), LEASE);
       store.finishRun(ref(run), new RunOutcome.Failed(t.plusSeconds(1), error));
       store.retry(run.id(), t.plusSeconds(2)); // ready: "a"
-      run = claimAt(store, "a", t.plusSeconds(2), t.plusSeconds(3));
-      store.recoverExpiredLeases(t.plusSeconds(4), 10); // ready: "a"
+      run = claimAt(store, "a", t.plusSeconds(2), Duration.ofSeconds(1));
+      clock.advance(Duration.ofSeconds(4));
+      store.recoverExpired( // ready: "a"
+          Map.of(ref(run), new RunOutcome.Released(clock.instant(), error, false)));
       store.insert(aTask().queue("marker").build());
 
       // Notifications arrive in commit order: anything the other changes had sent would come
@@ -477,7 +481,7 @@ class PostgresClusterTest {
   // ================================================================ helpers
 
   private PostgresTaskStore open() {
-    return open(DB.options());
+    return open(DB.options().withClock(clock));
   }
 
   private PostgresTaskStore open(PostgresOptions options) {
@@ -491,16 +495,15 @@ class PostgresClusterTest {
   }
 
   private List<Task> claim(TaskStore store, String queue, int limit, String node) {
-    Instant now = clock.instant();
-    return store.claim(queue, limit, node, now, now.plus(LEASE));
+    return store.claim(ClaimRequest.starting(queue, limit, node, clock.instant(), LEASE));
   }
 
   private static List<NewTask> limitedTasks(int count) {
     return IntStream.range(0, count).mapToObj(i -> aTask().queue(LIMITED).build()).toList();
   }
 
-  private static Task claimAt(TaskStore store, String queue, Instant now, Instant leaseEnd) {
-    List<Task> claimed = store.claim(queue, 1, NODE, now, leaseEnd);
+  private static Task claimAt(TaskStore store, String queue, Instant now, Duration lease) {
+    List<Task> claimed = store.claim(ClaimRequest.starting(queue, 1, NODE, now, lease));
     assertThat(claimed).as("a ready task in %s", queue).hasSize(1);
     return claimed.get(0);
   }

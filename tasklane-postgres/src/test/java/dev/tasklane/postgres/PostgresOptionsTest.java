@@ -23,7 +23,9 @@ class PostgresOptionsTest {
                 PostgresOptions.DEFAULT_SCHEMA,
                 PostgresOptions.DEFAULT_POOL_SIZE,
                 PostgresOptions.DEFAULT_LISTEN,
-                PostgresOptions.DEFAULT_LEADER_TIMEOUT));
+                PostgresOptions.DEFAULT_LEADER_TIMEOUT,
+                PostgresOptions.DEFAULT_TIMEOUT,
+                null));
     assertThat(options.schema()).isEqualTo("public");
     assertThat(options.poolSize()).isEqualTo(10);
     assertThat(options.listen()).isTrue();
@@ -39,6 +41,8 @@ class PostgresOptionsTest {
             .withPoolSize(3)
             .withListen(false)
             .withLeaderTimeout(java.time.Duration.ofSeconds(4))
+            .withTimeout(java.time.Duration.ofSeconds(3))
+            .withClock(java.time.InstantSource.fixed(java.time.Instant.EPOCH))
             .withJdbcUrl("jdbc:postgresql://other/app");
 
     assertThat(options)
@@ -50,7 +54,9 @@ class PostgresOptionsTest {
                 "Jobs_2",
                 3,
                 false,
-                java.time.Duration.ofSeconds(4)));
+                java.time.Duration.ofSeconds(4),
+                java.time.Duration.ofSeconds(3),
+                java.time.InstantSource.fixed(java.time.Instant.EPOCH)));
   }
 
   @Test

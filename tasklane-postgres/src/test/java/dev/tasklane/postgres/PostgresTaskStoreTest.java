@@ -17,7 +17,9 @@ import dev.tasklane.jdbc.QueryName;
 import dev.tasklane.jdbc.SchemaMigrator;
 import dev.tasklane.spi.LeaseStatus;
 import dev.tasklane.spi.NewTask;
+import dev.tasklane.spi.ClaimRequest;
 import dev.tasklane.spi.RunOutcome;
+import dev.tasklane.spi.RunRef;
 import dev.tasklane.spi.TaskStore;
 import dev.tasklane.testkit.Fixtures;
 import dev.tasklane.testkit.TaskStoreContract;
@@ -33,6 +35,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -54,7 +57,12 @@ class PostgresTaskStoreTest extends TaskStoreContract {
 
   @Override
   protected TaskStore openStore() {
-    return PostgresTaskStore.open(DB.options());
+    return PostgresTaskStore.open(DB.options().withClock(clock));
+  }
+
+  @Override
+  protected TaskStore openStoreOnTheDatabasesClock() {
+    return PostgresTaskStore.open(DB.options(DB.newSchema("own_clock")));
   }
 
   private PostgresTaskStore pg() {
@@ -80,7 +88,7 @@ class PostgresTaskStoreTest extends TaskStoreContract {
                     + table(SchemaMigrator.HISTORY_TABLE)
                     + " WHERE success"))
         .as("Flyway's record of creating the schema, then the migrations")
-        .isEqualTo("- SCHEMA, 001 SQL, 003 SQL, 004 SQL, 005 SQL, 006 SQL, 007 SQL, 008 SQL");
+        .isEqualTo("- SCHEMA, 001 SQL, 003 SQL, 004 SQL, 005 SQL, 006 SQL, 007 SQL, 008 SQL, 009 SQL");
   }
 
   @Test
@@ -116,7 +124,7 @@ class PostgresTaskStoreTest extends TaskStoreContract {
 
       assertThat(store.find(theirs.id())).isEmpty();
       assertThat(other.find(mine.id())).isEmpty();
-      assertThat(other.claim(Fixtures.DEFAULT_QUEUE, 10, NODE, clock.instant(), leaseEnd()))
+      assertThat(other.claim(ClaimRequest.starting(Fixtures.DEFAULT_QUEUE, 10, NODE, clock.instant(), LEASE)))
           .extracting(Task::id)
           .containsExactly(theirs.id());
     }
@@ -262,20 +270,24 @@ class PostgresTaskStoreTest extends TaskStoreContract {
 
   @Test
   void aRunWhoseTaskAnotherStoreTookOverCannotFinishAndLeavesTheRowAlone() {
-    try (TaskStore other = PostgresTaskStore.open(DB.options())) {
+    try (TaskStore other = PostgresTaskStore.open(DB.options().withClock(clock))) {
       store.insert(aTask().build());
       Task lostRun = claimOne();
       Instant afterExpiry = clock.advance(LEASE.plusSeconds(1));
-      other.recoverExpiredLeases(afterExpiry, 10);
+      Map<RunRef, RunOutcome> recovery = new java.util.HashMap<>();
+      for (Task t : other.expiredLeases(10)) {
+        recovery.put(runOf(t), new RunOutcome.Released(afterExpiry, null, false));
+      }
+      assertThat(other.recoverExpired(recovery)).hasSize(1);
       Task currentRun =
-          other.claim(Fixtures.DEFAULT_QUEUE, 1, OTHER_NODE, afterExpiry, leaseEnd()).get(0);
+          other.claim(ClaimRequest.starting(Fixtures.DEFAULT_QUEUE, 1, OTHER_NODE, afterExpiry, LEASE)).get(0);
 
       assertThatThrownBy(
               () ->
                   store.finishRun(
                       runOf(lostRun), new RunOutcome.Succeeded(afterExpiry, "{\"stale\":true}")))
           .isInstanceOf(LeaseLostException.class);
-      assertThat(store.renewLeases(List.of(runOf(lostRun)), leaseEnd()))
+      assertThat(store.renewLeases(List.of(runOf(lostRun)), LEASE))
           .containsEntry(runOf(lostRun), LeaseStatus.LOST);
       assertThat(store.updateProgress(runOf(lostRun), 99)).isFalse();
 
@@ -330,11 +342,15 @@ class PostgresTaskStoreTest extends TaskStoreContract {
         Arguments.of(
             QueryName.CLAIM_QUEUED,
             "task_claim_idx",
-            binds("node-1", now.plusSeconds(30), now, "q3", now, 10)),
+            binds("node-1", now, 30_000L, 1, "q3", now, 10)),
         Arguments.of(QueryName.PROMOTE_DUE, "task_due_idx", binds(now, 100)),
         Arguments.of(QueryName.PROMOTE_DUE, "Index Cond: .*id = ANY", binds(now, 100)),
         Arguments.of(QueryName.NEXT_SCHEDULED_AT, "task_due_idx", binds()),
         Arguments.of(QueryName.SELECT_EXPIRED_LEASES, "task_lease_expiry_idx", binds(now, 100)),
+        Arguments.of(
+            QueryName.SELECT_EXPIRED_LEASES,
+            "task_lease_expiry_idx",
+            binds(new TypedNull(Types.TIMESTAMP_WITH_TIMEZONE), 100)),
         Arguments.of(QueryName.SELECT_LEASES_OF_NODE, "task_lease_expiry_idx", binds("node-1")),
         Arguments.of(QueryName.COUNT_RUNNING_IN_QUEUE, "task_claim_idx", binds("q3")),
         Arguments.of(QueryName.COUNT_WAITING_BY_QUEUE, "task_claim_idx", binds()),
@@ -352,7 +368,7 @@ class PostgresTaskStoreTest extends TaskStoreContract {
         Arguments.of(QueryName.FIND_TASK, BY_ID, binds(some)),
         Arguments.of(
             QueryName.FIND_TASK_BY_IDEMPOTENCY_KEY, "task_idempotency_key_idx", binds("k")),
-        Arguments.of(QueryName.RENEW_LEASE, BY_ID, binds(now, some, 1L)),
+        Arguments.of(QueryName.RENEW_LEASE, BY_ID, binds(now, 30_000L, some, 1L)),
         Arguments.of(QueryName.FINISH_SUCCEEDED, BY_ID, binds(now, null, some, 1L)),
         // A batch of outcomes probes the primary key once per run, or joins the runs with the
         // running rows alone (the partial lease index): never with the whole table.
@@ -361,9 +377,10 @@ class PostgresTaskStoreTest extends TaskStoreContract {
             "Index Scan using (task_pkey|task_lease_expiry_idx)",
             binds("[{\"id\": \"" + some + "\", \"fencing_token\": 1, \"finished_at\": 0}]")),
         Arguments.of(
-            QueryName.RECOVER_LEASE,
-            BY_ID,
-            binds("queued", new TypedNull(Types.TIMESTAMP_WITH_TIMEZONE), "lost", "{}", some, 1L)));
+            QueryName.START_RUNS,
+            "Index Scan using (task_pkey|task_lease_expiry_idx)",
+            binds(now, "[{\"id\": \"" + some + "\", \"fencing_token\": 1}]")),
+        Arguments.of(QueryName.LOCK_EXPIRED_RUN, BY_ID, binds(some, 1L, now)));
   }
 
   @ParameterizedTest(name = "{0} matches {1}")
@@ -389,7 +406,7 @@ class PostgresTaskStoreTest extends TaskStoreContract {
 
     OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
 
-    List<String> plan = plan(QueryName.CLAIM_QUEUED, binds("n", now, now, "q3", now, 10));
+    List<String> plan = plan(QueryName.CLAIM_QUEUED, binds("n", now, 30_000L, 0, "q3", now, 10));
 
     assertThat(plan).anyMatch(step -> step.contains("Index Scan using task_claim_idx"));
     assertThat(plan).anyMatch(step -> step.contains("LockRows"));
@@ -415,7 +432,7 @@ class PostgresTaskStoreTest extends TaskStoreContract {
             .formatted(table("task")));
     OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
 
-    List<String> plan = plan(QueryName.CLAIM_QUEUED, binds("n", now, now, "burst", now, 256));
+    List<String> plan = plan(QueryName.CLAIM_QUEUED, binds("n", now, 30_000L, 1, "burst", now, 256));
 
     assertThat(plan).anyMatch(step -> step.contains("Index Scan using task_claim_idx"));
     assertThat(plan).noneMatch(step -> step.contains("Sort"));

@@ -76,7 +76,7 @@ final class DashboardRoutes implements AutoCloseable {
     return new Overview(
         now,
         worker.queues().stream().map(QueuesView.QueueView::of).toList(),
-        NodesView.of(worker.nodes(), now),
+        NodesView.of(worker.nodes()),
         timeline());
   }
 

@@ -2,7 +2,6 @@ package dev.tasklane.server;
 
 import dev.tasklane.NodeStatus;
 import dev.tasklane.Task;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Set;
@@ -17,17 +16,22 @@ record NodesView(List<NodeView> nodes) {
       Instant startedAt,
       Instant heartbeatAt,
       double heartbeatAgeSeconds,
+      boolean live,
+      String host,
+      long pid,
       int concurrency,
       Set<String> types,
       int runningCount,
       List<RunningTask> running) {
-    static NodeView of(NodeStatus n, Instant now) {
-      double age = Math.max(0, Duration.between(n.heartbeatAt(), now).toMillis() / 1000.0);
+    static NodeView of(NodeStatus n) {
       return new NodeView(
           n.id(),
           n.startedAt(),
           n.heartbeatAt(),
-          age,
+          n.heartbeatAge().toMillis() / 1000.0,
+          n.live(),
+          n.host(),
+          n.pid(),
           n.concurrency(),
           n.types(),
           n.running().size(),
@@ -42,7 +46,7 @@ record NodesView(List<NodeView> nodes) {
     }
   }
 
-  static NodesView of(List<NodeStatus> nodes, Instant now) {
-    return new NodesView(nodes.stream().map(n -> NodeView.of(n, now)).toList());
+  static NodesView of(List<NodeStatus> nodes) {
+    return new NodesView(nodes.stream().map(NodeView::of).toList());
   }
 }

@@ -81,7 +81,7 @@ final class TaskRoutes {
       worker.resumeQueue(queue);
       respondWithQueue(ctx, queue);
     });
-    routes.get(API + "/nodes", ctx -> ctx.json(NodesView.of(worker.nodes(), Instant.now())));
+    routes.get(API + "/nodes", ctx -> ctx.json(NodesView.of(worker.nodes())));
   }
 
   // ---------------------------------------------------------------- the seed's API

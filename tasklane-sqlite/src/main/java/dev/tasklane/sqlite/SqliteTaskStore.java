@@ -17,6 +17,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.InstantSource;
 import java.util.Locale;
 import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteDataSource;
@@ -92,6 +93,14 @@ public final class SqliteTaskStore extends ForwardingTaskStore implements Connec
    *     support WAL mode, or cannot be migrated
    */
   public static SqliteTaskStore open(Path dbFile) {
+    return open(dbFile, null);
+  }
+
+  /**
+   * {@link #open(Path)}, with the store's clock for leases and node heartbeats replaced by {@code
+   * clock}: for tests that move time. {@code null} uses SQLite's own clock (the system's).
+   */
+  public static SqliteTaskStore open(Path dbFile, InstantSource clock) {
     Path file = dbFile.toAbsolutePath().normalize();
     try {
       Files.createDirectories(file.getParent());
@@ -105,18 +114,32 @@ public final class SqliteTaskStore extends ForwardingTaskStore implements Connec
       String url = "jdbc:sqlite:" + file;
       // Migrate first, on a connection of its own that Flyway closes: the pool's connections and
       // the writer then only ever see the current schema.
-      SchemaMigrator.migrate(dataSource(url, writerConfig()), DIALECT);
+      SQLiteDataSource migrations = dataSource(url, writerConfig());
+      SchemaMigrator.migrate(migrations, DIALECT);
+      forgetNodesOfEarlierProcesses(migrations);
       readers = readerPool(url);
       SQLiteDataSource writerSource = dataSource(url, writerConfig());
       transactions = new SqliteTransactionRunner(() -> openWriter(writerSource, file), readers);
       return new SqliteTaskStore(
-          file, lock, transactions, new JdbcTaskStore(DIALECT, transactions));
+          file, lock, transactions, new JdbcTaskStore(DIALECT, transactions, clock));
     } catch (SQLException e) {
       closeAll(readers, transactions, lock);
       throw new StoreException("open", e);
     } catch (RuntimeException | Error e) {
       closeAll(readers, transactions, lock);
       throw e;
+    }
+  }
+
+  /**
+   * Node registrations left in the file by a process that held it before (and died, or it would
+   * have removed them) are gone for good: this process holds the file's lock, so no other can be
+   * running. Clearing them lets a restarted node take its id back at once.
+   */
+  private static void forgetNodesOfEarlierProcesses(SQLiteDataSource source) throws SQLException {
+    try (Connection c = source.getConnection();
+        Statement st = c.createStatement()) {
+      st.executeUpdate("DELETE FROM node");
     }
   }
 

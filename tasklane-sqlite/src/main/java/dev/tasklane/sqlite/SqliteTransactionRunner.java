@@ -2,6 +2,7 @@ package dev.tasklane.sqlite;
 
 import com.zaxxer.hikari.HikariDataSource;
 import dev.tasklane.StoreException;
+import dev.tasklane.jdbc.SqlFailures;
 import dev.tasklane.jdbc.SqlWork;
 import dev.tasklane.jdbc.TransactionRunner;
 import dev.tasklane.jdbc.TransactionRunner.Durability;
@@ -109,7 +110,7 @@ final class SqliteTransactionRunner implements TransactionRunner {
         throw failure;
       }
     } catch (SQLException e) {
-      throw new StoreException(operation, e);
+      throw SqlFailures.storeException(operation, e);
     } finally {
       writeLock.unlock();
     }
@@ -136,7 +137,7 @@ final class SqliteTransactionRunner implements TransactionRunner {
         throw failure;
       }
     } catch (SQLException e) {
-      throw new StoreException(operation, e);
+      throw SqlFailures.storeException(operation, e);
     }
   }
 
@@ -150,7 +151,7 @@ final class SqliteTransactionRunner implements TransactionRunner {
       checkOpen();
       return work.execute(writer());
     } catch (SQLException e) {
-      throw new StoreException(operation, e);
+      throw SqlFailures.storeException(operation, e);
     } finally {
       writeLock.unlock();
     }

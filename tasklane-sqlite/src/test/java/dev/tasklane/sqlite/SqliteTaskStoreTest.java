@@ -49,7 +49,12 @@ class SqliteTaskStoreTest extends TaskStoreContract {
 
   @Override
   protected TaskStore openStore() {
-    return SqliteTaskStore.open(dbFile());
+    return SqliteTaskStore.open(dbFile(), clock);
+  }
+
+  @Override
+  protected TaskStore openStoreOnTheDatabasesClock() {
+    return SqliteTaskStore.open(dir.resolve("own-clock").resolve("tasklane.db"));
   }
 
   private SqliteTaskStore sqlite() {
@@ -83,9 +88,7 @@ class SqliteTaskStoreTest extends TaskStoreContract {
     store.insert(aTask().build());
     assertThat(writerPragma("synchronous")).as("after an insert").isEqualTo("2"); // FULL
 
-    var run = store.claim(
-        dev.tasklane.testkit.Fixtures.DEFAULT_QUEUE, 1, "node", java.time.Instant.now(),
-        java.time.Instant.now().plusSeconds(30)).get(0);
+    var run = claim(dev.tasklane.testkit.Fixtures.DEFAULT_QUEUE, 1).get(0);
     // Relaxed: only this process writes the file, so a claim is lost only with the process.
     assertThat(writerPragma("synchronous")).as("after a claim").isEqualTo("1"); // NORMAL
 
@@ -281,7 +284,8 @@ class SqliteTaskStoreTest extends TaskStoreContract {
     "LIST_TASKS, (id<?)",
     "FINISH_SUCCEEDED, (id=?)",
     "FINISH_SUCCEEDED_ALL, sqlite_autoindex_task_1 (id=?)",
-    "RECOVER_LEASE, (id=?)",
+    "LOCK_EXPIRED_RUN, (id=?)",
+    "START_RUNS, sqlite_autoindex_task_1 (id=?)",
     "COUNT_RUNNING_IN_QUEUE, task_claim_idx (state=? AND queue=?)",
     "DELETE_FINISHED_TASKS, task_finished_idx (finished_at<?)",
     "LOCK_QUEUE_LIMIT, PRIMARY KEY (name=?)",

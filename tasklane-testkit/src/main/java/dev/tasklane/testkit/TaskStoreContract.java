@@ -19,7 +19,10 @@ import dev.tasklane.TaskState;
 import dev.tasklane.spi.LeaderElection;
 import dev.tasklane.spi.LeaseStatus;
 import dev.tasklane.spi.NewTask;
+import dev.tasklane.spi.ClaimRequest;
 import dev.tasklane.spi.NodeInfo;
+import dev.tasklane.spi.NodeRecord;
+import dev.tasklane.spi.RunWrites;
 import dev.tasklane.spi.QueueCounts;
 import dev.tasklane.spi.RunOutcome;
 import dev.tasklane.spi.RunRef;
@@ -75,6 +78,13 @@ public abstract class TaskStoreContract {
    * must then open the same database, with its data kept and its migrations run again.
    */
   protected abstract TaskStore openStore();
+
+  /**
+   * Opens a store over a database of its own (empty, and not {@link #store}'s) whose leases and
+   * heartbeats run on the database's own clock, as in production: no test clock. Closed by the
+   * test.
+   */
+  protected abstract TaskStore openStoreOnTheDatabasesClock();
 
   @BeforeEach
   void openTheStore() {
@@ -168,8 +178,10 @@ public abstract class TaskStoreContract {
     NewTask task = aTask().createdAt(created).runAt(created).build();
     store.insert(task);
     Instant claimAt = Instant.parse("2030-01-01T00:00:01.987654321Z");
-    Instant leaseEnd = Instant.parse("2030-01-01T00:00:31.000999999Z");
-    Task claimed = store.claim(task.queue(), 1, NODE, claimAt, leaseEnd).get(0);
+    clock.set(claimAt); // the store's clock times the start and the lease
+    Task claimed =
+        store.claim(ClaimRequest.starting(task.queue(), 1, NODE, claimAt, Duration.ofMillis(29_013)))
+            .get(0);
     Instant finished = Instant.parse("2030-01-01T00:00:02.500000001Z");
 
     Task done = store.finishRun(runOf(claimed), new RunOutcome.Succeeded(finished, null));
@@ -410,9 +422,9 @@ public abstract class TaskStoreContract {
     NewTask later = aTask().createdAt(t).runAt(t.plusSeconds(1)).queued().build();
     store.insert(later);
 
-    assertThat(store.claim(Fixtures.DEFAULT_QUEUE, 10, NODE, t, t.plus(LEASE))).isEmpty();
+    assertThat(claimAt(Fixtures.DEFAULT_QUEUE, 10, NODE, t)).isEmpty();
     // run_at <= now: due at exactly its run_at.
-    assertThat(store.claim(Fixtures.DEFAULT_QUEUE, 10, NODE, t.plusSeconds(1), t.plus(LEASE)))
+    assertThat(claimAt(Fixtures.DEFAULT_QUEUE, 10, NODE, t.plusSeconds(1)))
         .extracting(Task::id)
         .containsExactly(later.id());
   }
@@ -438,7 +450,7 @@ public abstract class TaskStoreContract {
     store.insert(task);
     Instant t = clock.advance(Duration.ofSeconds(3));
 
-    Task claimed = store.claim(Fixtures.DEFAULT_QUEUE, 1, NODE, t, t.plus(LEASE)).get(0);
+    Task claimed = claimAt(Fixtures.DEFAULT_QUEUE, 1, NODE, t).get(0);
 
     assertThat(claimed.id()).isEqualTo(task.id());
     assertThat(claimed.state()).isEqualTo(TaskState.RUNNING);
@@ -458,7 +470,7 @@ public abstract class TaskStoreContract {
     store.insert(aTask().build());
     Task first = claimOne();
     store.updateProgress(runOf(first), 50);
-    store.finishRun(runOf(first), new RunOutcome.Released(clock.instant()));
+    store.finishRun(runOf(first), new RunOutcome.Released(clock.instant(), null, true));
 
     Task second = claimOne();
 
@@ -469,12 +481,83 @@ public abstract class TaskStoreContract {
   }
 
   @Test
+  void aClaimCanStartSomeRunsAndClaimTheRestAheadWithoutSpendingTheirAttempts() {
+    Instant t = clock.instant();
+    List<NewTask> tasks =
+        List.of(
+            aTask().priority(3).build(),
+            aTask().priority(2).build(),
+            aTask().priority(1).build(),
+            aTask().priority(0).build());
+    store.insertAll(tasks);
+
+    List<Task> claimed =
+        store.claim(new ClaimRequest(Fixtures.DEFAULT_QUEUE, 3, 1, NODE, t, LEASE));
+
+    assertThat(claimed)
+        .extracting(Task::id)
+        .containsExactly(tasks.get(0).id(), tasks.get(1).id(), tasks.get(2).id());
+    Task started = claimed.get(0);
+    assertThat(started.startedAt()).isEqualTo(t);
+    assertThat(started.attempt()).isEqualTo(1);
+    assertThat(claimed.subList(1, 3))
+        .allSatisfy(
+            ahead -> {
+              assertThat(ahead.state()).isEqualTo(TaskState.RUNNING);
+              assertThat(ahead.startedAt()).as("not started").isNull();
+              assertThat(ahead.attempt()).as("no attempt spent").isZero();
+              assertThat(ahead.fencingToken()).isEqualTo(1);
+              assertThat(ahead.leaseOwner()).isEqualTo(NODE);
+              assertThat(ahead.leaseExpiresAt()).isEqualTo(t.plus(LEASE));
+            });
+    assertThat(find(tasks.get(3).id()).state()).isEqualTo(TaskState.QUEUED);
+  }
+
+  @Test
+  void startingARunClaimedAheadSpendsItsAttemptOnceAndOnlyForTheCurrentRun() {
+    store.insertAll(List.of(aTask().build(), aTask().build()));
+    List<Task> ahead =
+        store.claim(new ClaimRequest(Fixtures.DEFAULT_QUEUE, 2, 0, NODE, clock.instant(), LEASE));
+    Instant t = clock.advance(Duration.ofSeconds(2));
+    RunRef stale = new RunRef(ahead.get(1).id(), ahead.get(1).fencingToken() + 1);
+
+    RunWrites.Result result =
+        store.writeRuns(RunWrites.starting(List.of(runOf(ahead.get(0)), stale)));
+
+    assertThat(result.started()).containsOnlyKeys(runOf(ahead.get(0)));
+    Task started = result.started().get(runOf(ahead.get(0)));
+    assertThat(started.attempt()).isEqualTo(1);
+    assertThat(started.startedAt()).isEqualTo(t);
+    assertThat(find(started.id())).isEqualTo(started);
+    assertThat(find(ahead.get(1).id())).isEqualTo(ahead.get(1));
+    // A start already written is not written again.
+    assertThat(store.writeRuns(RunWrites.starting(List.of(runOf(ahead.get(0))))).started())
+        .isEmpty();
+    assertThat(find(started.id()).attempt()).isEqualTo(1);
+  }
+
+  @Test
+  void aRunClaimedAheadAndGivenBackUnstartedKeepsItsAttempts() {
+    store.insert(aTask().maxAttempts(1).build());
+    Task ahead =
+        store
+            .claim(new ClaimRequest(Fixtures.DEFAULT_QUEUE, 1, 0, NODE, clock.instant(), LEASE))
+            .get(0);
+
+    Task back =
+        store.finishRun(runOf(ahead), new RunOutcome.Released(clock.instant(), null, false));
+
+    assertThat(back.state()).isEqualTo(TaskState.QUEUED);
+    assertThat(back.attempt()).isZero();
+    assertThat(claimOne().attempt()).isEqualTo(1);
+  }
+
+  @Test
   void aClaimedTaskIsNotClaimedAgain() {
     store.insert(aTask().build());
     claimOne();
 
-    assertThat(store.claim(Fixtures.DEFAULT_QUEUE, 10, OTHER_NODE, clock.instant(), leaseEnd()))
-        .isEmpty();
+    assertThat(claimAt(Fixtures.DEFAULT_QUEUE, 10, OTHER_NODE, clock.instant())).isEmpty();
   }
 
   @Test
@@ -502,8 +585,7 @@ public abstract class TaskStoreContract {
                   start.await();
                   List<Task> mine = new ArrayList<>();
                   while (true) {
-                    List<Task> batch =
-                        store.claim(Fixtures.DEFAULT_QUEUE, 7, node, clock.instant(), leaseEnd());
+                    List<Task> batch = claimAt(Fixtures.DEFAULT_QUEUE, 7, node, clock.instant());
                     if (batch.isEmpty()) {
                       return mine;
                     }
@@ -650,13 +732,30 @@ public abstract class TaskStoreContract {
     Task running = claimOne();
     Instant readyAgain = clock.instant().plusSeconds(2);
 
-    Task released = store.finishRun(runOf(running), new RunOutcome.Released(readyAgain));
+    Task released =
+        store.finishRun(runOf(running), new RunOutcome.Released(readyAgain, null, true));
 
     assertThat(released.state()).isEqualTo(TaskState.QUEUED);
     assertThat(released.runAt()).isEqualTo(readyAgain);
     assertThat(released.attempt()).isZero();
     assertThat(released.finishedAt()).isNull();
     assertThat(released.errors()).isEmpty();
+    assertLeaseCleared(released);
+  }
+
+  @Test
+  void aReleasedRunCanKeepItsAttemptAndRecordWhy() {
+    store.insert(aTask().build());
+    Task running = claimOne();
+    TaskError lost = new TaskError(1, clock.instant(), null, "lease of node-a expired", null);
+
+    Task released =
+        store.finishRun(runOf(running), new RunOutcome.Released(clock.instant(), lost, false));
+
+    assertThat(released.state()).isEqualTo(TaskState.QUEUED);
+    assertThat(released.attempt()).isEqualTo(1);
+    assertThat(released.errors()).containsExactly(lost);
+    assertThat(released.lastError()).isEqualTo("lease of node-a expired");
     assertLeaseCleared(released);
   }
 
@@ -677,8 +776,8 @@ public abstract class TaskStoreContract {
   void aRunWithAStaleFencingTokenCannotFinishAndChangesNothing() {
     store.insert(aTask().build());
     Task lostRun = claimOne();
-    Instant afterExpiry = clock.advance(LEASE.plusSeconds(1));
-    store.recoverExpiredLeases(afterExpiry, 10);
+    clock.advance(LEASE.plusSeconds(1));
+    assertThat(recoverExpiredRuns()).hasSize(1);
     Task currentRun = claimOne();
     Task before = find(currentRun.id());
 
@@ -709,7 +808,7 @@ public abstract class TaskStoreContract {
             new RunOutcome.Succeeded(clock.instant(), "{}"),
             new RunOutcome.Failed(
                 clock.instant(), new TaskError(1, clock.instant(), NODE, "x", null)),
-            new RunOutcome.Released(clock.instant()))) {
+            new RunOutcome.Released(clock.instant(), null, true))) {
       assertThatThrownBy(() -> store.finishRun(runOf(running), outcome))
           .isInstanceOf(LeaseLostException.class);
     }
@@ -731,9 +830,10 @@ public abstract class TaskStoreContract {
   void renewingTheLeaseOfTheCurrentRunExtendsIt() {
     store.insert(aTask().build());
     Task running = claimOne();
-    Instant newExpiry = clock.instant().plus(LEASE.multipliedBy(2));
+    Instant newExpiry = clock.advance(Duration.ofSeconds(7)).plus(LEASE.multipliedBy(2));
 
-    Map<RunRef, LeaseStatus> statuses = store.renewLeases(List.of(runOf(running)), newExpiry);
+    Map<RunRef, LeaseStatus> statuses =
+        store.renewLeases(List.of(runOf(running)), LEASE.multipliedBy(2));
 
     assertThat(statuses).containsExactly(Map.entry(runOf(running), LeaseStatus.RENEWED));
     assertThat(find(running.id()).leaseExpiresAt()).isEqualTo(newExpiry);
@@ -746,7 +846,8 @@ public abstract class TaskStoreContract {
     store.requestCancel(running.id(), clock.instant());
     Instant newExpiry = clock.instant().plus(LEASE.multipliedBy(2));
 
-    Map<RunRef, LeaseStatus> statuses = store.renewLeases(List.of(runOf(running)), newExpiry);
+    Map<RunRef, LeaseStatus> statuses =
+        store.renewLeases(List.of(runOf(running)), LEASE.multipliedBy(2));
 
     assertThat(statuses).containsExactly(Map.entry(runOf(running), LeaseStatus.CANCEL_REQUESTED));
     assertThat(find(running.id()).leaseExpiresAt()).isEqualTo(newExpiry);
@@ -762,15 +863,18 @@ public abstract class TaskStoreContract {
             aTask().queue("stale").build()));
     Task kept = claim("kept", 1).get(0);
     Task done = store.finishRun(runOf(claim("done", 1).get(0)), new RunOutcome.Succeeded(t, null));
-    Task staleRun = store.claim("stale", 1, NODE, t, t.plusSeconds(1)).get(0);
-    store.recoverExpiredLeases(t.plusSeconds(2), 10);
-    Task newerRun = store.claim("stale", 1, OTHER_NODE, t.plusSeconds(2), leaseEnd()).get(0);
+    Task staleRun = store.claim(ClaimRequest.starting("stale", 1, NODE, t, Duration.ofSeconds(1))).get(0);
+    clock.set(t.plusSeconds(2));
+    store.renewLeases(List.of(runOf(kept)), LEASE); // kept's lease stays alive
+    assertThat(recoverExpiredRuns()).extracting(Task::id).containsExactly(staleRun.id());
+    Task newerRun = claimAt("stale", 1, OTHER_NODE, t.plusSeconds(2)).get(0);
     RunRef doneRun = new RunRef(done.id(), done.fencingToken());
     RunRef unknown = new RunRef(TaskId.next(), 1);
-    Instant newExpiry = t.plus(Duration.ofMinutes(5));
+    Instant newExpiry = clock.instant().plus(Duration.ofMinutes(5));
 
     Map<RunRef, LeaseStatus> statuses =
-        store.renewLeases(List.of(runOf(kept), doneRun, runOf(staleRun), unknown), newExpiry);
+        store.renewLeases(
+            List.of(runOf(kept), doneRun, runOf(staleRun), unknown), Duration.ofMinutes(5));
 
     assertThat(statuses)
         .containsOnly(
@@ -785,7 +889,7 @@ public abstract class TaskStoreContract {
 
   @Test
   void renewingNoLeasesReportsNothing() {
-    assertThat(store.renewLeases(List.of(), leaseEnd())).isEmpty();
+    assertThat(store.renewLeases(List.of(), LEASE)).isEmpty();
   }
 
   @Test
@@ -1023,7 +1127,7 @@ public abstract class TaskStoreContract {
   @Test
   void finishRunsWritesEveryCurrentRunInOneGoAndSkipsStaleOnes() {
     store.insertAll(List.of(aTask().build(), aTask().build(), aTask().build()));
-    List<Task> claimed = store.claim(Fixtures.DEFAULT_QUEUE, 3, NODE, clock.instant(), clock.instant().plus(LEASE));
+    List<Task> claimed = claim(Fixtures.DEFAULT_QUEUE, 3);
     assertThat(claimed).hasSize(3);
     Instant now = clock.advance(java.time.Duration.ofSeconds(1));
     RunRef first = new RunRef(claimed.get(0).id(), claimed.get(0).fencingToken());
@@ -1034,19 +1138,19 @@ public abstract class TaskStoreContract {
     outcomes.put(stale, new RunOutcome.Succeeded(now, "{\"n\": 2}"));
     outcomes.put(third, new RunOutcome.Failed(now, new TaskError(1, now, NODE, "boom", null)));
 
-    Map<RunRef, Task> written = store.finishRuns(outcomes);
+    Map<RunRef, Task> written = store.writeRuns(RunWrites.finishing(outcomes)).finished();
 
     assertThat(written.keySet()).containsExactlyInAnyOrder(first, third);
     assertThat(find(first.taskId()).state()).isEqualTo(TaskState.SUCCEEDED);
     assertThat(find(third.taskId()).state()).isEqualTo(TaskState.FAILED);
     assertThat(find(stale.taskId())).isEqualTo(claimed.get(1));
-    assertThat(store.finishRuns(Map.of())).isEmpty();
+    assertThat(store.writeRuns(RunWrites.finishing(Map.of()))).isEqualTo(RunWrites.Result.NONE);
   }
 
   @Test
   void finishRunsKeepsEachResultExactlyAndWritesOnlyTheCurrentRunOfATaskNamedTwice() {
     store.insertAll(Stream.generate(() -> aTask().build()).limit(5).toList());
-    List<Task> claimed = store.claim(Fixtures.DEFAULT_QUEUE, 5, NODE, clock.instant(), clock.instant().plus(LEASE));
+    List<Task> claimed = claim(Fixtures.DEFAULT_QUEUE, 5);
     Instant now = clock.advance(java.time.Duration.ofSeconds(1));
     String odd = "{\"z\":1,   \"a\": \"\\u00e9\\\"\"}";
     Map<RunRef, RunOutcome> outcomes = new java.util.LinkedHashMap<>();
@@ -1055,10 +1159,10 @@ public abstract class TaskStoreContract {
     outcomes.put(new RunRef(twice.id(), twice.fencingToken()), new RunOutcome.Succeeded(now, odd));
     outcomes.put(ref(claimed.get(1)), new RunOutcome.Succeeded(now, null));
     outcomes.put(ref(claimed.get(2)), new RunOutcome.Succeeded(now, "[1, 2]"));
-    outcomes.put(ref(claimed.get(3)), new RunOutcome.Released(now));
+    outcomes.put(ref(claimed.get(3)), new RunOutcome.Released(now, null, true));
     outcomes.put(ref(claimed.get(4)), new RunOutcome.Succeeded(now, "\"text\""));
 
-    Map<RunRef, Task> written = store.finishRuns(outcomes);
+    Map<RunRef, Task> written = store.writeRuns(RunWrites.finishing(outcomes)).finished();
 
     assertThat(written.keySet())
         .containsExactlyInAnyOrder(
@@ -1084,114 +1188,109 @@ public abstract class TaskStoreContract {
   // ================================================================ lease recovery
 
   @Test
-  void recoveringExpiredLeasesRequeuesOnlyRunsWhoseLeaseHasExpired() {
+  void expiredLeasesAreTheRunningTasksWhoseLeaseEndedByTheStoresClock() {
     Instant t = clock.instant();
     store.insertAll(List.of(aTask().queue("short").build(), aTask().queue("long").build()));
-    Task shortLease = store.claim("short", 1, NODE, t, t.plusSeconds(10)).get(0);
-    Task longLease = store.claim("long", 1, OTHER_NODE, t, t.plusSeconds(60)).get(0);
+    Task shortLease =
+        store.claim(ClaimRequest.starting("short", 1, NODE, t, Duration.ofSeconds(10))).get(0);
+    Task longLease =
+        store.claim(ClaimRequest.starting("long", 1, OTHER_NODE, t, Duration.ofSeconds(60))).get(0);
 
-    // A lease ending exactly now has not expired yet.
-    assertThat(store.recoverExpiredLeases(t.plusSeconds(10), 10)).isEmpty();
-    Instant later = t.plusSeconds(30);
-    List<Task> recovered = store.recoverExpiredLeases(later, 10);
-
-    assertThat(recovered).extracting(Task::id).containsExactly(shortLease.id());
-    Task requeued = recovered.get(0);
-    assertThat(requeued.state()).isEqualTo(TaskState.QUEUED);
-    assertThat(requeued.attempt()).isEqualTo(1); // the lost run counts as an attempt
-    assertThat(requeued.finishedAt()).isNull();
-    assertLeaseCleared(requeued);
-    assertThat(requeued.errors()).hasSize(1);
-    TaskError error = requeued.errors().get(0);
-    assertThat(error.attempt()).isEqualTo(1);
-    assertThat(error.at()).isEqualTo(later);
-    assertThat(error.message()).contains(NODE).contains("expired");
-    assertThat(requeued.lastError()).isEqualTo(error.message());
-    assertThat(find(shortLease.id())).isEqualTo(requeued);
+    clock.set(t.plusSeconds(10));
+    assertThat(store.expiredLeases(10)).as("a lease ending exactly now has not expired").isEmpty();
+    clock.set(t.plusSeconds(30));
+    assertThat(store.expiredLeases(10)).containsExactly(shortLease);
+    assertThat(find(shortLease.id())).as("reading changes nothing").isEqualTo(shortLease);
     assertThat(find(longLease.id())).isEqualTo(longLease);
   }
 
   @Test
-  void recoveringAnExpiredLeaseOfATaskWithNoAttemptLeftFailsIt() {
-    store.insert(aTask().maxAttempts(1).build());
-    Task running = claimOne();
-    Instant later = clock.advance(LEASE.plusSeconds(1));
-
-    List<Task> recovered = store.recoverExpiredLeases(later, 10);
-
-    assertThat(recovered).hasSize(1);
-    Task failed = recovered.get(0);
-    assertThat(failed.id()).isEqualTo(running.id());
-    assertThat(failed.state()).isEqualTo(TaskState.FAILED);
-    assertThat(failed.finishedAt()).isEqualTo(later);
-    assertThat(failed.errors())
-        .singleElement()
-        .satisfies(e -> assertThat(e.message()).contains(NODE));
-    assertLeaseCleared(failed);
-    assertThat(find(running.id())).isEqualTo(failed);
-  }
-
-  @Test
-  void recoveringAnExpiredLeaseOfATaskWhoseCancelWasRequestedCancelsIt() {
-    store.insert(aTask().build());
-    Task running = claimOne();
-    store.requestCancel(running.id(), clock.instant());
-    Instant later = clock.advance(LEASE.plusSeconds(1));
-
-    List<Task> recovered = store.recoverExpiredLeases(later, 10);
-
-    assertThat(recovered).singleElement().satisfies(t -> {
-      assertThat(t.state()).isEqualTo(TaskState.CANCELLED);
-      assertThat(t.finishedAt()).isEqualTo(later);
-      assertThat(t.cancelRequested()).isFalse();
-      assertLeaseCleared(t);
-    });
-  }
-
-  @Test
-  void recoveringExpiredLeasesTakesTheOldestExpiriesFirstUpToTheLimit() {
+  void expiredLeasesComeOldestExpiryFirstUpToTheLimit() {
     Instant t = clock.instant();
     store.insertAll(
         List.of(
             aTask().queue("a").build(), aTask().queue("b").build(), aTask().queue("c").build()));
-    Task expiresLast = store.claim("a", 1, NODE, t, t.plusSeconds(30)).get(0);
-    Task expiresFirst = store.claim("b", 1, NODE, t, t.plusSeconds(10)).get(0);
-    Task expiresSecond = store.claim("c", 1, NODE, t, t.plusSeconds(20)).get(0);
+    Task expiresLast = store.claim(ClaimRequest.starting("a", 1, NODE, t, Duration.ofSeconds(30))).get(0);
+    Task expiresFirst = store.claim(ClaimRequest.starting("b", 1, NODE, t, Duration.ofSeconds(10))).get(0);
+    Task expiresSecond = store.claim(ClaimRequest.starting("c", 1, NODE, t, Duration.ofSeconds(20))).get(0);
+    clock.set(t.plusSeconds(60));
 
-    List<Task> recovered = store.recoverExpiredLeases(t.plusSeconds(60), 2);
-
-    assertThat(recovered)
+    assertThat(store.expiredLeases(2))
         .extracting(Task::id)
-        .containsExactlyInAnyOrder(expiresFirst.id(), expiresSecond.id());
-    assertThat(find(expiresLast.id()).state()).isEqualTo(TaskState.RUNNING);
-    assertThat(store.recoverExpiredLeases(t.plusSeconds(60), 0)).isEmpty();
+        .containsExactly(expiresFirst.id(), expiresSecond.id());
+    assertThat(store.expiredLeases(3)).extracting(Task::id).endsWith(expiresLast.id());
+    assertThat(store.expiredLeases(0)).isEmpty();
   }
 
   @Test
-  void recoveringTheLeasesOfANodeTakesBackAllItsRunsWhateverTheirExpiry() {
+  void recoveringExpiredRunsWritesWhatTheEngineDecidedForEach() {
+    store.insertAll(List.of(aTask().queue("q").build(), aTask().queue("f").build(), aTask().queue("c").build()));
+    Task toQueue = claim("q", 1).get(0);
+    Task toFail = claim("f", 1).get(0);
+    Task toCancel = claim("c", 1).get(0);
+    Instant later = clock.advance(LEASE.plusSeconds(1));
+    TaskError lost = new TaskError(1, later, null, "lease of node-a expired", null);
+    Map<RunRef, RunOutcome> outcomes = new java.util.LinkedHashMap<>();
+    outcomes.put(runOf(toQueue), new RunOutcome.Released(later, lost, false));
+    outcomes.put(runOf(toFail), new RunOutcome.Failed(later, lost));
+    outcomes.put(runOf(toCancel), new RunOutcome.Cancelled(later, lost));
+
+    Map<RunRef, Task> written = store.recoverExpired(outcomes);
+
+    assertThat(written).containsOnlyKeys(outcomes.keySet());
+    Task queued = find(toQueue.id());
+    assertThat(queued.state()).isEqualTo(TaskState.QUEUED);
+    assertThat(queued.attempt()).isEqualTo(1);
+    assertThat(queued.errors()).containsExactly(lost);
+    assertLeaseCleared(queued);
+    assertThat(find(toFail.id()).state()).isEqualTo(TaskState.FAILED);
+    assertThat(find(toFail.id()).finishedAt()).isEqualTo(later);
+    assertThat(find(toCancel.id()).state()).isEqualTo(TaskState.CANCELLED);
+    for (Task t : written.values()) {
+      assertThat(find(t.id())).isEqualTo(t);
+      assertLeaseCleared(t);
+    }
+  }
+
+  @Test
+  void aRunWhoseLeaseWasRenewedOrWhoseTaskMovedOnIsNotRecovered() {
+    store.insertAll(List.of(aTask().queue("renewed").build(), aTask().queue("moved").build(), aTask().queue("expired").build()));
+    Task renewed = claim("renewed", 1).get(0);
+    Task moved = claim("moved", 1).get(0);
+    Task expired = claim("expired", 1).get(0);
+    clock.advance(LEASE.plusSeconds(1));
+    List<Task> seen = store.expiredLeases(10);
+    assertThat(seen).hasSize(3);
+    // Between the read and the recovery: one lease is renewed, one run finishes.
+    store.renewLeases(List.of(runOf(renewed)), LEASE);
+    Task done = store.finishRun(runOf(moved), new RunOutcome.Succeeded(clock.instant(), null));
+    Map<RunRef, RunOutcome> outcomes = new java.util.LinkedHashMap<>();
+    for (Task t : seen) {
+      outcomes.put(runOf(t), new RunOutcome.Released(clock.instant(), null, false));
+    }
+
+    Map<RunRef, Task> written = store.recoverExpired(outcomes);
+
+    assertThat(written).containsOnlyKeys(runOf(expired));
+    assertThat(find(renewed.id()).state()).isEqualTo(TaskState.RUNNING);
+    assertThat(find(renewed.id()).fencingToken()).isEqualTo(renewed.fencingToken());
+    assertThat(find(moved.id())).isEqualTo(done);
+    assertThat(find(expired.id()).state()).isEqualTo(TaskState.QUEUED);
+    assertThat(store.recoverExpired(Map.of())).isEmpty();
+  }
+
+  @Test
+  void theLeasesOfANodeAreAllItsRunningTasksWhateverTheirExpiry() {
     Instant t = clock.instant();
     store.insertAll(
         List.of(
             aTask().queue("a").build(), aTask().queue("a").build(), aTask().queue("b").build()));
-    List<Task> mine = store.claim("a", 2, NODE, t, t.plus(Duration.ofHours(1)));
-    Task theirs = store.claim("b", 1, OTHER_NODE, t, t.minusSeconds(1)).get(0); // already expired
+    List<Task> mine = store.claim(ClaimRequest.starting("a", 2, NODE, t, Duration.ofHours(1)));
+    Task theirs = claimAt("b", 1, OTHER_NODE, t).get(0);
 
-    List<Task> recovered = store.recoverLeasesOf(NODE, t);
-
-    assertThat(recovered)
-        .extracting(Task::id)
-        .containsExactlyInAnyOrderElementsOf(mine.stream().map(Task::id).toList());
-    assertThat(recovered)
-        .allSatisfy(
-            task -> {
-              assertThat(task.state()).isEqualTo(TaskState.QUEUED);
-              assertLeaseCleared(task);
-              assertThat(task.errors())
-                  .singleElement()
-                  .satisfies(e -> assertThat(e.message()).contains(NODE).contains("restarted"));
-            });
-    assertThat(find(theirs.id())).isEqualTo(theirs);
-    assertThat(store.recoverLeasesOf("node-without-runs", t)).isEmpty();
+    assertThat(store.leasesOf(NODE)).containsExactlyInAnyOrderElementsOf(mine);
+    assertThat(store.leasesOf(OTHER_NODE)).containsExactly(theirs);
+    assertThat(store.leasesOf("node-without-runs")).isEmpty();
   }
 
   // ================================================================ listing
@@ -1411,7 +1510,7 @@ public abstract class TaskStoreContract {
     assertThat(done.leaseOwner()).isNull();
     assertThat(done.lastNode()).isEqualTo(NODE);
     assertThat(find(t.id()).lastNode()).isEqualTo(NODE);
-    Task again = store.claim(Fixtures.DEFAULT_QUEUE, 1, OTHER_NODE, clock.instant(), clock.instant().plus(LEASE)).stream().findFirst().orElse(null);
+    Task again = claimAt(Fixtures.DEFAULT_QUEUE, 1, OTHER_NODE, clock.instant()).stream().findFirst().orElse(null);
     assertThat(again).as("a succeeded task is not claimed again").isNull();
   }
 
@@ -1450,7 +1549,7 @@ public abstract class TaskStoreContract {
     NewTask otherQueue = aTask().queue("elsewhere").priority(9).createdAt(t.minusSeconds(100)).build();
     NewTask later = aTask().priority(9).createdAt(t).runAt(t.plusSeconds(60)).build(); // scheduled
     store.insertAll(List.of(urgent, earlier, sameTimeLowerId, subject, sameTimeHigherId, lower, otherQueue, later));
-    Task running = store.claim(Fixtures.DEFAULT_QUEUE, 1, NODE, t, t.plus(LEASE)).get(0);
+    Task running = claimAt(Fixtures.DEFAULT_QUEUE, 1, NODE, t).get(0);
     assertThat(running.id()).isEqualTo(urgent.id()); // running tasks are not in line any more
 
     assertThat(store.countQueuedAhead(find(subject.id()))).isEqualTo(2); // earlier, sameTimeLowerId
@@ -1516,8 +1615,7 @@ public abstract class TaskStoreContract {
     store.setQueueLimit(Fixtures.DEFAULT_QUEUE, 2);
     claim(Fixtures.DEFAULT_QUEUE, 1);
 
-    List<Task> theirs =
-        store.claim(Fixtures.DEFAULT_QUEUE, 5, OTHER_NODE, clock.instant(), leaseEnd());
+    List<Task> theirs = claimAt(Fixtures.DEFAULT_QUEUE, 5, OTHER_NODE, clock.instant());
 
     assertThat(theirs).hasSize(1);
     assertThat(claim(Fixtures.DEFAULT_QUEUE, 5)).isEmpty();
@@ -1632,8 +1730,7 @@ public abstract class TaskStoreContract {
               pool.submit(
                   () -> {
                     start.await();
-                    return store.claim(
-                        Fixtures.DEFAULT_QUEUE, 2, node, clock.instant(), leaseEnd());
+                    return claimAt(Fixtures.DEFAULT_QUEUE, 2, node, clock.instant());
                   }));
         }
         start.countDown();
@@ -1653,73 +1750,147 @@ public abstract class TaskStoreContract {
     }
   }
 
+  // ================================================================ the database's clock
+
+  @Test
+  void onTheDatabasesOwnClockStartsLeasesAndHeartbeatsAreTimedByIt() {
+    try (TaskStore real = openStoreOnTheDatabasesClock()) {
+      Instant before = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS).minusMillis(1);
+      real.insertAll(List.of(aTask().build(), aTask().build()));
+      List<Task> claimed =
+          real.claim(new ClaimRequest(Fixtures.DEFAULT_QUEUE, 2, 1, NODE, Instant.now(), LEASE));
+      Task started = claimed.get(0);
+      Task ahead = claimed.get(1);
+      Task startedLater = real.writeRuns(RunWrites.starting(List.of(runOf(ahead)))).started().get(runOf(ahead));
+      NodeRecord node = real.claimNode(node(NODE, "real"), LEASE);
+      Instant after = Instant.now().plusMillis(1);
+
+      assertThat(started.startedAt()).isBetween(before, after);
+      assertThat(started.leaseExpiresAt()).isBetween(before.plus(LEASE), after.plus(LEASE));
+      assertThat(ahead.startedAt()).isNull();
+      assertThat(startedLater.startedAt()).isBetween(before, after);
+      assertThat(startedLater.attempt()).isEqualTo(1);
+      assertThat(node.heartbeatAt()).isBetween(before, after);
+      assertThat(node.live()).isTrue();
+      // A lease of a millisecond expires by the database's clock alone.
+      real.renewLeases(List.of(runOf(started)), Duration.ofMillis(1));
+      org.awaitility.Awaitility.await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> real.expiredLeases(10).stream().anyMatch(t -> t.id().equals(started.id())));
+    }
+  }
+
   // ================================================================ node registry
 
-  @Test
-  void aHeartbeatRegistersANodeAndTheNextOneRefreshesIt() {
-    Instant started = clock.instant();
-    NodeInfo first = new NodeInfo("node-a", started, started, 8, Set.of("email", "report"));
-    store.heartbeatNode(first);
-    assertThat(store.nodes()).containsExactly(first);
-
-    NodeInfo refreshed =
-        new NodeInfo("node-a", started, started.plusSeconds(10), 16, Set.of("email"));
-    store.heartbeatNode(refreshed);
-
-    assertThat(store.nodes()).containsExactly(refreshed);
+  private static NodeInfo node(String id, String instance) {
+    return new NodeInfo(
+        id, instance, "host-" + instance, 100, MutableClock.DEFAULT_START, 4, Set.of("email"));
   }
 
   @Test
-  void nodesAreListedByIdWithMillisecondTimesAndTheirTypes() {
-    Instant started = Instant.parse("2030-01-01T00:00:00.123456789Z");
-    NodeInfo b = new NodeInfo("b", started, started.plusSeconds(1), 1, Set.of());
-    NodeInfo a = new NodeInfo("a", started, started, 4, Set.of("x.y", "zoë"));
-    NodeInfo c = new NodeInfo("c", started, started, 2, Set.of("t"));
-    store.heartbeatNode(b);
-    store.heartbeatNode(c);
-    store.heartbeatNode(a);
-
-    List<NodeInfo> nodes = store.nodes();
-
-    Instant millis = Instant.parse("2030-01-01T00:00:00.123Z");
-    assertThat(nodes)
-        .containsExactly(
-            new NodeInfo("a", millis, millis, 4, Set.of("x.y", "zoë")),
-            new NodeInfo("b", millis, millis.plusSeconds(1), 1, Set.of()),
-            new NodeInfo("c", millis, millis, 2, Set.of("t")));
-  }
-
-  @Test
-  void removingANodeDeletesOnlyItsRowAndAnUnknownIdIsIgnored() {
+  void aNodeClaimsAFreeIdAndItsHeartbeatsRefreshItsRegistration() {
+    NodeInfo a = node("node-a", "one");
     Instant t = clock.instant();
-    NodeInfo kept = new NodeInfo(OTHER_NODE, t, t, 1, Set.of());
-    store.heartbeatNode(new NodeInfo(NODE, t, t, 1, Set.of()));
-    store.heartbeatNode(kept);
 
-    store.removeNode(NODE);
-    store.removeNode("never-registered");
+    NodeRecord claimed = store.claimNode(a, LEASE);
 
-    assertThat(store.nodes()).containsExactly(kept);
+    assertThat(claimed.node()).isEqualTo(a);
+    assertThat(claimed.heartbeatAt()).isEqualTo(t);
+    assertThat(claimed.heartbeatAge()).isZero();
+    assertThat(claimed.live()).isTrue();
+    clock.advance(Duration.ofSeconds(5));
+    assertThat(store.heartbeatNode(a, LEASE)).isTrue();
+    assertThat(store.nodes())
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.node()).isEqualTo(a);
+              assertThat(r.heartbeatAt()).isEqualTo(t.plusSeconds(5));
+            });
   }
 
   @Test
-  void pruningRemovesOnlyNodesWhoseLastHeartbeatIsBeforeTheCutoff() {
-    Instant t = clock.instant();
-    Instant started = t.minusSeconds(120);
-    NodeInfo silent = new NodeInfo("silent", started, t.minusSeconds(60), 1, Set.of());
-    NodeInfo atCutoff = new NodeInfo("at-cutoff", started, t.minusSeconds(30), 1, Set.of());
-    NodeInfo alive = new NodeInfo("alive", started, t, 1, Set.of());
-    store.heartbeatNode(silent);
-    store.heartbeatNode(atCutoff);
-    store.heartbeatNode(alive);
+  void anIdHeldByALiveInstanceIsNotTakenAndTheClaimNamesTheHolder() {
+    NodeInfo first = node("node-a", "one");
+    NodeInfo second = node("node-a", "two");
+    store.claimNode(first, LEASE);
+    clock.advance(LEASE); // its lease ends now: still live
 
-    assertThat(store.pruneNodes(t.minusSeconds(30))).isEqualTo(1);
+    NodeRecord holder = store.claimNode(second, LEASE);
 
-    assertThat(store.nodes()).containsExactly(alive, atCutoff);
-    assertThat(store.pruneNodes(t.minusSeconds(30))).isZero();
+    assertThat(holder.node()).isEqualTo(first);
+    assertThat(holder.live()).isTrue();
+    assertThat(holder.heartbeatAge()).isEqualTo(LEASE);
+    assertThat(store.heartbeatNode(second, LEASE)).isFalse();
+    assertThat(store.nodes()).extracting(r -> r.node().instance()).containsExactly("one");
   }
 
-  // ================================================================ retention
+  @Test
+  void anIdWhoseRegistrationExpiredIsTakenOverAndItsFormerHolderCannotRenewIt() {
+    NodeInfo first = node("node-a", "one");
+    NodeInfo second = node("node-a", "two");
+    store.claimNode(first, LEASE);
+    clock.advance(LEASE.plusMillis(1));
+    assertThat(store.nodes()).singleElement().satisfies(r -> assertThat(r.live()).isFalse());
+
+    NodeRecord taken = store.claimNode(second, LEASE);
+
+    assertThat(taken.node()).isEqualTo(second);
+    assertThat(store.heartbeatNode(first, LEASE)).isFalse();
+    assertThat(store.heartbeatNode(second, LEASE)).isTrue();
+  }
+
+  @Test
+  void nodesAreListedByIdWithTheirProcessTypesAndMillisecondTimes() {
+    Instant started = Instant.parse("2030-01-01T00:00:00.123456Z");
+    NodeInfo b = new NodeInfo("b", "ib", "host-b", 2, started, 1, Set.of());
+    NodeInfo a = new NodeInfo("a", "ia", "host-a", 1, started, 4, Set.of("x.y", "zoë"));
+    store.claimNode(b, LEASE);
+    clock.advance(Duration.ofSeconds(1));
+    store.claimNode(a, LEASE);
+
+    List<NodeRecord> nodes = store.nodes();
+
+    Instant millis = started.truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+    assertThat(nodes).extracting(NodeRecord::id).containsExactly("a", "b");
+    assertThat(nodes.get(0).node()).isEqualTo(new NodeInfo("a", "ia", "host-a", 1, millis, 4, Set.of("x.y", "zoë")));
+    assertThat(nodes.get(1).node()).isEqualTo(new NodeInfo("b", "ib", "host-b", 2, millis, 1, Set.of()));
+    assertThat(nodes.get(1).heartbeatAge()).isEqualTo(Duration.ofSeconds(1));
+  }
+
+  @Test
+  void removingANodeRemovesOnlyARegistrationItsOwnInstanceHolds() {
+    NodeInfo a = node(NODE, "one");
+    NodeInfo other = node(OTHER_NODE, "two");
+    store.claimNode(a, LEASE);
+    store.claimNode(other, LEASE);
+
+    store.removeNode(node(NODE, "an-impostor"));
+    store.removeNode(node("never-registered", "x"));
+    assertThat(store.nodes()).hasSize(2);
+    store.removeNode(a);
+
+    assertThat(store.nodes()).extracting(r -> r.node()).containsExactly(other);
+  }
+
+  @Test
+  void pruningRemovesRegistrationsSilentForLongerThanGivenAndAPrunedNodeMayRegisterAgain() {
+    NodeInfo silent = node("silent", "s");
+    NodeInfo atCutoff = node("at-cutoff", "c");
+    NodeInfo alive = node("alive", "a");
+    store.claimNode(silent, LEASE);
+    clock.advance(Duration.ofSeconds(30));
+    store.claimNode(atCutoff, LEASE);
+    clock.advance(Duration.ofSeconds(30));
+    store.claimNode(alive, LEASE);
+
+    assertThat(store.pruneNodes(Duration.ofSeconds(30))).isEqualTo(1);
+
+    assertThat(store.nodes()).extracting(NodeRecord::id).containsExactly("alive", "at-cutoff");
+    assertThat(store.pruneNodes(Duration.ofSeconds(30))).isZero();
+    assertThat(store.heartbeatNode(silent, LEASE)).as("nobody took the id").isTrue();
+    assertThat(store.nodes()).extracting(NodeRecord::id).contains("silent");
+  }
 
   @Test
   void retentionDeletesOnlyTerminalTasksThatFinishedBeforeTheCutoff() {
@@ -1814,7 +1985,7 @@ public abstract class TaskStoreContract {
     assertThat(store.queueNames()).containsExactly("kept");
     Task another = store.insert(aTask().queue("kept").build()).task();
     assertThat(store.find(another.id())).contains(another);
-    assertThat(store.renewLeases(List.of(runOf(running)), leaseEnd()))
+    assertThat(store.renewLeases(List.of(runOf(running)), LEASE))
         .containsEntry(runOf(running), LeaseStatus.RENEWED);
   }
 
@@ -1832,9 +2003,28 @@ public abstract class TaskStoreContract {
     return clock.instant().plus(LEASE);
   }
 
-  /** Claims up to {@code limit} tasks of {@code queue} for {@link #NODE}, now. */
+  /** Claims up to {@code limit} tasks of {@code queue} for {@link #NODE}, now, starting them all. */
   protected List<Task> claim(String queue, int limit) {
-    return store.claim(queue, limit, NODE, clock.instant(), leaseEnd());
+    return claimAt(queue, limit, NODE, clock.instant());
+  }
+
+  /** Claims for {@code node} with the engine's time {@code now}, starting them all, for {@link #LEASE}. */
+  protected List<Task> claimAt(String queue, int limit, String node, Instant now) {
+    return store.claim(ClaimRequest.starting(queue, limit, node, now, LEASE));
+  }
+
+  /**
+   * What the engine's maintenance does with expired leases, reduced to the store's part: every
+   * run whose lease expired goes back to its queue, its attempt kept.
+   */
+  protected List<Task> recoverExpiredRuns() {
+    Map<RunRef, RunOutcome> outcomes = new java.util.LinkedHashMap<>();
+    for (Task t : store.expiredLeases(1000)) {
+      TaskError lost =
+          new TaskError(t.attempt(), clock.instant(), null, "lease of " + t.leaseOwner() + " expired", null);
+      outcomes.put(runOf(t), new RunOutcome.Released(clock.instant(), lost, false));
+    }
+    return List.copyOf(store.recoverExpired(outcomes).values());
   }
 
   /** Claims the next task of the default queue for {@link #NODE}; fails if there is none. */

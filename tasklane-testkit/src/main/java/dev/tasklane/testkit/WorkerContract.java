@@ -18,7 +18,11 @@ import dev.tasklane.TaskState;
 import dev.tasklane.TaskType;
 import dev.tasklane.Worker;
 import dev.tasklane.WorkerConfig;
+import dev.tasklane.spi.ClaimRequest;
 import dev.tasklane.spi.NewTask;
+import dev.tasklane.spi.NodeInfo;
+import dev.tasklane.spi.NodeRecord;
+import dev.tasklane.spi.RunWrites;
 import dev.tasklane.spi.TaskStore;
 import java.time.Duration;
 import java.time.Instant;
@@ -467,7 +471,7 @@ public abstract class WorkerContract {
     // An unclean stop: node-x claimed the task with a long lease, then died.
     Instant now = Instant.now();
     TaskId id = store.insert(Fixtures.aTask().type("t").build()).task().id();
-    store.claim("default", 1, "node-x", now, now.plus(Duration.ofHours(1)));
+    store.claim(ClaimRequest.starting("default", 1, "node-x", now, Duration.ofHours(1)));
     assertThat(store.find(id).orElseThrow().state()).isEqualTo(TaskState.RUNNING);
 
     Worker w = started(fastConfig().nodeId("node-x").build(), type("t", (p, c) -> TaskResult.success(c.attempt())));
@@ -480,10 +484,110 @@ public abstract class WorkerContract {
   }
 
   @Test
+  void aRestartedNodeWaitsForTheRegistrationItsPreviousProcessLeftToExpireThenReclaimsItsLeases() {
+    // node-x's previous process registered, claimed, and died: its registration looks live for
+    // one more second, so the new process may not assume it gone before then.
+    Instant now = Instant.now();
+    TaskId id = store.insert(Fixtures.aTask().type("t").build()).task().id();
+    store.claimNode(
+        new NodeInfo("node-x", "dead-instance", "elsewhere", 4242, now, 1, Set.of("t")),
+        Duration.ofSeconds(1));
+    store.claim(ClaimRequest.starting("default", 1, "node-x", now, Duration.ofHours(1)));
+
+    long before = System.nanoTime();
+    Worker w = started(fastConfig().nodeId("node-x").build(), type("t", (p, c) -> TaskResult.success(c.attempt())));
+    long waitedMillis = (System.nanoTime() - before) / 1_000_000;
+
+    assertThat(waitedMillis).as("start waited for the old registration to expire").isGreaterThanOrEqualTo(500);
+    Task done = awaitState(id, TaskState.SUCCEEDED);
+    assertThat(done.attempt()).isEqualTo(2);
+    assertThat(w.stats().recovered()).isEqualTo(1);
+    assertThat(store.nodes()).singleElement().satisfies(r -> assertThat(r.node().instance()).isNotEqualTo("dead-instance"));
+  }
+
+  @Test
+  void aSecondLiveWorkerAskingForAHeldNodeIdFailsToStartNamingTheHolderAndLeavesNoThread() throws Exception {
+    CountDownLatch running = new CountDownLatch(1);
+    CountDownLatch release = gate();
+    AtomicInteger starts = new AtomicInteger();
+    Worker first =
+        started(
+            fastConfig().nodeId("node-shared").leaseDuration(Duration.ofSeconds(2)).build(),
+            type("t", (p, c) -> {
+              starts.incrementAndGet();
+              running.countDown();
+              release.await();
+              return TaskResult.success();
+            }));
+    TaskId id = first.submit(TaskRequest.builder("t").build()).task().id();
+    assertThat(running.await(20, TimeUnit.SECONDS)).isTrue();
+    Worker second =
+        worker(
+            anotherHandle(),
+            fastConfig().nodeId("node-shared").leaseDuration(Duration.ofSeconds(2)).build(),
+            type("t", (p, c) -> TaskResult.success()));
+    Set<Thread> before = Thread.getAllStackTraces().keySet();
+
+    assertThatThrownBy(second::start)
+        .isInstanceOfSatisfying(
+            dev.tasklane.NodeIdInUseException.class,
+            e -> {
+              assertThat(e.nodeId()).isEqualTo("node-shared");
+              assertThat(e.getMessage()).contains("process " + ProcessHandle.current().pid());
+            });
+    assertThat(second.lifecycle()).isEqualTo(Worker.Lifecycle.STOPPED);
+    await().atMost(WAIT).until(() -> tasklaneThreadsNotIn(before).isEmpty());
+    // The first worker's run was never taken from it.
+    Task task = store.find(id).orElseThrow();
+    assertThat(task.state()).isEqualTo(TaskState.RUNNING);
+    assertThat(task.fencingToken()).isEqualTo(1);
+    release.countDown();
+    assertThat(awaitState(id, TaskState.SUCCEEDED).attempt()).isEqualTo(1);
+    assertThat(starts.get()).isEqualTo(1);
+  }
+
+  @Test
+  void workersWithDefaultConfigurationsNeverShareANodeId() {
+    Worker a = worker(WorkerConfig.defaults(), type("t", (p, c) -> TaskResult.success()));
+    Worker b = worker(WorkerConfig.defaults(), type("t", (p, c) -> TaskResult.success()));
+    assertThat(a.config().nodeId()).isNotEqualTo(b.config().nodeId());
+    a.start();
+    b.start();
+    assertThat(store.nodes()).extracting(NodeRecord::id).contains(a.config().nodeId(), b.config().nodeId());
+  }
+
+  private static Set<Thread> tasklaneThreadsNotIn(Set<Thread> before) {
+    Set<Thread> now = new java.util.HashSet<>(Thread.getAllStackTraces().keySet());
+    now.removeAll(before);
+    now.removeIf(t -> !t.getName().startsWith("tasklane-") || !t.isAlive());
+    return now;
+  }
+
+  @Test
+  void aTaskClaimedAheadByANodeThatDiedKeepsItsAttemptsAndRuns() {
+    Instant now = Instant.now();
+    TaskId id = store.insert(Fixtures.aTask().type("t").maxAttempts(1).build()).task().id();
+    // The dead node claimed it ahead of a free slot: leased, never started.
+    Task ahead =
+        store.claim(new ClaimRequest("default", 1, 0, "dead-node", now, Duration.ofMillis(200))).get(0);
+    assertThat(ahead.attempt()).isZero();
+
+    started(fastConfig().build(), type("t", (p, c) -> TaskResult.success(c.attempt())));
+
+    Task done = awaitState(id, TaskState.SUCCEEDED);
+    assertThat(done.attempt()).isEqualTo(1);
+    assertThat(done.result()).isEqualTo("1");
+    assertThat(done.errors())
+        .singleElement()
+        .satisfies(
+            e -> assertThat(e.message()).contains("dead-node").contains("before its handler started"));
+  }
+
+  @Test
   void anotherNodesExpiredLeaseReturnsTheTaskToTheQueueAsAnAttempt() {
     Instant now = Instant.now();
     TaskId id = store.insert(Fixtures.aTask().type("t").build()).task().id();
-    store.claim("default", 1, "dead-node", now, now.plusMillis(300));
+    store.claim(ClaimRequest.starting("default", 1, "dead-node", now, Duration.ofMillis(300)));
 
     started(fastConfig().build(), type("t", (p, c) -> TaskResult.success(c.attempt())));
     Task done = awaitState(id, TaskState.SUCCEEDED);
@@ -495,47 +599,120 @@ public abstract class WorkerContract {
   void anExpiredLeaseOnTheLastAttemptFailsTheTask() {
     Instant now = Instant.now();
     TaskId id = store.insert(Fixtures.aTask().type("t").maxAttempts(1).build()).task().id();
-    store.claim("default", 1, "dead-node", now, now.plusMillis(100));
+    store.claim(ClaimRequest.starting("default", 1, "dead-node", now, Duration.ofMillis(100)));
     started(fastConfig().build(), type("t", (p, c) -> TaskResult.success()));
     Task failed = awaitState(id, TaskState.FAILED);
     assertThat(failed.attempt()).isEqualTo(1);
   }
 
+  /**
+   * Takes a run's task away from it as another node would after the run's node froze past its
+   * lease: the run is recovered (compare-and-set on its token) and claimed by {@code other-node}.
+   */
+  private Task takeOver(TaskId id) {
+    Task current = store.find(id).orElseThrow();
+    store.finishRun(
+        new dev.tasklane.spi.RunRef(id, current.fencingToken()),
+        new dev.tasklane.spi.RunOutcome.Released(Instant.now(), null, false));
+    return store.claim(ClaimRequest.starting("default", 1, "other-node", Instant.now(), Duration.ofSeconds(60))).get(0);
+  }
+
+  /** Counts writes of runs to {@code store} that concern {@code task} (starts and outcomes). */
+  private static final class WriteCounter extends dev.tasklane.spi.ForwardingTaskStore {
+    final AtomicInteger outcomeWrites = new AtomicInteger();
+
+    WriteCounter(TaskStore delegate) {
+      super(delegate);
+    }
+
+    @Override
+    public Task finishRun(dev.tasklane.spi.RunRef run, dev.tasklane.spi.RunOutcome outcome) {
+      outcomeWrites.incrementAndGet();
+      return super.finishRun(run, outcome);
+    }
+
+    @Override
+    public RunWrites.Result writeRuns(RunWrites writes) {
+      outcomeWrites.addAndGet(writes.outcomes().size());
+      return super.writeRuns(writes);
+    }
+
+    @Override
+    public void close() {
+      // the suite closes the real store
+    }
+  }
+
   @Test
-  void aRunWhoseLeaseWasTakenHasItsOutcomeRejected() throws Exception {
+  void aStaleRunsOutcomeIsRefusedByTheStoresCompareAndSetAndChangesNothing() throws Exception {
     CountDownLatch running = new CountDownLatch(1);
     CountDownLatch finish = gate();
-    AtomicInteger runs = new AtomicInteger();
-    // One slot, held by the stale run (it ignores interrupts): this worker cannot claim the task
-    // again, so the test's own claim below plays the other node.
-    Worker w = started(fastConfig().concurrency(1).build(), type("t", (p, c) -> {
-      if (runs.incrementAndGet() == 1) {
-        running.countDown();
-        // Ignore interrupts, as a handler stuck in uninterruptible I/O would.
-        while (finish.getCount() > 0) {
-          try {
-            finish.await();
-          } catch (InterruptedException ignored) {
-            // keep waiting
-          }
-        }
-        return TaskResult.success("stale");
-      }
-      return TaskResult.success("fresh");
-    }));
+    WriteCounter counting = new WriteCounter(store);
+    // A long lease: no renewal comes between the takeover and the handler's return, so the run
+    // still believes it holds its task when it writes, and only the store can refuse it.
+    Worker w =
+        worker(
+            counting,
+            fastConfig().concurrency(1).leaseDuration(Duration.ofSeconds(60)).build(),
+            type("t", (p, c) -> {
+              running.countDown();
+              finish.await();
+              return TaskResult.success("stale");
+            }));
+    w.start();
     TaskId id = w.submit(TaskRequest.builder("t").build()).task().id();
     assertThat(running.await(20, TimeUnit.SECONDS)).isTrue();
     long staleToken = store.find(id).orElseThrow().fencingToken();
-    // Another node takes the task over, as if this node had been frozen past its lease.
-    store.recoverLeasesOf(w.config().nodeId(), Instant.now());
-    Task takenOver = store.claim("default", 1, "other-node", Instant.now(), Instant.now().plusSeconds(60)).get(0);
+    Task takenOver = takeOver(id);
     assertThat(takenOver.fencingToken()).isGreaterThan(staleToken);
+
     finish.countDown();
-    await().atMost(WAIT).until(() -> w.stats().staleRejected() >= 1);
-    Task record = store.find(id).orElseThrow();
-    assertThat(record.state()).isEqualTo(TaskState.RUNNING);
-    assertThat(record.leaseOwner()).isEqualTo("other-node");
-    assertThat(record.result()).isNull();
+
+    await().atMost(WAIT).until(() -> w.stats().staleRefusedByStore() == 1);
+    assertThat(w.stats().staleDiscarded()).isZero();
+    assertThat(counting.outcomeWrites.get()).as("the stale outcome was sent to the store").isEqualTo(1);
+    assertThat(store.find(id).orElseThrow()).isEqualTo(takenOver);
+  }
+
+  @Test
+  void aRunThatLearnsItLostItsLeaseDiscardsItsOutcomeWithoutWritingIt() throws Exception {
+    CountDownLatch running = new CountDownLatch(1);
+    CountDownLatch interrupted = new CountDownLatch(1);
+    CountDownLatch finish = gate();
+    AtomicBoolean sawLoss = new AtomicBoolean();
+    WriteCounter counting = new WriteCounter(store);
+    Worker w =
+        worker(
+            counting,
+            fastConfig().concurrency(1).leaseDuration(Duration.ofMillis(600)).build(),
+            type("t", (p, c) -> {
+              running.countDown();
+              // Ignore interrupts, as a handler stuck in uninterruptible I/O would, until the
+              // test lets it return.
+              while (finish.getCount() > 0) {
+                try {
+                  finish.await();
+                } catch (InterruptedException stopped) {
+                  interrupted.countDown(); // and keep waiting
+                }
+              }
+              sawLoss.set(c.isCancelled());
+              return TaskResult.success("stale");
+            }));
+    w.start();
+    TaskId id = w.submit(TaskRequest.builder("t").build()).task().id();
+    assertThat(running.await(20, TimeUnit.SECONDS)).isTrue();
+    Task takenOver = takeOver(id);
+    // The next renewal finds the run's token moved on and stops (interrupts) the run.
+    assertThat(interrupted.await(20, TimeUnit.SECONDS)).isTrue();
+
+    finish.countDown();
+
+    await().atMost(WAIT).until(() -> w.stats().staleDiscarded() == 1);
+    assertThat(sawLoss).as("the handler saw its run stopped").isTrue();
+    assertThat(w.stats().staleRefusedByStore()).isZero();
+    assertThat(counting.outcomeWrites.get()).as("nothing was sent to the store").isZero();
+    assertThat(store.find(id).orElseThrow()).isEqualTo(takenOver);
   }
 
   // ------------------------------------------------------------------ scheduling, progress, shutdown
@@ -892,9 +1069,12 @@ public abstract class WorkerContract {
       }
 
       @Override
-      public Map<dev.tasklane.spi.RunRef, Task> finishRuns(Map<dev.tasklane.spi.RunRef, dev.tasklane.spi.RunOutcome> outcomes) {
+      public RunWrites.Result writeRuns(RunWrites writes) {
+        if (writes.starts().size() + writes.outcomes().size() < 2) {
+          return super.writeRuns(writes);
+        }
         failedBatches.incrementAndGet();
-        throw new dev.tasklane.StoreException("finishRuns", new java.sql.SQLException("injected"));
+        throw new dev.tasklane.StoreException("writeRuns", new java.sql.SQLException("injected"));
       }
 
       @Override

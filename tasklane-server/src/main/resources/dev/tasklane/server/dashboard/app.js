@@ -152,7 +152,7 @@ function renderOverview() {
       body.replaceChildren(...(o.queues.length ? o.queues.map(queueRow) : [el("tr", {}, el("td", { colspan: 10, text: "No queue yet: submit a task." }))]));
     }
     const running = o.nodes.nodes.reduce((a, n) => a + n.running_count, 0);
-    nodes.textContent = `${o.nodes.nodes.length} node(s) live, ${running} task(s) running.`;
+    nodes.textContent = `${o.nodes.nodes.filter((n) => n.live).length} node(s) live, ${running} task(s) running.`;
     throughput.replaceChildren(throughput.firstChild, chart(o.timeline.points, (p) => p.finished, "Runs finished per 10 s"));
     waits.replaceChildren(waits.firstChild, chart(o.timeline.points, (p) => p.mean_wait_ms, "Mean wait in ms"));
   };
@@ -274,8 +274,8 @@ function renderNodes() {
       ...["Node", "Heartbeat", "Running", "Concurrency", "Types", "Started"].map((h) => el("th", { scope: "col", text: h })))), body)));
   onOverview = (o) => {
     body.replaceChildren(...o.nodes.nodes.map((n) => el("tr", {},
-      el("th", { scope: "row", text: n.id }),
-      el("td", { text: n.heartbeat_age_seconds.toFixed(1) + " s ago" }),
+      el("th", { scope: "row" }, n.id, el("br"), el("small", { text: `process ${n.pid} on ${n.host}` })),
+      el("td", { text: n.heartbeat_age_seconds.toFixed(1) + " s ago" + (n.live ? "" : ", silent: its tasks return to their queues as their leases expire") }),
       el("td", {}, String(n.running_count), n.running.length ? el("ul", {}, ...n.running.map((r) => el("li", {}, el("a", { href: "#/tasks/" + r.id, text: r.type + " " + r.id.slice(0, 8) + "…" }), " " + r.progress + "%"))) : ""),
       el("td", { class: "num", text: n.concurrency }),
       el("td", { text: n.types.join(", ") }),

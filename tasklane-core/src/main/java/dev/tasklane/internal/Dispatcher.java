@@ -1,0 +1,246 @@
+package dev.tasklane.internal;
+
+import dev.tasklane.Task;
+import dev.tasklane.WorkerConfig;
+import dev.tasklane.spi.ClaimRequest;
+import dev.tasklane.spi.TaskStore;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Claims work and hands it out: the {@code tasklane-dispatcher} thread. One pass ({@link
+ * #dispatchOnce()}) brings the {@link QueueView} up to date, starts runs claimed ahead that now
+ * have a slot, then claims from each queue, rotating the starting queue so that none starves the
+ * others of the node's slots. Between passes it sleeps until woken (a submission, a freed slot, a
+ * notification) or until the next due time or poll interval.
+ *
+ * <h2>Claiming ahead</h2>
+ *
+ * Besides a task for every free slot, it claims up to {@link ClaimAhead}'s allowance more (what
+ * the handlers finished in the last 100 ms, at most {@link WorkerConfig#claimAhead()}), and keeps
+ * them in {@link AheadLines} until a slot frees. They are leased, not started: their attempt is
+ * spent only when their start is written, just before their handler runs, so a node that dies
+ * holding them costs them nothing. A queue is topped up when its line falls to half its share of
+ * the allowance, so a busy node claims in large batches rather than once per finished task; the
+ * node holds at most {@code 2 x (concurrency + claimAhead)} leases in all.
+ *
+ * <p>Only this thread acquires slots ({@link ConcurrencyLimits}), so the free slots it counts can
+ * only grow until it takes them.
+ */
+final class Dispatcher {
+  private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
+  private static final Duration FIRST_ERROR_BACKOFF = Duration.ofMillis(100);
+  private static final Duration MAX_ERROR_BACKOFF = Duration.ofSeconds(5);
+
+  private final TaskStore store;
+  private final WorkerConfig config;
+  private final QueueView view;
+  private final ConcurrencyLimits limits;
+  private final Backlog backlog;
+  private final RunRegistry registry;
+  private final RunExecutor executor;
+  private final Wakeup wakeup;
+  private final BooleanSupplier mayClaim;
+  private final AheadLines lines = new AheadLines();
+  private final ClaimAhead claimAhead;
+  /** Handler runs that returned, for the claim-ahead allowance. */
+  private final LongAdder handlersDone = new LongAdder();
+  private final int maxHeld;
+  private final AtomicBoolean running = new AtomicBoolean(true);
+  /** Set when a run in line may have been stopped: the next pass sweeps it out. */
+  private volatile boolean sweep;
+  private int rotation;
+
+  /**
+   * @param mayClaim false while this node must not take new work (its node id was taken over)
+   */
+  Dispatcher(
+      TaskStore store,
+      WorkerConfig config,
+      QueueView view,
+      ConcurrencyLimits limits,
+      Backlog backlog,
+      RunRegistry registry,
+      RunExecutor executor,
+      Wakeup wakeup,
+      BooleanSupplier mayClaim) {
+    this.store = store;
+    this.config = config;
+    this.view = view;
+    this.limits = limits;
+    this.backlog = backlog;
+    this.registry = registry;
+    this.executor = executor;
+    this.wakeup = wakeup;
+    this.mayClaim = mayClaim;
+    this.claimAhead = new ClaimAhead(config.claimAhead());
+    this.maxHeld = 2 * (config.concurrency() + config.claimAhead());
+  }
+
+  /** The loop of the dispatcher thread, until {@link #stopClaiming()}. */
+  void loop() {
+    Duration errorBackoff = FIRST_ERROR_BACKOFF;
+    while (running.get()) {
+      try {
+        Instant next = dispatchOnce();
+        errorBackoff = FIRST_ERROR_BACKOFF;
+        if (next != Instant.MIN) {
+          wakeup.await(untilNext(next), running::get);
+        }
+      } catch (Throwable t) {
+        if (!running.get()) {
+          break;
+        }
+        log.error("dispatcher failed; retrying in {} ms", errorBackoff.toMillis(), t);
+        wakeup.sleep(errorBackoff, running::get);
+        errorBackoff = Loops.min(errorBackoff.multipliedBy(2), MAX_ERROR_BACKOFF);
+      }
+    }
+  }
+
+  private Duration untilNext(Instant next) {
+    Duration wait = Duration.between(config.clock().instant(), next);
+    return wait.isNegative() ? Duration.ZERO : Loops.min(wait.plusMillis(1), config.pollInterval());
+  }
+
+  /** Ends the loop at its next check; claimed-ahead runs stay in line for {@link #releaseAll()}. */
+  void stopClaiming() {
+    running.set(false);
+    wakeup.wake();
+  }
+
+  boolean isClaiming() {
+    return running.get();
+  }
+
+  /** A handler gave its slot back: release it and wake the loop to fill it. */
+  void slotFreed(String queue) {
+    limits.release(queue, 1);
+    handlersDone.increment();
+    wakeup.wake();
+  }
+
+  /** A run in line may have been stopped (cancel, lost lease): sweep it out at the next pass. */
+  void runStopped() {
+    sweep = true;
+    wakeup.wake();
+  }
+
+  /**
+   * One pass.
+   *
+   * @return when to look again on its own: the next due time or poll; {@link Instant#MIN} when the
+   *     pass filled every slot it could and more work may be waiting
+   */
+  Instant dispatchOnce() {
+    Instant now = config.clock().instant();
+    boolean more = view.refresh(now);
+    if (sweep) {
+      sweep = false;
+      lines.removeStopped().forEach(executor::finishUnstarted);
+    }
+    Set<String> paused = view.paused();
+    // A paused queue's tasks claimed ahead go back (never started, so nothing to refund), so that
+    // nothing of the queue starts once this node knows of the pause.
+    for (Run run : lines.removeQueues(paused)) {
+      run.stop(Run.StopReason.QUEUE_PAUSED);
+      executor.finishUnstarted(run);
+    }
+    List<String> queues = view.queues();
+    int n = queues.size();
+    if (n == 0) {
+      return more ? Instant.MIN : view.nextLook();
+    }
+    int start = Math.floorMod(rotation++, n);
+    for (int i = 0; i < n; i++) {
+      startWaiting(queues.get((start + i) % n));
+    }
+    int allowance = claimAhead.allowance(System.nanoTime(), handlersDone.sum());
+    for (int i = 0; i < n && running.get() && mayClaim.getAsBoolean(); i++) {
+      String queue = queues.get((start + i) % n);
+      if (!paused.contains(queue) && claimFrom(queue, allowance, now)) {
+        more = true;
+      }
+    }
+    if (more && limits.globalAvailable() == 0 && lines.total() > 0) {
+      more = false; // every slot is busy and tasks wait: the next freed slot wakes the loop
+    }
+    return more ? Instant.MIN : view.nextLook();
+  }
+
+  /**
+   * Claims from {@code queue}: a started run for each free slot, and runs ahead as {@link
+   * #claimWanted} allows. Returns true if the claim took all it asked for (more may be waiting).
+   */
+  private boolean claimFrom(String queue, int allowance, Instant now) {
+    int free = lines.waiting(queue) == 0 ? limits.available(queue) : 0;
+    int want = claimWanted(queue, free, allowance);
+    if (want <= 0) {
+      return false;
+    }
+    int startNow = Math.min(free, want);
+    long claimSent = System.nanoTime();
+    long epoch = backlog.epoch();
+    List<Task> claimed =
+        store.claim(
+            new ClaimRequest(queue, want, startNow, config.nodeId(), now, config.leaseDuration()));
+    backlog.removed(queue, claimed.size(), epoch);
+    for (Task task : claimed) {
+      Run run = executor.newRun(task, claimSent);
+      if (run.isStarted()) {
+        // Claimed for a slot that is free (slots only free up behind this thread's back).
+        limits.acquire(queue, 1);
+        executor.launch(run);
+      } else {
+        lines.add(queue, run);
+      }
+    }
+    startWaiting(queue); // slots may have freed while the claim ran
+    return claimed.size() == want;
+  }
+
+  /**
+   * How many tasks to claim from {@code queue} now: one for each free slot, plus, once the tasks
+   * already waiting in this queue's line fall to half of what the allowance leaves it (the
+   * allowance is the node's, shared by its queues), enough to fill it again; never more than a
+   * claim batch or than the node's lease bound allows.
+   */
+  private int claimWanted(String queue, int free, int allowance) {
+    int waitingHere = lines.waiting(queue);
+    int aheadHere = Math.max(0, allowance - (lines.total() - waitingHere));
+    int topUp = waitingHere <= aheadHere / 2 ? aheadHere - waitingHere : 0;
+    int want = Math.min(config.claimBatchSize(), free + topUp);
+    return Math.min(want, maxHeld - registry.size());
+  }
+
+  /** Starts the runs in {@code queue}'s line that have a slot now, in claim order. */
+  private void startWaiting(String queue) {
+    while (lines.waiting(queue) > 0 && limits.available(queue) > 0) {
+      Run run = lines.poll(queue);
+      if (run.stopReason() != null) {
+        executor.finishUnstarted(run);
+        continue;
+      }
+      limits.acquire(queue, 1);
+      executor.launch(run);
+    }
+  }
+
+  /**
+   * Gives every run still in line back to its queue (shutdown): they never started. Call only once
+   * the loop has ended.
+   */
+  void releaseAll() {
+    for (Run run : lines.removeAll()) {
+      run.stop(Run.StopReason.SHUTDOWN);
+      executor.finishUnstarted(run);
+    }
+  }
+}

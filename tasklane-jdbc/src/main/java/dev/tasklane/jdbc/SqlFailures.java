@@ -1,0 +1,39 @@
+package dev.tasklane.jdbc;
+
+import dev.tasklane.StoreException;
+import java.sql.SQLException;
+import java.sql.SQLTransientException;
+
+/** Turns a {@link SQLException} into the {@link StoreException} a store method throws. */
+public final class SqlFailures {
+  private SqlFailures() {}
+
+  /**
+   * The store's exception for {@code e}, marked {@link StoreException#unavailable() unavailable}
+   * when the database could not be reached or did not answer in time.
+   */
+  public static StoreException storeException(String operation, SQLException e) {
+    return new StoreException(operation, e, unavailable(e));
+  }
+
+  /**
+   * True for failures of the connection rather than of the statement: SQLState class 08
+   * (connection exception: refused, broken, timed out on the socket), 57P (the server shutting
+   * down or restarting), 53300 (too many connections), and the driver's or pool's transient
+   * exceptions (a pool with no connection to lend in time, a statement timeout).
+   */
+  public static boolean unavailable(SQLException e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof SQLTransientException) {
+        return true;
+      }
+      if (t instanceof SQLException sql && sql.getSQLState() != null) {
+        String state = sql.getSQLState();
+        if (state.startsWith("08") || state.startsWith("57P") || state.equals("53300")) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+}
