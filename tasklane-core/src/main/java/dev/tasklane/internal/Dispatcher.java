@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,6 +49,7 @@ final class Dispatcher {
   private final RunExecutor executor;
   private final Wakeup wakeup;
   private final BooleanSupplier mayClaim;
+  private final LongSupplier nanoTime;
   private final AheadLines lines = new AheadLines();
   private final ClaimAhead claimAhead;
   /** Handler runs that returned, for the claim-ahead allowance. */
@@ -70,7 +72,8 @@ final class Dispatcher {
       RunRegistry registry,
       RunExecutor executor,
       Wakeup wakeup,
-      BooleanSupplier mayClaim) {
+      BooleanSupplier mayClaim,
+      LongSupplier nanoTime) {
     this.store = store;
     this.config = config;
     this.view = view;
@@ -80,6 +83,7 @@ final class Dispatcher {
     this.executor = executor;
     this.wakeup = wakeup;
     this.mayClaim = mayClaim;
+    this.nanoTime = nanoTime;
     this.claimAhead = new ClaimAhead(config.claimAhead());
     this.maxHeld = 2 * (config.concurrency() + config.claimAhead());
   }
@@ -162,7 +166,7 @@ final class Dispatcher {
     for (int i = 0; i < n; i++) {
       startWaiting(queues.get((start + i) % n));
     }
-    int allowance = claimAhead.allowance(System.nanoTime(), handlersDone.sum());
+    int allowance = claimAhead.allowance(nanoTime.getAsLong(), handlersDone.sum());
     for (int i = 0; i < n && running.get() && mayClaim.getAsBoolean(); i++) {
       String queue = queues.get((start + i) % n);
       if (!paused.contains(queue) && claimFrom(queue, allowance, now)) {
@@ -186,7 +190,7 @@ final class Dispatcher {
       return false;
     }
     int startNow = Math.min(free, want);
-    long claimSent = System.nanoTime();
+    long claimSent = nanoTime.getAsLong();
     long epoch = backlog.epoch();
     List<Task> claimed =
         store.claim(

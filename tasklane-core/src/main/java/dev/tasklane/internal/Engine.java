@@ -130,7 +130,8 @@ public final class Engine {
     this.writer = new RunWriter(store, stats, this.listener, backlog, () -> abandoned);
     this.view = new QueueView(store, config.pollInterval(), PROMOTE_BATCH);
     this.membership =
-        new NodeMembership(store, node, config.leaseDuration(), config.heartbeatInterval());
+        new NodeMembership(
+            store, node, config.leaseDuration(), config.heartbeatInterval(), threads);
     // The executor and the dispatcher know each other through callbacks: a freed slot goes back
     // to the dispatcher, a claimed run to the executor.
     Dispatcher[] d = new Dispatcher[1];
@@ -150,8 +151,16 @@ public final class Engine {
             queue -> d[0].slotFreed(queue));
     this.dispatcher =
         new Dispatcher(
-            store, config, view, limits, backlog, registry, executor, wakeup,
-            () -> !membership.evicted());
+            store,
+            config,
+            view,
+            limits,
+            backlog,
+            registry,
+            executor,
+            wakeup,
+            () -> !membership.evicted(),
+            threads::nanoTime);
     d[0] = dispatcher;
     this.leaseKeeper =
         new LeaseKeeper(
@@ -161,7 +170,7 @@ public final class Engine {
             stats,
             this.listener,
             run -> dispatcher.runStopped(),
-            System::nanoTime);
+            threads::nanoTime);
   }
 
   // ---------------------------------------------------------------- lifecycle

@@ -7,8 +7,9 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Where the engine's loops and handler runs get their threads: the seam that lets tests drive the
- * real engine by hand (see the engine's tests), while production starts real threads.
+ * Where the engine's loops and handler runs get their threads, and how it measures and waits out
+ * short intervals: the seam that lets tests drive the real engine by hand (see the engine's
+ * tests), while production starts real threads and reads the real monotonic clock.
  *
  * <ul>
  *   <li>{@link #every}: a periodic loop on a platform thread of its own ({@code
@@ -90,6 +91,16 @@ class EngineThreads {
         return t.isAlive();
       }
     };
+  }
+
+  /** A monotonic time in nanoseconds, as {@link System#nanoTime()}: for intervals, never dates. */
+  long nanoTime() {
+    return System.nanoTime();
+  }
+
+  /** Waits {@code d} (uninterruptibly: a caller that must wait does not give up on an interrupt). */
+  void pause(Duration d) {
+    java.util.concurrent.locks.LockSupport.parkNanos(d.toNanos());
   }
 
   /**

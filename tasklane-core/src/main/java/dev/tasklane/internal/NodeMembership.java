@@ -5,7 +5,6 @@ import dev.tasklane.spi.NodeInfo;
 import dev.tasklane.spi.NodeRecord;
 import dev.tasklane.spi.TaskStore;
 import java.time.Duration;
-import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,13 +32,19 @@ final class NodeMembership {
   private final NodeInfo me;
   private final Duration lease;
   private final Duration heartbeatInterval;
+  private final EngineThreads time;
   private volatile boolean evicted;
 
-  NodeMembership(TaskStore store, NodeInfo me, Duration lease, Duration heartbeatInterval) {
+  /**
+   * @param time how to measure and wait out the wait for a holder's registration to expire
+   */
+  NodeMembership(
+      TaskStore store, NodeInfo me, Duration lease, Duration heartbeatInterval, EngineThreads time) {
     this.store = store;
     this.me = me;
     this.lease = lease;
     this.heartbeatInterval = heartbeatInterval;
+    this.time = time;
   }
 
   NodeInfo node() {
@@ -66,10 +71,11 @@ final class NodeMembership {
     // A live holder renews within a heartbeat interval of its own; an expired one is taken over
     // at the first try after its lease ends. Look often enough for both, for at most a lease and
     // a bit beyond what it had left.
-    long deadline = System.nanoTime() + lease.plus(heartbeatInterval).multipliedBy(2).toNanos();
-    Duration step = Loops.min(Loops.max(lease.dividedBy(20), Duration.ofMillis(20)), Duration.ofSeconds(1));
-    while (System.nanoTime() < deadline) {
-      LockSupport.parkNanos(step.toNanos());
+    long deadline = time.nanoTime() + lease.plus(heartbeatInterval).multipliedBy(2).toNanos();
+    Duration step =
+        Loops.min(Loops.max(lease.dividedBy(20), Duration.ofMillis(20)), Duration.ofSeconds(1));
+    while (time.nanoTime() < deadline) {
+      time.pause(step);
       NodeRecord now = store.claimNode(me, lease);
       if (ours(now)) {
         log.info("took over node id {} from {}, whose registration expired", me.id(), holder.node().describeProcess());
