@@ -35,6 +35,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Pattern;
@@ -293,6 +294,74 @@ class PostgresTaskStoreTest extends TaskStoreContract {
 
       assertThat(other.find(currentRun.id())).contains(currentRun);
     }
+  }
+
+  // ================================================================ starting together, versions
+
+  @Test
+  void fiveNodesStartingAtOnceOnAFreshSchemaAllOpenItEveryTime() throws Exception {
+    // Flyway's first steps (create the schema, its history table, baseline) race between nodes
+    // that migrate the same new schema at once; an advisory lock makes them take turns.
+    for (int round = 0; round < 16; round++) {
+      String schema = DB.newSchema("together");
+      // Half the rounds on a schema that exists and is empty, as public is on a new database.
+      if (round % 2 == 0) {
+        DB.execute("CREATE SCHEMA " + q(schema));
+      }
+      CountDownLatch go = new CountDownLatch(1);
+      List<java.util.concurrent.Future<TaskStore>> opened = new ArrayList<>();
+      try (var nodes = java.util.concurrent.Executors.newFixedThreadPool(5)) {
+        for (int i = 0; i < 5; i++) {
+          // Staggered by a few milliseconds each, as processes started together are: one node
+          // then finds what another has only half done.
+          long stagger = i * (long) (round % 4) * 15;
+          opened.add(nodes.submit(() -> {
+            go.await();
+            Thread.sleep(stagger);
+            return PostgresTaskStore.open(DB.options(schema));
+          }));
+        }
+        go.countDown();
+        List<TaskStore> stores = new ArrayList<>();
+        try {
+          for (var f : opened) {
+            stores.add(f.get(2, java.util.concurrent.TimeUnit.MINUTES));
+          }
+          Task t = stores.get(0).insert(aTask().build()).task();
+          assertThat(stores.get(4).find(t.id())).as("round %d", round).contains(t);
+        } finally {
+          stores.forEach(TaskStore::close);
+        }
+      }
+      assertThat(
+              DB.queryLong(
+                  "SELECT count(*) FROM " + q(schema) + "." + SchemaMigrator.HISTORY_TABLE + " WHERE version = '009'"))
+          .as("each migration ran once, round %d", round)
+          .isEqualTo(1);
+    }
+  }
+
+  @Test
+  void aServerOlderThanTheMinimumIsRefusedWithAMessageThatSaysWhatIsNeeded() throws Exception {
+    // The real server is 15; a gate that asks for more than it has meets the same refusal an
+    // older server would.
+    String schema = DB.newSchema("old_server");
+    PostgresOptions options = DB.options(schema);
+    org.postgresql.ds.PGSimpleDataSource source = new org.postgresql.ds.PGSimpleDataSource();
+    source.setUrl(options.jdbcUrl());
+    MigrationGate gate = new MigrationGate(source, new PostgresDialect(schema), 990_000);
+
+    assertThatThrownBy(gate::ensureMigrated)
+        .isInstanceOf(StoreException.class)
+        .hasMessageContaining("is too old: Tasklane needs PostgreSQL 990000 or newer")
+        .hasMessageContaining("idle_session_timeout");
+    assertThat(DB.queryLong("SELECT count(*) FROM pg_namespace WHERE nspname = '" + schema + "'"))
+        .as("nothing was created")
+        .isZero();
+    // The real minimum is met by the server the tests run on.
+    assertThat(
+            DB.queryLong("SELECT current_setting('server_version_num')::int"))
+        .isGreaterThanOrEqualTo(MigrationGate.MINIMUM_VERSION);
   }
 
   // ================================================================ an unreachable database

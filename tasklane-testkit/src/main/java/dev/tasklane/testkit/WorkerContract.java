@@ -36,6 +36,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -1119,6 +1120,120 @@ public abstract class WorkerContract {
     w.start();
     await().atMost(WAIT).until(() -> w.stats().succeeded() == 4);
     await().atMost(WAIT).untilAsserted(() -> assertThat(w.submit(TaskRequest.builder("t").build()).created()).isTrue());
+  }
+
+  @Test
+  void theBacklogBoundHoldsExactlyWhileSubmittersCancellersAndRefreshesRace() throws Exception {
+    // 8 submitters keep the queue full while a canceller keeps making room, so admissions are in
+    // flight whenever the backlog counts are refreshed from the store (every 100 ms here).
+    Worker w = started(fastConfig().maxQueued(100).build(), type("t", (p, c) -> TaskResult.success()));
+    w.pauseQueue("default"); // nothing is claimed: only submissions and cancels change the backlog
+    AtomicBoolean go = new AtomicBoolean(true);
+    AtomicInteger accepted = new AtomicInteger();
+    AtomicInteger cancelled = new AtomicInteger();
+    AtomicLong mostWaiting = new AtomicLong();
+    try (var threads = java.util.concurrent.Executors.newFixedThreadPool(10)) {
+      List<java.util.concurrent.Future<?>> running = new ArrayList<>();
+      for (int i = 0; i < 8; i++) {
+        running.add(threads.submit(() -> {
+          while (go.get()) {
+            try {
+              w.submit(TaskRequest.builder("t").build());
+              accepted.incrementAndGet();
+            } catch (QueueFullException full) {
+              Thread.onSpinWait();
+            }
+          }
+          return null;
+        }));
+      }
+      running.add(threads.submit(() -> {
+        while (go.get()) {
+          for (Task t : store.list(dev.tasklane.TaskQuery.all().withState(TaskState.QUEUED).withLimit(3)).tasks()) {
+            w.cancel(t.id());
+            cancelled.incrementAndGet();
+          }
+        }
+        return null;
+      }));
+      running.add(threads.submit(() -> {
+        while (go.get()) {
+          mostWaiting.accumulateAndGet(store.waitingCounts().getOrDefault("default", 0L), Math::max);
+        }
+        return null;
+      }));
+      long until = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+      while (System.nanoTime() < until) {
+        mostWaiting.accumulateAndGet(store.waitingCounts().getOrDefault("default", 0L), Math::max);
+      }
+      go.set(false);
+      for (var f : running) {
+        f.get();
+      }
+    }
+    assertThat(cancelled.get()).as("room was made again and again").isGreaterThan(100);
+    assertThat(mostWaiting.get()).as("most tasks ever waiting").isLessThanOrEqualTo(100);
+    // Once the races end the bound is reached exactly, not short of it.
+    await().atMost(WAIT).untilAsserted(() -> {
+      try {
+        w.submit(TaskRequest.builder("t").build());
+      } catch (QueueFullException full) {
+        // full, as expected once it holds 100
+      }
+      assertThat(store.waitingCounts().get("default")).isEqualTo(100);
+    });
+  }
+
+  @Test
+  void aNodeWhoseClockRunsAheadByMoreThanALeaseLeavesAnotherNodesLiveLeaseAlone() throws Exception {
+    Duration lease = Duration.ofSeconds(5);
+    CountDownLatch running = new CountDownLatch(1);
+    CountDownLatch release = gate();
+    AtomicInteger interrupts = new AtomicInteger();
+    // The skewed node starts first, so that it is the one that leads maintenance.
+    java.time.InstantSource ahead = () -> Instant.now().plus(lease.multipliedBy(2));
+    Worker skewed =
+        worker(
+            anotherHandle(),
+            fastConfig().leaseDuration(lease).clock(ahead).build(),
+            type("other", (p, c) -> TaskResult.success()));
+    skewed.start();
+    await().atMost(WAIT).until(skewed::isLeader);
+    Worker honest =
+        started(
+            fastConfig().leaseDuration(lease).build(),
+            type("t", (p, c) -> {
+              running.countDown();
+              while (release.getCount() > 0) {
+                try {
+                  release.await();
+                } catch (InterruptedException e) {
+                  interrupts.incrementAndGet();
+                }
+              }
+              return TaskResult.success(c.fencingToken());
+            }));
+    TaskId id = honest.submit(TaskRequest.builder("t").build()).task().id();
+    assertThat(running.await(20, TimeUnit.SECONDS)).isTrue();
+
+    // Witness that the skewed node recovers expired leases meanwhile: dead nodes' runs whose
+    // leases really expired, until it has recovered one of them itself (a store that lets every
+    // node lead may have the honest node recover some first).
+    await().atMost(WAIT).until(() -> {
+      TaskId ghost = store.insert(Fixtures.aTask().type("other").build()).task().id();
+      store.claim(ClaimRequest.starting("default", 1, "dead-node", Instant.now(), Duration.ofMillis(1)));
+      await().atMost(WAIT).until(() -> store.find(ghost).orElseThrow().state() != TaskState.RUNNING);
+      return skewed.stats().recovered() >= 1;
+    });
+
+    Task live = store.find(id).orElseThrow();
+    assertThat(live.state()).isEqualTo(TaskState.RUNNING);
+    assertThat(live.fencingToken()).isEqualTo(1);
+    assertThat(live.errors()).isEmpty();
+    assertThat(interrupts.get()).isZero();
+    release.countDown();
+    Task done = awaitState(id, TaskState.SUCCEEDED);
+    assertThat(done.result()).isEqualTo("1");
   }
 
   @Test
