@@ -36,6 +36,7 @@ final class EnvDefaults implements IDefaultValueProvider {
           Map.entry("--queue-limit", "TASKLANE_QUEUE_LIMIT"),
           Map.entry("--node-id", "TASKLANE_NODE_ID"),
           Map.entry("--shutdown-timeout", "TASKLANE_SHUTDOWN_TIMEOUT"),
+          Map.entry("--execution-log", "TASKLANE_EXECUTION_LOG"),
           Map.entry("--lease", "TASKLANE_LEASE"),
           Map.entry("--server", "TASKLANE_SERVER"));
 

@@ -184,6 +184,15 @@ final class ServeCommand implements Callable<Integer> {
   String nodeId;
 
   @Option(
+      names = "--execution-log",
+      paramLabel = "<file>",
+      description =
+          "Append a JSON line to <file> whenever a built-in handler starts and ends (task,"
+              + " attempt, fencing token, node, time): an audit of what actually ran, for checking"
+              + " delivery (env TASKLANE_EXECUTION_LOG).")
+  String executionLog;
+
+  @Option(
       names = "--shutdown-timeout",
       paramLabel = "<duration>",
       defaultValue = "30s",
@@ -220,6 +229,8 @@ final class ServeCommand implements Callable<Integer> {
               + " ("
               + e.getMessage()
               + "); is another server running there? Choose another --port.");
+    } catch (java.io.UncheckedIOException e) {
+      throw new CommandFailedException(ExitCodes.FAILED, "cannot start: " + e.getMessage());
     } catch (NodeIdInUseException e) {
       throw new CommandFailedException(ExitCodes.FAILED, "cannot start: " + e.getMessage());
     } catch (IllegalStateException | StoreException e) {
@@ -282,7 +293,8 @@ final class ServeCommand implements Callable<Integer> {
             lease,
             pollInterval,
             retention,
-            leaderTimeout);
+            leaderTimeout,
+            executionLog == null || executionLog.isBlank() ? null : Path.of(executionLog));
     try {
       // Fails here, before anything is opened, if the worker or server would refuse a value.
       settings.workerConfig();

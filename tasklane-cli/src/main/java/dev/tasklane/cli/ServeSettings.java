@@ -24,6 +24,7 @@ import java.util.Objects;
  * @param pollInterval longest wait between looks for work when nothing wakes the node
  * @param retention how long finished tasks are kept; zero keeps them forever
  * @param leaderTimeout how long a silent leader keeps the lead (PostgreSQL)
+ * @param executionLog where the built-in handlers append their starts and ends, or {@code null}
  */
 record ServeSettings(
     int port,
@@ -38,7 +39,8 @@ record ServeSettings(
     Duration lease,
     Duration pollInterval,
     Duration retention,
-    Duration leaderTimeout) {
+    Duration leaderTimeout,
+    Path executionLog) {
 
   ServeSettings {
     Objects.requireNonNull(bind, "bind");

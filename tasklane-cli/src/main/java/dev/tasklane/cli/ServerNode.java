@@ -5,6 +5,7 @@ import dev.tasklane.jdbc.ConnectionPools;
 import dev.tasklane.server.TasklaneMetrics;
 import dev.tasklane.server.TasklaneServer;
 import dev.tasklane.server.builtin.BuiltinTasks;
+import dev.tasklane.server.builtin.ExecutionLog;
 import dev.tasklane.spi.TaskStore;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -25,11 +26,14 @@ final class ServerNode implements AutoCloseable {
 
   private final TaskStore store;
   private final Worker worker;
+  private final ExecutionLog executionLog;
   private final TasklaneServer server;
   private final AtomicBoolean closing = new AtomicBoolean();
   private final CountDownLatch stopped = new CountDownLatch(1);
 
-  private ServerNode(TaskStore store, Worker worker, TasklaneServer server) {
+  private ServerNode(
+      TaskStore store, Worker worker, TasklaneServer server, ExecutionLog executionLog) {
+    this.executionLog = executionLog;
     this.store = store;
     this.worker = worker;
     this.server = server;
@@ -48,7 +52,11 @@ final class ServerNode implements AutoCloseable {
     var serverConfig = settings.serverConfig();
     TaskStore store = settings.store().open();
     Worker worker = null;
+    ExecutionLog executionLog = ExecutionLog.NONE;
     try {
+      if (settings.executionLog() != null) {
+        executionLog = ExecutionLog.appendingTo(settings.executionLog());
+      }
       TasklaneMetrics metrics = new TasklaneMetrics();
       if (store instanceof ConnectionPools pools) {
         pools.connectionPools().forEach(pool -> pool.setMetricRegistry(metrics.registry()));
@@ -56,7 +64,8 @@ final class ServerNode implements AutoCloseable {
       worker =
           BuiltinTasks.register(
                   Worker.builder(store).config(workerConfig).listener(metrics),
-                  settings.seedTaskDuration())
+                  settings.seedTaskDuration(),
+                  executionLog)
               .build();
       // --queue-limit is a cluster-wide limit: written to the store, it binds every node.
       for (var limit : settings.queueLimits().entrySet()) {
@@ -64,12 +73,13 @@ final class ServerNode implements AutoCloseable {
       }
       worker.start();
       TasklaneServer server = TasklaneServer.create(worker, serverConfig, metrics).start();
-      return new ServerNode(store, worker, server);
+      return new ServerNode(store, worker, server, executionLog);
     } catch (RuntimeException | Error e) {
       if (worker != null) {
         worker.close();
       }
       store.close();
+      executionLog.close();
       throw e;
     }
   }
@@ -104,6 +114,7 @@ final class ServerNode implements AutoCloseable {
           worker.close();
         } finally {
           store.close();
+          executionLog.close();
         }
       }
       log.info("Tasklane stopped");

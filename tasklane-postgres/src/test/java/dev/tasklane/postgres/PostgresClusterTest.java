@@ -14,6 +14,7 @@ import dev.tasklane.spi.ClaimRequest;
 import dev.tasklane.spi.RunOutcome;
 import dev.tasklane.spi.RunRef;
 import dev.tasklane.spi.TaskStore;
+import dev.tasklane.testkit.TcpProxy;
 import dev.tasklane.testkit.MutableClock;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

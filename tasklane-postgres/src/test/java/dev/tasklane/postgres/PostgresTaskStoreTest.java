@@ -21,6 +21,7 @@ import dev.tasklane.spi.ClaimRequest;
 import dev.tasklane.spi.RunOutcome;
 import dev.tasklane.spi.RunRef;
 import dev.tasklane.spi.TaskStore;
+import dev.tasklane.testkit.TcpProxy;
 import dev.tasklane.testkit.Fixtures;
 import dev.tasklane.testkit.TaskStoreContract;
 import java.sql.Connection;

@@ -81,7 +81,20 @@ public final class BuiltinTasks {
    * @throws IllegalArgumentException if the duration is negative or a type is already registered
    */
   public static Worker.Builder register(Worker.Builder builder, Duration seedTaskDuration) {
+    return register(builder, seedTaskDuration, ExecutionLog.NONE);
+  }
+
+  /**
+   * Registers all built-in types on the default queue, each handler writing its starts and ends to
+   * {@code executionLog}.
+   *
+   * @throws IllegalArgumentException if the duration is negative or a type is already registered
+   */
+  public static Worker.Builder register(
+      Worker.Builder builder, Duration seedTaskDuration, ExecutionLog executionLog) {
     Objects.requireNonNull(builder, "builder");
+    Objects.requireNonNull(executionLog, "executionLog");
+    ExecutionLog x = executionLog;
     Objects.requireNonNull(seedTaskDuration, "seedTaskDuration");
     if (seedTaskDuration.isNegative()) {
       throw new IllegalArgumentException("seedTaskDuration must not be negative: " + seedTaskDuration);
@@ -91,34 +104,38 @@ public final class BuiltinTasks {
             TaskType.of(
                 PROCESS_TASK,
                 ProcessTaskPayload.class,
-                (payload, ctx) -> {
-                  if (payload == null || payload.data() == null) {
-                    return TaskResult.fail("payload needs \"data\": a string");
-                  }
-                  waitWithProgress(seedTaskDuration, ctx);
-                  log.info("Processed: {}", payload.data());
-                  return TaskResult.success(Map.of("processed", payload.data()));
-                }))
+                x.around(
+                    (payload, ctx) -> {
+                      if (payload == null || payload.data() == null) {
+                        return TaskResult.fail("payload needs \"data\": a string");
+                      }
+                      waitWithProgress(seedTaskDuration, ctx);
+                      log.info("Processed: {}", payload.data());
+                      return TaskResult.success(Map.of("processed", payload.data()));
+                    })))
         .register(
             TaskType.of(
                 DEBUG_TASK,
                 JsonNode.class,
-                (payload, ctx) -> {
-                  log.info("Debug task executed");
-                  return TaskResult.success();
-                }))
-        .register(TaskType.of(NOOP, JsonNode.class, (payload, ctx) -> TaskResult.success()))
-        .register(TaskType.of(SLEEP, SleepPayload.class, BuiltinTasks::sleep))
-        .register(TaskType.of(ECHO, JsonNode.class, (payload, ctx) -> TaskResult.success(payload)))
+                x.around(
+                    (payload, ctx) -> {
+                      log.info("Debug task executed");
+                      return TaskResult.success();
+                    })))
+        .register(TaskType.of(NOOP, JsonNode.class, x.around((payload, ctx) -> TaskResult.success())))
+        .register(TaskType.of(SLEEP, SleepPayload.class, x.around(BuiltinTasks::sleep)))
+        .register(
+            TaskType.of(ECHO, JsonNode.class, x.around((payload, ctx) -> TaskResult.success(payload))))
         .register(
             TaskType.of(
                 FAIL,
                 FailPayload.class,
-                (payload, ctx) -> {
-                  String message = payload == null ? null : payload.message();
-                  throw new DeliberateFailureException(
-                      message == null || message.isBlank() ? "failed on purpose" : message);
-                }));
+                x.around(
+                    (payload, ctx) -> {
+                      String message = payload == null ? null : payload.message();
+                      throw new DeliberateFailureException(
+                          message == null || message.isBlank() ? "failed on purpose" : message);
+                    })));
   }
 
   private static TaskResult sleep(SleepPayload payload, TaskContext ctx) throws InterruptedException {
