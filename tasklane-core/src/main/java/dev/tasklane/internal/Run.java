@@ -6,7 +6,8 @@ import dev.tasklane.TaskId;
 import dev.tasklane.spi.RunRef;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.IntPredicate;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 
 /**
  * One run of a task on this node, from its claim to its outcome: the claimed snapshot, the
@@ -39,12 +40,14 @@ public final class Run implements TaskContext {
 
   private final String nodeId;
   private final RunRef ref;
-  private final IntPredicate progressWriter;
+  private final Consumer<Run> progressSink;
   private final AtomicReference<StopReason> stopReason = new AtomicReference<>();
   private volatile Task task;
   private volatile boolean started;
   private volatile ScheduledTimeout timeout;
   private volatile int progress;
+  /** Whether a write of {@link #progress} is under way (see {@link ProgressWriter}). */
+  private final AtomicBoolean progressWriting = new AtomicBoolean();
   private volatile long startedNanos;
   private volatile long endedNanos;
   /** When the latest renewal that succeeded was sent (or the claim, before any). */
@@ -59,13 +62,13 @@ public final class Run implements TaskContext {
    * @param claimSentNanos {@link System#nanoTime()} when the claim was sent: the lease is valid
    *     from no earlier than that
    */
-  Run(Task task, String nodeId, long claimSentNanos, IntPredicate progressWriter) {
+  Run(Task task, String nodeId, long claimSentNanos, Consumer<Run> progressSink) {
     this.task = task;
     this.nodeId = nodeId;
     this.ref = new RunRef(task.id(), task.fencingToken());
     this.started = task.startedAt() != null;
     this.leaseConfirmedNanos = claimSentNanos;
-    this.progressWriter = progressWriter;
+    this.progressSink = progressSink;
   }
 
   /** The task as claimed, or as started. */
@@ -208,10 +211,27 @@ public final class Run implements TaskContext {
     }
     if (percent != progress) {
       progress = percent;
-      if (!progressWriter.test(percent)) {
-        stop(StopReason.LEASE_LOST);
-      }
+      progressSink.accept(this); // written off this thread: a handler never waits for the store
     }
+  }
+
+  /** The progress the handler reported last. */
+  int reportedProgress() {
+    return progress;
+  }
+
+  /** Takes the right to write the progress; false if a write is already under way. */
+  boolean claimProgressWrite() {
+    return progressWriting.compareAndSet(false, true);
+  }
+
+  /**
+   * A write of {@code written} ended. True if the writer is done (nothing newer was reported);
+   * false if it must write again.
+   */
+  boolean releaseProgressWrite(int written) {
+    progressWriting.set(false);
+    return progress == written || !claimProgressWrite();
   }
 
   @Override

@@ -6,7 +6,6 @@ import dev.tasklane.TaskHandler;
 import dev.tasklane.TaskResult;
 import dev.tasklane.TaskType;
 import dev.tasklane.spi.RunOutcome;
-import dev.tasklane.spi.RunRef;
 import dev.tasklane.spi.TaskStore;
 import java.time.Duration;
 import java.time.Instant;
@@ -39,7 +38,7 @@ final class RunExecutor {
   private final Transitions transitions;
   private final RunRegistry registry;
   private final RunWriter writer;
-  private final TaskStore store;
+  private final ProgressWriter progress;
   private final Timeouts timeouts;
   private final EngineThreads threads;
   private final EngineStats stats;
@@ -69,7 +68,7 @@ final class RunExecutor {
     this.transitions = transitions;
     this.registry = registry;
     this.writer = writer;
-    this.store = store;
+    this.progress = new ProgressWriter(store);
     this.timeouts = timeouts;
     this.threads = threads;
     this.stats = stats;
@@ -79,12 +78,7 @@ final class RunExecutor {
 
   /** A claimed run, registered so that its lease is renewed from now on. */
   Run newRun(Task task, long claimSentNanos) {
-    Run run =
-        new Run(
-            task,
-            nodeId,
-            claimSentNanos,
-            percent -> store.updateProgress(new RunRef(task.id(), task.fencingToken()), percent));
+    Run run = new Run(task, nodeId, claimSentNanos, progress::reported);
     registry.add(run);
     return run;
   }

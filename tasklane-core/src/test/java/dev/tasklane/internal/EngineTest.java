@@ -413,6 +413,50 @@ class EngineTest {
     assertThat(e.timeouts.pending()).isZero();
   }
 
+  @Test
+  void progressReportsNeverMakeTheHandlerWaitForTheStore() throws Exception {
+    CountDownLatch storeAnswers = new CountDownLatch(1);
+    AtomicInteger writes = new AtomicInteger();
+    ForwardingTaskStore hanging =
+        new ForwardingTaskStore(store) {
+          @Override
+          public boolean updateProgress(RunRef run, int percent) {
+            writes.incrementAndGet();
+            try {
+              storeAnswers.await(); // a database that does not answer
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+            return super.updateProgress(run, percent);
+          }
+
+          @Override
+          public void close() {}
+        };
+    ManualEngine e =
+        new ManualEngine(
+            hanging,
+            clock,
+            config().claimAhead(0).build(),
+            ManualEngine.types(
+                TaskType.of("t", JsonNode.class, (p, c) -> {
+                  for (int i = 1; i <= 100; i++) {
+                    c.progress(i);
+                  }
+                  return TaskResult.success();
+                })));
+    engines.add(e);
+    e.start();
+    TaskId id = e.submit(task("x", 0)).id();
+    e.dispatch();
+
+    e.runHandlers(); // returns although no progress write was ever answered
+
+    assertThat(e.state(id)).isEqualTo(TaskState.SUCCEEDED);
+    assertThat(writes.get()).as("one write in flight, the rest collapsed into it").isEqualTo(1);
+    storeAnswers.countDown();
+  }
+
   // ------------------------------------------------------------------ helpers
 
   /** Store faults on demand: renewals failing, or the next outcome writes failing. */

@@ -362,6 +362,9 @@ public final class PostgresTaskStore extends ForwardingTaskStore
     config.setTransactionIsolation("TRANSACTION_READ_COMMITTED");
     config.setInitializationFailTimeout(-1);
     config.setConnectionTimeout(options.timeout().toMillis());
+    // A pooled connection idle for a while is checked before it is lent; on a silent network the
+    // check itself must give up within the timeout, leaving time to try another.
+    config.setValidationTimeout(Math.max(250, options.timeout().toMillis() / 2));
     return new HikariDataSource(config);
   }
 }
