@@ -432,14 +432,17 @@ SELECT *
 -- name: lockExpiredRun
 -- Locks a run's row if its lease is still expired, before its recovery is written in the same
 -- transaction. A renewal committed meanwhile extended the lease (no row: the run is kept); a
--- renewal that comes after waits for the lock and then finds the run gone (compare-and-set).
+-- renewal that comes after waits for the lock and then finds the run gone (compare-and-set). A
+-- row another transaction holds is skipped, not waited for: the holder may be a frozen node in
+-- the middle of a transaction, and recovery must go on with the other runs; the next tick looks
+-- at it again (the pool's idle_in_transaction_session_timeout ends such a frozen transaction).
 SELECT id
   FROM ${schema}.task
  WHERE id = ?                                                                          -- id
    AND state = 'running'
    AND fencing_token = ?                                                               -- fencing_token of the run
    AND lease_expires_at < coalesce(?::timestamptz, date_trunc('milliseconds', now()))  -- the store's clock
-   FOR UPDATE;
+   FOR UPDATE SKIP LOCKED;
 
 -- name: lockQueueLimit
 -- Only a queue with a limit, or a paused one, returns its row, and only that row is locked (until

@@ -27,16 +27,18 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Three real server processes on one PostgreSQL schema take 5,000 tasks while one of them is
- * killed with SIGKILL three times and PostgreSQL itself restarts once. Every acknowledged task
- * must end {@code succeeded}, exactly once in the table, recorded by the run that held its current
- * fencing token.
+ * killed with SIGKILL three times, another is frozen (SIGSTOP) past its leases until the fencing
+ * path is taken, and PostgreSQL itself restarts once. Every acknowledged task must end {@code
+ * succeeded}, exactly once in the table, recorded by the run that held its current fencing token;
+ * the handlers' execution logs must show every task ran, and that stale runs existed whose writes
+ * the database's compare-and-set refused.
  */
 class ClusterFaultIT {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int TASKS = 5_000;
   private static final int NODES = 3;
 
-  @TempDir Path dir;
+  @TempDir(cleanup = org.junit.jupiter.api.io.CleanupMode.ON_SUCCESS) Path dir;
 
   @Test
   void everyAcceptedTaskSucceedsThroughNodeKillsAndADatabaseRestart() throws Exception {
@@ -47,63 +49,144 @@ class ClusterFaultIT {
         ports[i] = ServerProcess.freePort();
         nodes.set(i, start(schema, i, ports[i]));
       }
-      Set<String> acknowledged = ConcurrentHashMap.newKeySet();
-      AtomicInteger next = new AtomicInteger();
-      try (ExecutorService clients = Executors.newFixedThreadPool(8)) {
-        List<Future<?>> submitters = new ArrayList<>();
-        for (int c = 0; c < 8; c++) {
-          submitters.add(clients.submit(() -> {
-            for (int i = next.getAndIncrement(); i < TASKS; i = next.getAndIncrement()) {
-              acknowledged.add(submitUntilAccepted(nodes, i));
-            }
-            return null;
-          }));
+      try {
+        Set<String> acknowledged = ConcurrentHashMap.newKeySet();
+        AtomicInteger next = new AtomicInteger();
+        try (ExecutorService clients = Executors.newFixedThreadPool(8)) {
+          List<Future<?>> submitters = new ArrayList<>();
+          for (int c = 0; c < 8; c++) {
+            submitters.add(clients.submit(() -> {
+              for (int i = next.getAndIncrement(); i < TASKS; i = next.getAndIncrement()) {
+                acknowledged.add(submitUntilAccepted(nodes, i));
+              }
+              return null;
+            }));
+          }
+
+          // Chaos while the cluster works: node 0 dies three times, PostgreSQL restarts once.
+          awaitSucceeded(schema, 500);
+          restart(schema, nodes, ports, 0);
+          freezeUntilAStaleWriteIsRefused(schema, nodes.get(1));
+          awaitSucceeded(schema, 1_500);
+          PostgresSchema.restartServer();
+          awaitSucceeded(schema, 2_500);
+          restart(schema, nodes, ports, 0);
+          awaitSucceeded(schema, 3_500);
+          restart(schema, nodes, ports, 0);
+
+          for (Future<?> f : submitters) {
+            f.get();
+          }
         }
+        assertThat(acknowledged).hasSize(TASKS);
+        await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
+            .until(() -> countByState(schema).getOrDefault("succeeded", 0L) == TASKS);
 
-        // Chaos while the cluster works: node 0 dies three times, PostgreSQL restarts once.
-        awaitSucceeded(schema, 500);
-        restart(schema, nodes, ports, 0);
-        awaitSucceeded(schema, 1_500);
-        PostgresSchema.restartServer();
-        awaitSucceeded(schema, 2_500);
-        restart(schema, nodes, ports, 0);
-        awaitSucceeded(schema, 3_500);
-        restart(schema, nodes, ports, 0);
-
-        for (Future<?> f : submitters) {
-          f.get();
+        Map<String, Long> states = countByState(schema);
+        assertThat(states).as("every task succeeded, none lost or duplicated").isEqualTo(Map.of("succeeded", (long) TASKS));
+        try (Connection c = PostgresSchema.connect(); Statement s = c.createStatement();
+            ResultSet rs = s.executeQuery(
+                "SELECT count(*) FROM " + schema.name + ".task"
+                    + " WHERE (result->>'fencing_token')::bigint <> fencing_token")) {
+          rs.next();
+          assertThat(rs.getLong(1)).as("tasks whose success was written by a stale run").isZero();
         }
-      }
-      assertThat(acknowledged).hasSize(TASKS);
-      await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
-          .until(() -> countByState(schema).getOrDefault("succeeded", 0L) == TASKS);
-
-      Map<String, Long> states = countByState(schema);
-      assertThat(states).as("every task succeeded, none lost or duplicated").isEqualTo(Map.of("succeeded", (long) TASKS));
-      try (Connection c = PostgresSchema.connect(); Statement s = c.createStatement();
-          ResultSet rs = s.executeQuery(
-              "SELECT count(*) FROM " + schema.name + ".task"
-                  + " WHERE (result->>'fencing_token')::bigint <> fencing_token")) {
-        rs.next();
-        assertThat(rs.getLong(1)).as("tasks whose success was written by a stale run").isZero();
-      }
-      try (Connection c = PostgresSchema.connect(); Statement s = c.createStatement();
-          ResultSet rs = s.executeQuery(
-              "SELECT count(DISTINCT result->>'node') FROM " + schema.name + ".task")) {
-        rs.next();
-        assertThat(rs.getLong(1)).as("nodes that ran tasks").isEqualTo(NODES);
-      }
-      for (int i = 0; i < NODES; i++) {
-        nodes.get(i).terminate(Duration.ofSeconds(30));
+        try (Connection c = PostgresSchema.connect(); Statement s = c.createStatement();
+            ResultSet rs = s.executeQuery(
+                "SELECT count(DISTINCT result->>'node') FROM " + schema.name + ".task")) {
+          rs.next();
+          assertThat(rs.getLong(1)).as("nodes that ran tasks").isEqualTo(NODES);
+        }
+        ExecutionHistory history = ExecutionHistory.read(executionLogs());
+        Map<String, List<ExecutionHistory.Run>> runs = history.byTask();
+        for (String id : acknowledged) {
+          assertThat(runs.get(id)).as("task %s ran", id).isNotEmpty();
+        }
+        // The fencing path was taken: runs that had lost their task to a newer run finished, and
+        // the database refused what they wrote.
+        Map<String, Long> finalTokens = fencingTokens(schema);
+        long staleRunsThatFinished =
+            history.runs().stream()
+                .filter(r -> r.end() != null && r.fencingToken() < finalTokens.getOrDefault(r.task(), 0L))
+                .count();
+        assertThat(staleRunsThatFinished).as("stale runs that ran to their end").isPositive();
+        assertThat(health(nodes.get(1)).path("stats").path("stale_refused_by_store").asLong())
+            .as("stale writes the database refused")
+            .isPositive();
+        for (int i = 0; i < NODES; i++) {
+          nodes.get(i).terminate(Duration.ofSeconds(30));
+        }
+      } finally {
+        for (int i = 0; i < NODES; i++) {
+          nodes.get(i).close(); // killed, should the test have failed before it stopped them
+        }
       }
     }
+  }
+
+  /**
+   * Freezes {@code node} while it runs tasks, past their leases, then thaws it: its runs, taken
+   * over meanwhile, end and try to write. Repeated until one such write reached the database and
+   * was refused there (it may instead learn of the loss first and discard its outcome).
+   */
+  private void freezeUntilAStaleWriteIsRefused(PostgresSchema schema, ServerProcess node) throws Exception {
+    for (int round = 0; round < 6; round++) {
+      await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() ->
+          ExecutionHistory.read(executionLogs()).runs().stream()
+              .anyMatch(r -> r.end() == null && r.node().equals("node-1")));
+      node.freeze();
+      try {
+        // Frozen until another node has taken over one of the runs it holds: that run is stale.
+        List<ExecutionHistory.Run> held =
+            ExecutionHistory.read(executionLogs()).runs().stream()
+                .filter(r -> r.end() == null && r.node().equals("node-1"))
+                .toList();
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
+            .until(() -> {
+              Map<String, Long> tokens = fencingTokens(schema);
+              return held.stream().anyMatch(r -> tokens.getOrDefault(r.task(), 0L) > r.fencingToken());
+            });
+      } finally {
+        node.thaw();
+      }
+      await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+          .until(() -> health(node).path("stats").path("stale_rejected").asLong() >= 1);
+      if (health(node).path("stats").path("stale_refused_by_store").asLong() >= 1) {
+        return;
+      }
+    }
+    throw new AssertionError("no stale write reached the database in 6 freezes");
+  }
+
+  private java.nio.file.Path[] executionLogs() {
+    java.nio.file.Path[] out = new java.nio.file.Path[NODES];
+    for (int i = 0; i < NODES; i++) {
+      out[i] = dir.resolve("node-" + i + ".executions.jsonl");
+    }
+    return out;
+  }
+
+  private static com.fasterxml.jackson.databind.JsonNode health(ServerProcess node) throws Exception {
+    return JSON.readTree(node.get("/health").body());
+  }
+
+  private static Map<String, Long> fencingTokens(PostgresSchema schema) throws Exception {
+    Map<String, Long> out = new HashMap<>();
+    try (Connection c = PostgresSchema.connect(); Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT id, fencing_token FROM " + schema.name + ".task")) {
+      while (rs.next()) {
+        out.put(rs.getString(1), rs.getLong(2));
+      }
+    }
+    return out;
   }
 
   private ServerProcess start(PostgresSchema schema, int i, int port) throws Exception {
     List<String> args = new ArrayList<>(schema.serveFlags());
     args.addAll(List.of(
         "--node-id", "node-" + i, "--concurrency", "8", "--lease", "3s", "--leader-timeout", "3s",
-        "--shutdown-timeout", "5s"));
+        "--shutdown-timeout", "5s",
+        "--execution-log", dir.resolve("node-" + i + ".executions.jsonl").toString()));
     return ServerProcess.start(port, dir.resolve("node-" + i + ".log"), args);
   }
 

@@ -46,11 +46,21 @@ final class ExecutionHistory {
       if (!Files.exists(file)) {
         continue;
       }
-      for (String line : Files.readAllLines(file)) {
+      List<String> lines = Files.readAllLines(file);
+      for (int i = 0; i < lines.size(); i++) {
+        String line = lines.get(i);
         if (line.isBlank()) {
           continue;
         }
-        JsonNode e = JSON.readTree(line);
+        JsonNode e;
+        try {
+          e = JSON.readTree(line);
+        } catch (IOException partial) {
+          if (i == lines.size() - 1) {
+            continue; // the last line, caught while its process was writing it
+          }
+          throw partial;
+        }
         String key = e.get("task").asText() + "#" + e.get("fencing_token").asLong() + "@" + e.get("node").asText();
         (e.get("event").asText().equals("start") ? starts : ends).put(key, e);
       }

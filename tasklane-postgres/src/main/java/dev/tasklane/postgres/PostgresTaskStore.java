@@ -365,6 +365,11 @@ public final class PostgresTaskStore extends ForwardingTaskStore
     // A pooled connection idle for a while is checked before it is lent; on a silent network the
     // check itself must give up within the timeout, leaving time to try another.
     config.setValidationTimeout(Math.max(250, options.timeout().toMillis() / 2));
+    // A node frozen (SIGSTOP, a long pause) in the middle of a transaction keeps its row locks,
+    // and with them the rows other nodes must recover. Its transactions are short when it runs,
+    // so the server ends any that stays idle longer than the timeout, locks included.
+    config.setConnectionInitSql(
+        "SET idle_in_transaction_session_timeout = " + options.timeout().toMillis());
     return new HikariDataSource(config);
   }
 }

@@ -297,6 +297,49 @@ class PostgresTaskStoreTest extends TaskStoreContract {
     }
   }
 
+  @Test
+  void recoveryPassesOverARowAFrozenTransactionHoldsAndRecoversTheRest() throws SQLException {
+    store.insertAll(List.of(aTask().queue("held").build(), aTask().queue("free").build()));
+    Task held = claim("held", 1).get(0);
+    Task free = claim("free", 1).get(0);
+    clock.advance(LEASE.plusSeconds(1));
+    try (Connection frozen = DB.connect()) {
+      // A node frozen mid-transaction keeps its row locks.
+      frozen.setAutoCommit(false);
+      try (Statement st = frozen.createStatement()) {
+        st.execute("SELECT 1 FROM " + table("task") + " WHERE id = '" + held.id() + "' FOR UPDATE");
+      }
+      Map<RunRef, RunOutcome> outcomes = new java.util.HashMap<>();
+      for (Task t : store.expiredLeases(10)) {
+        outcomes.put(runOf(t), new RunOutcome.Released(clock.instant(), null, false));
+      }
+
+      long before = System.nanoTime();
+      Map<RunRef, Task> recovered = store.recoverExpired(outcomes);
+
+      assertThat(java.time.Duration.ofNanos(System.nanoTime() - before)).isLessThan(java.time.Duration.ofSeconds(5));
+      assertThat(recovered).containsOnlyKeys(runOf(free));
+      frozen.rollback();
+    }
+    assertThat(recoverExpiredRuns()).extracting(Task::id).containsExactly(held.id());
+  }
+
+  @Test
+  void thePoolsConnectionsEndTransactionsLeftIdleLongerThanTheTimeout() throws SQLException {
+    assertThat(
+            DB.queryString(
+                "SELECT setting FROM pg_settings WHERE name = 'idle_in_transaction_session_timeout'"))
+        .as("a plain connection's default")
+        .isEqualTo("0");
+    try (PostgresTaskStore s = PostgresTaskStore.open(DB.options().withTimeout(java.time.Duration.ofSeconds(3)));
+        Connection c = s.connectionPools().get(0).getConnection();
+        Statement st = c.createStatement();
+        java.sql.ResultSet rs = st.executeQuery("SHOW idle_in_transaction_session_timeout")) {
+      rs.next();
+      assertThat(rs.getString(1)).isEqualTo("3s");
+    }
+  }
+
   // ================================================================ starting together, versions
 
   @Test
