@@ -750,7 +750,8 @@ public abstract class WorkerContract {
     }));
     TaskId id = w.submit(TaskRequest.builder("t").build()).task().id();
     assertThat(reported.await(20, TimeUnit.SECONDS)).isTrue();
-    assertThat(store.find(id).orElseThrow().progress()).isEqualTo(40);
+    // Written off the handler's thread, so soon after the report rather than within it.
+    await().atMost(WAIT).until(() -> store.find(id).orElseThrow().progress() == 40);
     finish.countDown();
     assertThat(awaitState(id, TaskState.SUCCEEDED).progress()).isEqualTo(100);
   }
