@@ -208,7 +208,10 @@ public final class Worker implements TaskClient, AutoCloseable {
         out = List.of(writer.insert(rows.get(0)));
       }
     } catch (RuntimeException | Error e) {
-      perQueue.forEach((q, n) -> engine.admitted(q, n, 0));
+      // A store that did not answer may have committed anyway: count the tasks as written until
+      // the next refresh of the counts says otherwise, so the bound is never passed meanwhile.
+      boolean mayHaveCommitted = e instanceof StoreException s && s.unavailable();
+      perQueue.forEach((q, n) -> engine.admitted(q, n, mayHaveCommitted ? n : 0));
       throw e;
     }
     Map<String, Integer> created = new LinkedHashMap<>();

@@ -242,16 +242,20 @@ RETURNING t.*;
 -- name: startRuns
 -- Starts runs that were claimed ahead: each spends its attempt and gets its start time, in one
 -- statement for a batch. The second parameter is a JSON array of objects with the keys id and
--- fencing_token. Compare-and-set: only a task still running under that run, and not yet started.
+-- fencing_token. Compare-and-set: only a task still running under that run, whose lease has not
+-- expired (an expired lease may be recovered by another node at any moment, as not started).
+-- Idempotent: a run already started is returned as it is, so a start whose commit went unanswered
+-- can be sent again.
 UPDATE ${schema}.task AS task
-   SET attempt    = task.attempt + 1,
-       started_at = coalesce(?::timestamptz, date_trunc('milliseconds', now()))  -- the store's clock
+   SET attempt    = task.attempt + CASE WHEN task.started_at IS NULL THEN 1 ELSE 0 END,
+       started_at = coalesce(task.started_at, n.now)
   FROM json_to_recordset(?::json)  -- the runs, a JSON array
-       AS run(id uuid, fencing_token bigint)
+       AS run(id uuid, fencing_token bigint),
+       (SELECT coalesce(?::timestamptz, date_trunc('milliseconds', now())) AS now) AS n  -- the store's clock
  WHERE task.id = run.id
    AND task.state = 'running'
    AND task.fencing_token = run.fencing_token
-   AND task.started_at IS NULL
+   AND task.lease_expires_at >= n.now
 RETURNING task.*;
 
 -- name: renewLease
@@ -358,7 +362,8 @@ RETURNING *;
 UPDATE ${schema}.task
    SET state            = 'queued',
        run_at           = ?,                              -- run_at
-       attempt          = attempt - ?,                    -- 1 refunds this run's attempt, 0 keeps it
+       attempt          = attempt                         -- a refund (1) only of an attempt spent:
+                          - CASE WHEN started_at IS NULL THEN 0 ELSE ? END,  -- a run never started spent none
        last_error       = coalesce(?, last_error),        -- last_error: the error's message, or NULL to keep
        errors           = CASE WHEN ? IS NULL THEN errors -- errors: the TaskError as JSON, or NULL for none
                                ELSE errors || jsonb_build_array(?::jsonb)  -- errors: the same TaskError again

@@ -213,19 +213,24 @@ RETURNING *;
 
 -- name: startRuns
 -- Starts runs that were claimed ahead: each spends its attempt and gets its start time, in one
--- statement for a batch. The second parameter is a JSON array of objects with the keys id and
--- fencing_token. Compare-and-set: only a task still running under that run, and not yet started.
--- The unary + keeps the planner on the primary key (as in finishSucceededAll).
+-- statement for a batch. The first parameter is a JSON array of objects with the keys id and
+-- fencing_token. Compare-and-set: only a task still running under that run, whose lease has not
+-- expired (an expired lease may be recovered at any moment, as not started). Idempotent: a run
+-- already started is returned as it is. The unary + keeps the planner on the primary key (as in
+-- finishSucceededAll).
 UPDATE task
-   SET attempt    = attempt + 1,
-       started_at = coalesce(?, CAST(unixepoch('subsec') * 1000 AS INTEGER))  -- the store's clock
+   SET attempt    = attempt + CASE WHEN started_at IS NULL THEN 1 ELSE 0 END,
+       started_at = coalesce(started_at, run.now)
   FROM (SELECT value ->> 'id'            AS id,
-               value ->> 'fencing_token' AS fencing_token
-          FROM json_each(?)) AS run   -- the runs, a JSON array
+               value ->> 'fencing_token' AS fencing_token,
+               n.now                     AS now
+          FROM json_each(?),  -- the runs, a JSON array
+               (SELECT coalesce(?, CAST(unixepoch('subsec') * 1000 AS INTEGER)) AS now) AS n  -- the store's clock
+       ) AS run
  WHERE task.id = run.id
    AND +task.state = 'running'
    AND task.fencing_token = run.fencing_token
-   AND task.started_at IS NULL
+   AND task.lease_expires_at >= run.now
 RETURNING *;
 
 -- name: renewLease
@@ -337,7 +342,8 @@ RETURNING *;
 UPDATE task
    SET state            = 'queued',
        run_at           = ?,                              -- run_at
-       attempt          = attempt - ?,                    -- 1 refunds this run's attempt, 0 keeps it
+       attempt          = attempt                         -- a refund (1) only of an attempt spent:
+                          - CASE WHEN started_at IS NULL THEN 0 ELSE ? END,  -- a run never started spent none
        last_error       = coalesce(?, last_error),        -- last_error: the error's message, or NULL to keep
        errors           = CASE WHEN ? IS NULL THEN errors -- errors: the TaskError as JSON, or NULL for none
                                ELSE json_insert(errors, '$[#]', json(?))  -- errors: the same TaskError again

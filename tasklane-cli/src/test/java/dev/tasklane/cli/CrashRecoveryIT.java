@@ -110,6 +110,7 @@ class CrashRecoveryIT {
       assertThat(history.overlaps(killedAt)).as("runs of one task at the same time").isEmpty();
       long claimedAheadAtTheKill = 0;
       long startedButKilledBeforeItsHandler = 0;
+      long beganBeforeItsStartWasWritten = 0;
       for (String id : acknowledged) {
         JsonNode task = JSON.readTree(second.get("/api/v1/tasks/" + id).body());
         List<ExecutionHistory.Run> ran = runs.getOrDefault(id, List.of());
@@ -133,11 +134,21 @@ class CrashRecoveryIT {
         } else {
           assertThat(state).as("task %s: %s", id, task).isEqualTo("succeeded");
           assertThat(task.get("attempt").asInt()).as("task %s", id).isEqualTo(1);
-          assertThat(ran).as("task %s ran once: it has one attempt", id).hasSize(1);
+          if (ran.size() == 2) {
+            // A run claimed ahead begins while its start is on its way to the store (in the next
+            // group commit): killed in that instant, it had not spent its attempt, and ran again.
+            assertThat(ran.get(0).start()).as("task %s", id).isBefore(killedAt);
+            assertThat(ran.get(0).end()).as("task %s: cut by the kill", id).isNull();
+            assertThat(errors).as("task %s", id).contains("before its handler started");
+            beganBeforeItsStartWasWritten++;
+          } else {
+            assertThat(ran).as("task %s ran once: it has one attempt", id).hasSize(1);
+          }
         }
       }
-      // That last window is one step wide: at most one run per handler slot can fall into it.
+      // Those windows are one step wide: at most one run per handler slot can fall into them.
       assertThat(startedButKilledBeforeItsHandler).isLessThanOrEqualTo(12);
+      assertThat(beganBeforeItsStartWasWritten).isLessThanOrEqualTo(12);
       assertThat(claimedAheadAtTheKill)
           .as("tasks claimed ahead when the process died, taken back with their attempt intact")
           .isPositive();

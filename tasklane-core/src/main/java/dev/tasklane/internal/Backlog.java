@@ -43,11 +43,7 @@ final class Backlog {
   /** Moves on when a refresh's read begins and when it ends. */
   private final AtomicLong epoch = new AtomicLong();
 
-  /** The epoch at which the latest applied refresh's read ended. */
-  private volatile long appliedReadEnd;
-
-  /** The epoch of the read in progress: begun at {@code readStart}, ended at {@code readEnd}. */
-  private volatile long readStart = -1;
+  /** The epoch at which the read of the refresh in progress ended; -1 while none has. */
   private volatile long readEnd = -1;
 
   Backlog(long maxQueued) {
@@ -118,7 +114,7 @@ final class Backlog {
       if (end >= 0 && beganAt >= end) {
         c.removedSinceReadEnd += n; // the refresh under way read before it began: not seen
       }
-      if (beganAt >= appliedReadEnd) {
+      if (beganAt >= c.appliedReadEnd) {
         c.committed -= n;
       }
       // else: it began before the read of the latest applied refresh ended, so that read may have
@@ -142,7 +138,7 @@ final class Backlog {
         c.removedSinceReadEnd = 0;
       }
     }
-    readStart = epoch.incrementAndGet();
+    epoch.incrementAndGet();
   }
 
   /** The store's counts have been read. */
@@ -157,15 +153,16 @@ final class Backlog {
    */
   void applyRefresh(Map<String, Long> counts) {
     counts.keySet().forEach(this::queue);
+    long end = readEnd;
     for (Map.Entry<String, QueueCount> e : queues.entrySet()) {
       QueueCount c = e.getValue();
       synchronized (c) {
         c.committed =
             counts.getOrDefault(e.getKey(), 0L) + c.addedSinceReadStart - c.removedSinceReadEnd;
+        // Under the same lock: a removal recorded from now on is judged against this read.
+        c.appliedReadEnd = end;
       }
     }
-    appliedReadEnd = readEnd;
-    readStart = -1;
     readEnd = -1;
   }
 
@@ -183,5 +180,7 @@ final class Backlog {
     long inFlight;
     long addedSinceReadStart;
     long removedSinceReadEnd;
+    /** The epoch at which the read of the refresh last applied to this queue ended. */
+    long appliedReadEnd;
   }
 }

@@ -8,6 +8,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BooleanSupplier;
@@ -25,12 +27,14 @@ import org.slf4j.LoggerFactory;
  * <h2>Claiming ahead</h2>
  *
  * Besides a task for every free slot, it claims up to {@link ClaimAhead}'s allowance more (what
- * the handlers finished in the last 100 ms, at most {@link WorkerConfig#claimAhead()}), and keeps
- * them in {@link AheadLines} until a slot frees. They are leased, not started: their attempt is
- * spent only when their start is written, just before their handler runs, so a node that dies
- * holding them costs them nothing. A queue is topped up when its line falls to half its share of
- * the allowance, so a busy node claims in large batches rather than once per finished task; the
- * node holds at most {@code 2 x (concurrency + claimAhead)} leases in all.
+ * the queue's handlers finished in the last 100 ms, at most {@link WorkerConfig#claimAhead()} for
+ * the node), and keeps them in {@link AheadLines} until a slot frees. The allowance is the queue's
+ * own: a queue whose handlers are slow gets nothing claimed ahead however fast another's are. They are leased, not started: their attempt is
+ * spent only when their start is written, as their handler begins, so a node that dies holding
+ * them costs them nothing. A queue is topped up when its line falls to half its share of the
+ * allowance, so a busy node claims in large batches rather than once per finished task. The node
+ * holds at most {@code concurrency + claimAhead} runs in line or in a slot, and at most four
+ * times that many leases counting runs whose outcome is still being written.
  *
  * <p>Only this thread acquires slots ({@link ConcurrencyLimits}), so the free slots it counts can
  * only grow until it takes them.
@@ -51,9 +55,11 @@ final class Dispatcher {
   private final BooleanSupplier mayClaim;
   private final LongSupplier nanoTime;
   private final AheadLines lines = new AheadLines();
-  private final ClaimAhead claimAhead;
-  /** Handler runs that returned, for the claim-ahead allowance. */
-  private final LongAdder handlersDone = new LongAdder();
+  /** Per queue: its claim-ahead rate, and its handler runs that returned. */
+  private final ConcurrentMap<String, QueueRate> rates = new ConcurrentHashMap<>();
+  /** Most runs in line or in a slot. */
+  private final int maxActive;
+  /** Most leases held in all, counting runs whose outcome is still being written. */
   private final int maxHeld;
   private final AtomicBoolean running = new AtomicBoolean(true);
   /** Set when a run in line may have been stopped: the next pass sweeps it out. */
@@ -84,8 +90,8 @@ final class Dispatcher {
     this.wakeup = wakeup;
     this.mayClaim = mayClaim;
     this.nanoTime = nanoTime;
-    this.claimAhead = new ClaimAhead(config.claimAhead());
-    this.maxHeld = 2 * (config.concurrency() + config.claimAhead());
+    this.maxActive = config.concurrency() + config.claimAhead();
+    this.maxHeld = 4 * maxActive;
   }
 
   /** The loop of the dispatcher thread, until {@link #stopClaiming()}. */
@@ -124,11 +130,32 @@ final class Dispatcher {
     return running.get();
   }
 
-  /** A handler gave its slot back: release it and wake the loop to fill it. */
-  void slotFreed(String queue) {
+  /**
+   * A slot was given back: release it and wake the loop to fill it.
+   *
+   * @param handlerRan whether a handler ran in it (counted for the queue's claim-ahead rate)
+   */
+  void slotFreed(String queue, boolean handlerRan) {
     limits.release(queue, 1);
-    handlersDone.increment();
+    if (handlerRan) {
+      rate(queue).finished.increment();
+    }
     wakeup.wake();
+  }
+
+  private QueueRate rate(String queue) {
+    return rates.computeIfAbsent(queue, q -> new QueueRate(new ClaimAhead(config.claimAhead())));
+  }
+
+  /** A queue's handlers that returned, and the claim-ahead allowance measured from them. */
+  private record QueueRate(ClaimAhead claimAhead, LongAdder finished) {
+    QueueRate(ClaimAhead claimAhead) {
+      this(claimAhead, new LongAdder());
+    }
+
+    int allowance(long now) {
+      return claimAhead.allowance(now, finished.sum());
+    }
   }
 
   /** A run in line may have been stopped (cancel, lost lease): sweep it out at the next pass. */
@@ -166,10 +193,10 @@ final class Dispatcher {
     for (int i = 0; i < n; i++) {
       startWaiting(queues.get((start + i) % n));
     }
-    int allowance = claimAhead.allowance(nanoTime.getAsLong(), handlersDone.sum());
+    long nanos = nanoTime.getAsLong();
     for (int i = 0; i < n && running.get() && mayClaim.getAsBoolean(); i++) {
       String queue = queues.get((start + i) % n);
-      if (!paused.contains(queue) && claimFrom(queue, allowance, now)) {
+      if (!paused.contains(queue) && claimFrom(queue, rate(queue).allowance(nanos), now)) {
         more = true;
       }
     }
@@ -196,6 +223,15 @@ final class Dispatcher {
         store.claim(
             new ClaimRequest(queue, want, startNow, config.nodeId(), now, config.leaseDuration()));
     backlog.removed(queue, claimed.size(), epoch);
+    if (!running.get()) {
+      // Shutdown began while the claim ran: give everything back rather than start it.
+      for (Task task : claimed) {
+        Run run = executor.newRun(task, claimSent);
+        run.stop(Run.StopReason.SHUTDOWN);
+        executor.finishUnstarted(run);
+      }
+      return false;
+    }
     for (Task task : claimed) {
       Run run = executor.newRun(task, claimSent);
       if (run.isStarted()) {
@@ -212,16 +248,18 @@ final class Dispatcher {
 
   /**
    * How many tasks to claim from {@code queue} now: one for each free slot, plus, once the tasks
-   * already waiting in this queue's line fall to half of what the allowance leaves it (the
-   * allowance is the node's, shared by its queues), enough to fill it again; never more than a
-   * claim batch or than the node's lease bound allows.
+   * already waiting in this queue's line fall to half of its allowance (the queue's own rate,
+   * within what the node's {@code claimAhead} leaves after the other queues' lines), enough to
+   * fill it again; never more than a claim batch or than the node's lease bound allows.
    */
   private int claimWanted(String queue, int free, int allowance) {
     int waitingHere = lines.waiting(queue);
-    int aheadHere = Math.max(0, allowance - (lines.total() - waitingHere));
+    int aheadHere =
+        Math.max(0, Math.min(allowance, config.claimAhead() - (lines.total() - waitingHere)));
     int topUp = waitingHere <= aheadHere / 2 ? aheadHere - waitingHere : 0;
     int want = Math.min(config.claimBatchSize(), free + topUp);
-    return Math.min(want, maxHeld - registry.size());
+    int active = lines.total() + limits.inFlight();
+    return Math.min(want, Math.min(maxActive - active, maxHeld - registry.size()));
   }
 
   /** Starts the runs in {@code queue}'s line that have a slot now, in claim order. */

@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link RunWriter}: starts and outcomes of runs, group-committed ({@code
  *       tasklane-complete});
  *   <li>{@link LeaseKeeper} and {@link NodeMembership}: leases and this node's registration
- *       ({@code tasklane-heartbeat});
+ *       ({@code tasklane-heartbeat}), and self-fencing ({@code tasklane-lease-guard});
  *   <li>{@link Maintenance}: lease recovery, node pruning, retention, backlog counts ({@code
  *       tasklane-maintenance});
  *   <li>{@link Timeouts}: per-run timeouts ({@code tasklane-timer});
@@ -94,6 +94,7 @@ public final class Engine {
   private AutoCloseable subscription;
   private EngineThreads.Loop dispatcherLoop = EngineThreads.NONE;
   private EngineThreads.Loop heartbeatLoop = EngineThreads.NONE;
+  private EngineThreads.Loop leaseGuardLoop = EngineThreads.NONE;
   private EngineThreads.Loop maintenanceLoop = EngineThreads.NONE;
   private boolean joined;
   private final AtomicBoolean stopped = new AtomicBoolean();
@@ -133,8 +134,7 @@ public final class Engine {
         new NodeMembership(
             store, node, config.leaseDuration(), config.heartbeatInterval(), threads);
     // The executor and the dispatcher know each other through callbacks: a freed slot goes back
-    // to the dispatcher, a claimed run to the executor.
-    Dispatcher[] d = new Dispatcher[1];
+    // to the dispatcher (read when called, once both exist), a claimed run to the executor.
     this.executor =
         new RunExecutor(
             config.nodeId(),
@@ -148,7 +148,8 @@ public final class Engine {
             threads,
             stats,
             this.listener,
-            queue -> d[0].slotFreed(queue));
+            this::slotFreed,
+            config.leaseDuration());
     this.dispatcher =
         new Dispatcher(
             store,
@@ -161,16 +162,21 @@ public final class Engine {
             wakeup,
             () -> !membership.evicted(),
             threads::nanoTime);
-    d[0] = dispatcher;
     this.leaseKeeper =
         new LeaseKeeper(
             store,
             registry,
             config.leaseDuration(),
+            config.heartbeatInterval(),
             stats,
             this.listener,
             run -> dispatcher.runStopped(),
             threads::nanoTime);
+  }
+
+  /** A handler gave its slot back (the executor calls this; the dispatcher releases it). */
+  private void slotFreed(String queue, boolean handlerRan) {
+    dispatcher.slotFreed(queue, handlerRan);
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -216,6 +222,10 @@ public final class Engine {
                 Loops.guarded("lease renewal", leaseKeeper::renew).run();
                 Loops.guarded("node heartbeat", membership::heartbeat).run();
               });
+      // Self-fencing on a timer of its own: a renewal that hangs must not delay it.
+      Duration guard = hb.dividedBy(2);
+      leaseGuardLoop =
+          threads.every("tasklane-lease-guard", guard, guard, leaseKeeper::fenceOverdue);
       maintenanceLoop =
           threads.every(
               "tasklane-maintenance",
@@ -265,6 +275,7 @@ public final class Engine {
     }
     // Heartbeats last: leases of runs that were still writing their outcome stay alive until now.
     heartbeatLoop.stop();
+    leaseGuardLoop.stop();
     timeouts.close();
     closeWriters();
   }

@@ -147,6 +147,22 @@ final class GroupCommit<I, O> implements AutoCloseable {
     }
   }
 
+  /**
+   * Hands {@code item} to the writer without waiting: the future completes once its transaction
+   * committed (or failed). Once closed, the item is written alone on the calling thread.
+   */
+  CompletableFuture<O> submit(I item) {
+    CompletableFuture<O> result = enqueue(item);
+    if (result != null) {
+      return result;
+    }
+    try {
+      return CompletableFuture.completedFuture(single.apply(item));
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
   /** Queues {@code item} for the writer; {@code null} when closed (the caller writes it alone). */
   private CompletableFuture<O> enqueue(I item) {
     if (closed.get() || !ensureWriter()) {
@@ -162,7 +178,8 @@ final class GroupCommit<I, O> implements AutoCloseable {
     return result;
   }
 
-  private static RuntimeException unwrap(CompletionException e) {
+  /** The exception a failed future of this class failed with, as the writer threw it. */
+  static RuntimeException unwrap(CompletionException e) {
     if (e.getCause() instanceof RuntimeException r) {
       return r;
     }

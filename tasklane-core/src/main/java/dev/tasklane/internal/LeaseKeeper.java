@@ -19,12 +19,14 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Self-fencing</h2>
  *
- * When renewals fail (the database is unreachable), a handler would otherwise run on after its
- * lease expired, while another node recovers its task and runs it again: twice at the same time.
- * So a run whose lease has not been confirmed for a whole lease, counted from when the last
- * successful renewal was <em>sent</em> (its expiry in the store is later than that), is stopped
- * here as lost, before any other node can take it over. Measured with {@link System#nanoTime()}, so
- * no clock's skew matters.
+ * When renewals fail or hang (the database is unreachable, or silent), a handler would otherwise
+ * run on after its lease expired, while another node recovers its task and runs it again: twice
+ * at the same time. So a run whose lease has not been confirmed for {@code fenceAfter} (most of a
+ * lease: a lease less half a heartbeat interval), counted from when the last successful renewal
+ * was <em>sent</em> (its expiry in the store is later than that), is stopped here as lost, before
+ * any other node can take it over. {@link #fenceOverdue()} checks this on a timer of its own, so
+ * a renewal that hangs does not delay it. Measured with the engine's monotonic time, so no clock's
+ * skew matters.
  */
 final class LeaseKeeper {
   private static final Logger log = LoggerFactory.getLogger(LeaseKeeper.class);
@@ -32,6 +34,7 @@ final class LeaseKeeper {
   private final TaskStore store;
   private final RunRegistry registry;
   private final Duration lease;
+  private final Duration fenceAfter;
   private final EngineStats stats;
   private final SafeListener listener;
   private final Consumer<Run> stopped;
@@ -44,6 +47,7 @@ final class LeaseKeeper {
       TaskStore store,
       RunRegistry registry,
       Duration lease,
+      Duration heartbeatInterval,
       EngineStats stats,
       SafeListener listener,
       Consumer<Run> stopped,
@@ -51,6 +55,7 @@ final class LeaseKeeper {
     this.store = store;
     this.registry = registry;
     this.lease = lease;
+    this.fenceAfter = lease.minus(heartbeatInterval.dividedBy(2));
     this.stats = stats;
     this.listener = listener;
     this.stopped = stopped;
@@ -72,7 +77,7 @@ final class LeaseKeeper {
     try {
       statuses = store.renewLeases(refs, lease);
     } catch (RuntimeException e) {
-      fenceExpired(runs);
+      fenceOverdue();
       throw e;
     }
     int renewed = 0;
@@ -89,7 +94,9 @@ final class LeaseKeeper {
           stop(r, Run.StopReason.CANCELLED);
         }
         case LOST -> {
-          if (registry.holds(r) && stop(r, Run.StopReason.LEASE_LOST)) {
+          // A run whose handler returned meanwhile may have just written its outcome: the task
+          // left running because it finished, not because its lease was lost.
+          if (registry.holds(r) && !r.handlerReturned() && stop(r, Run.StopReason.LEASE_LOST)) {
             log.warn("lease of task {} was lost; stopping its run", r.taskId());
           }
         }
@@ -102,17 +109,21 @@ final class LeaseKeeper {
     }
   }
 
-  /** Stops every run whose lease may have expired in the store (no renewal confirmed for a lease). */
-  void fenceExpired(List<Run> runs) {
+  /**
+   * Stops every run whose lease may be about to expire in the store: none of its renewals was
+   * confirmed for {@code fenceAfter}.
+   */
+  void fenceOverdue() {
     long now = nanoTime.getAsLong();
-    for (Run r : runs) {
-      if (now - r.leaseConfirmedNanos() >= lease.toNanos()
+    for (Run r : registry.view()) {
+      if (now - r.leaseConfirmedNanos() >= fenceAfter.toNanos()
           && registry.holds(r)
           && stop(r, Run.StopReason.LEASE_LOST)) {
         log.warn(
-            "the lease of task {} could not be renewed for {} ms; stopping its run before another"
-                + " node takes it over",
+            "the lease of task {} could not be renewed for {} ms of its {} ms; stopping its run"
+                + " before another node can take it over",
             r.taskId(),
+            fenceAfter.toMillis(),
             lease.toMillis());
       }
     }

@@ -34,6 +34,7 @@ final class NodeMembership {
   private final Duration heartbeatInterval;
   private final EngineThreads time;
   private volatile boolean evicted;
+  private boolean left; // guarded by this
 
   /**
    * @param time how to measure and wait out the wait for a holder's registration to expire
@@ -96,9 +97,12 @@ final class NodeMembership {
     return record.node().instance().equals(me.instance());
   }
 
-  /** Renews the registration; notices a takeover. */
-  void heartbeat() {
-    if (evicted) {
+  /**
+   * Renews the registration; notices a takeover. Never after {@link #leave()}: a heartbeat racing
+   * with the shutdown must not register the node again.
+   */
+  synchronized void heartbeat() {
+    if (evicted || left) {
       return;
     }
     if (!store.heartbeatNode(me, lease)) {
@@ -116,8 +120,9 @@ final class NodeMembership {
     return evicted;
   }
 
-  /** Gives the id up, if this process still holds it. */
-  void leave() {
+  /** Gives the id up, if this process still holds it; no heartbeat registers it again. */
+  synchronized void leave() {
+    left = true;
     store.removeNode(me);
   }
 }

@@ -5,6 +5,8 @@ import dev.tasklane.TaskContext;
 import dev.tasklane.TaskId;
 import dev.tasklane.spi.RunRef;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
@@ -43,7 +45,8 @@ public final class Run implements TaskContext {
   private final Consumer<Run> progressSink;
   private final AtomicReference<StopReason> stopReason = new AtomicReference<>();
   private volatile Task task;
-  private volatile boolean started;
+  /** The write of this run's start, while it is on its way (a run claimed ahead). */
+  private volatile CompletableFuture<Task> pendingStart;
   private volatile ScheduledTimeout timeout;
   private volatile int progress;
   /** Whether a write of {@link #progress} is under way (see {@link ProgressWriter}). */
@@ -66,7 +69,6 @@ public final class Run implements TaskContext {
     this.task = task;
     this.nodeId = nodeId;
     this.ref = new RunRef(task.id(), task.fencingToken());
-    this.started = task.startedAt() != null;
     this.leaseConfirmedNanos = claimSentNanos;
     this.progressSink = progressSink;
   }
@@ -80,15 +82,38 @@ public final class Run implements TaskContext {
     return ref;
   }
 
-  /** Whether the run's start (its attempt) is written: at its claim, or by {@link #started}. */
+  /**
+   * Whether the run has started (its attempt spent): at its claim, or since {@link #started} or
+   * {@link #starting}.
+   */
   boolean isStarted() {
-    return started;
+    return task.startedAt() != null;
   }
 
   /** The store wrote this run's start (it was claimed ahead): {@code task} as written. */
   void started(Task startedTask) {
     this.task = startedTask;
-    this.started = true;
+  }
+
+  /**
+   * The run's start is on its way to the store while its handler begins: until the write is
+   * answered, the run sees the task as the write will make it (its attempt spent, started now).
+   */
+  void starting(CompletableFuture<Task> write, Instant now) {
+    Task t = task;
+    this.task =
+        new Task(
+            t.id(), t.type(), t.queue(), t.payload(), t.priority(), t.state(), t.attempt() + 1,
+            t.maxAttempts(), t.runAt(), t.timeout(), t.createdAt(), now, t.finishedAt(),
+            t.lastError(), t.errors(), t.result(), t.progress(), t.idempotencyKey(),
+            t.leaseOwner(), t.leaseExpiresAt(), t.fencingToken(), t.cancelRequested(),
+            t.lastNode());
+    this.pendingStart = write;
+  }
+
+  /** The write of the run's start, if it is on its way or answered; {@code null} if none was sent. */
+  CompletableFuture<Task> pendingStart() {
+    return pendingStart;
   }
 
   /** A renewal sent at {@code sentNanos} extended the lease. */
@@ -123,6 +148,11 @@ public final class Run implements TaskContext {
       endedNanos = System.nanoTime();
     }
     Thread.interrupted();
+  }
+
+  /** Whether the handler has returned (or thrown). */
+  synchronized boolean handlerReturned() {
+    return phase == Phase.AFTER;
   }
 
   /** How long the handler ran (to its return, or to now), or zero if it never started. */

@@ -1,6 +1,7 @@
 package dev.tasklane.internal;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.tasklane.LeaseLostException;
 import dev.tasklane.Task;
 import dev.tasklane.TaskHandler;
 import dev.tasklane.TaskResult;
@@ -12,7 +13,8 @@ import java.time.Instant;
 import java.time.InstantSource;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Consumer;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -43,11 +45,23 @@ final class RunExecutor {
   private final EngineThreads threads;
   private final EngineStats stats;
   private final SafeListener listener;
-  private final Consumer<String> slotFreed;
+  private final SlotListener slotFreed;
+  private final Duration lease;
+
+  /** Told when a handler gives its slot back. */
+  @FunctionalInterface
+  interface SlotListener {
+    /**
+     * @param handlerRan whether a handler ran in the slot (a finished run, for the claim-ahead
+     *     rate), rather than a run given back before its handler
+     */
+    void freed(String queue, boolean handlerRan);
+  }
 
   /**
-   * @param slotFreed called with the queue when a handler gives its slot back (the dispatcher
-   *     releases it and wakes)
+   * @param slotFreed told when a handler gives its slot back (the dispatcher releases it and
+   *     wakes)
+   * @param lease the lease runs are claimed for
    */
   RunExecutor(
       String nodeId,
@@ -61,7 +75,8 @@ final class RunExecutor {
       EngineThreads threads,
       EngineStats stats,
       SafeListener listener,
-      Consumer<String> slotFreed) {
+      SlotListener slotFreed,
+      Duration lease) {
     this.nodeId = nodeId;
     this.clock = clock;
     this.types = Map.copyOf(types);
@@ -74,6 +89,7 @@ final class RunExecutor {
     this.stats = stats;
     this.listener = listener;
     this.slotFreed = slotFreed;
+    this.lease = lease;
   }
 
   /** A claimed run, registered so that its lease is renewed from now on. */
@@ -85,21 +101,23 @@ final class RunExecutor {
 
   /**
    * Starts the handler of a run that holds a slot. If no thread can be started, the slot is freed
-   * and the task given back to its queue here.
+   * and the task given back to its queue.
    */
   void launch(Run run) {
     try {
       threads.handler(() -> execute(run));
     } catch (Throwable t) {
       log.error("could not start a thread for task {}; giving it back to its queue", run.taskId(), t);
-      slotFreed.accept(run.queue());
-      giveBack(run, run.isStarted());
+      slotFreed.freed(run.queue(), false);
+      run.stop(Run.StopReason.SHUTDOWN); // given back by this node, as at shutdown
+      finishUnstarted(run);
     }
   }
 
   /**
-   * A run that holds no slot and will not run (stopped while claimed ahead): its outcome is
-   * written on a thread of its own, never its handler.
+   * A run that holds no slot and will not run (stopped while claimed ahead, or given back): its
+   * outcome is written on a thread of its own, never its handler. Without a thread for it, its
+   * lease is left to expire.
    */
   void finishUnstarted(Run run) {
     try {
@@ -137,7 +155,7 @@ final class RunExecutor {
         // back rather than fail it, so a node that knows the type can run it.
         log.warn("no handler for type '{}' of task {}; returning it to the queue", run.type(), run.taskId());
         holdsSlot = false;
-        slotFreed.accept(run.queue());
+        slotFreed.freed(run.queue(), false);
         writer.finish(run, transitions.unknownType(run.task(), clock.instant()));
         return;
       }
@@ -146,13 +164,16 @@ final class RunExecutor {
       }
       Optional<RunOutcome> outcome = runHandler(run, type);
       holdsSlot = false;
-      slotFreed.accept(run.queue());
+      slotFreed.freed(run.queue(), true);
+      if (!startWasWritten(run)) {
+        return; // the run never held its task: its outcome counts for nothing
+      }
       outcome.ifPresentOrElse(o -> writer.finish(run, o), () -> discarded(run));
     } catch (Throwable t) {
       log.error("unexpected failure finishing task {}", run.taskId(), t);
     } finally {
       if (holdsSlot) {
-        slotFreed.accept(run.queue());
+        slotFreed.freed(run.queue(), false);
       }
       MDC.remove("task_id");
       MDC.remove("node_id");
@@ -161,19 +182,39 @@ final class RunExecutor {
   }
 
   /**
-   * Writes the start of a run claimed ahead, before its handler may run. False when the handler
-   * must not run: the run lost its task, or was stopped (cancelled, say) before it started, in
-   * which case its outcome is written here.
+   * Starts a run claimed ahead, before its handler may run; false when the handler must not run
+   * (the run lost its task, or was stopped before it started, in which case its outcome is written
+   * here).
+   *
+   * <p>While the run's lease is surely valid (renewed within half a lease), no other node can take
+   * the task, so the handler begins at once and its start is written alongside (in the next group
+   * commit, with the outcomes of other runs): a slot never idles while a start commits. The start
+   * is collected before the outcome is written, and a refused start stops the handler as a lost
+   * lease would. Otherwise the start is written first and the handler waits for it.
    */
   private boolean startClaimedAhead(Run run) {
     if (run.stopReason() == null) {
-      Optional<Task> started = writer.start(run);
-      if (started.isEmpty()) {
-        return false; // the store refused (lease lost) or shutdown gave up: nothing ran
-      }
-      run.started(started.get());
-      if (started.get().cancelRequested()) {
-        run.stop(Run.StopReason.CANCELLED);
+      if (threads.nanoTime() - run.leaseConfirmedNanos() < lease.toNanos() / 2) {
+        CompletableFuture<Task> write = writer.startAsync(run);
+        run.starting(write, clock.instant());
+        write.whenComplete(
+            (started, failure) -> {
+              if (started != null && started.cancelRequested()) {
+                run.stop(Run.StopReason.CANCELLED);
+              } else if (failure != null
+                  && GroupCommit.unwrap(new CompletionException(failure)) instanceof LeaseLostException) {
+                run.stop(Run.StopReason.LEASE_LOST);
+              }
+            });
+      } else {
+        Optional<Task> started = writer.start(run);
+        if (started.isEmpty()) {
+          return false; // the store refused (lease lost) or shutdown gave up: nothing ran
+        }
+        run.started(started.get());
+        if (started.get().cancelRequested()) {
+          run.stop(Run.StopReason.CANCELLED);
+        }
       }
     }
     Run.StopReason stop = run.stopReason();
@@ -181,10 +222,27 @@ final class RunExecutor {
       return true;
     }
     // Stopped between its claim and its handler: it never runs.
+    if (!startWasWritten(run)) {
+      return false;
+    }
     transitions
         .beforeStart(run.task(), stop, clock.instant())
         .ifPresentOrElse(o -> writer.finish(run, o), () -> discarded(run));
     return false;
+  }
+
+  /**
+   * Collects a start sent with the handler's beginning: true once it is written (then the run
+   * holds its task as started); false if the store refused it (the run never held its task).
+   */
+  private boolean startWasWritten(Run run) {
+    CompletableFuture<Task> pending = run.pendingStart();
+    if (pending == null) {
+      return true;
+    }
+    Optional<Task> started = writer.awaitStart(run, pending);
+    started.ifPresent(run::started);
+    return started.isPresent();
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})

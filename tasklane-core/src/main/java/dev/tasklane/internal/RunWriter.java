@@ -1,7 +1,9 @@
 package dev.tasklane.internal;
 
 import dev.tasklane.LeaseLostException;
+import dev.tasklane.StoreException;
 import dev.tasklane.Task;
+import dev.tasklane.TaskState;
 import dev.tasklane.TaskListener.RunResult;
 import dev.tasklane.spi.RunOutcome;
 import dev.tasklane.spi.RunRef;
@@ -13,6 +15,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
@@ -73,14 +77,41 @@ final class RunWriter implements AutoCloseable {
   }
 
   /**
-   * Writes the start of a run claimed ahead: its attempt is spent before its handler runs, so a
-   * crash from here on counts as an attempt.
+   * Writes the start of a run claimed ahead and waits for it: its attempt is spent before its
+   * handler runs.
    *
    * @return the task as started, or empty if the run no longer holds its task (or shutdown gave up
    *     on the write): its handler must not run
    */
   Optional<Task> start(Run run) {
     return retrying(run, new Start(run.ref()), "the start");
+  }
+
+  /**
+   * Hands the start of a run claimed ahead to the next group commit without waiting, so that its
+   * handler can begin at once; {@link #awaitStart} collects the answer before the outcome is
+   * written.
+   */
+  CompletableFuture<Task> startAsync(Run run) {
+    return commits.submit(new Start(run.ref()));
+  }
+
+  /**
+   * The answer to a {@link #startAsync}: the task as started; or, if that write failed, the start
+   * retried here until it is written (starts are idempotent); or empty if the run no longer holds
+   * its task.
+   */
+  Optional<Task> awaitStart(Run run, CompletableFuture<Task> pending) {
+    try {
+      return Optional.of(pending.join());
+    } catch (CompletionException e) {
+      RuntimeException cause = GroupCommit.unwrap(e);
+      if (cause instanceof LeaseLostException) {
+        refused(run, "the start");
+        return Optional.empty();
+      }
+      return start(run);
+    }
   }
 
   /**
@@ -103,25 +134,45 @@ final class RunWriter implements AutoCloseable {
     commits.close();
   }
 
+  /**
+   * Writes {@code write}, retrying while the store is unavailable. A write refused for any other
+   * reason (a value the database rejects, say) would be refused again: it is given up, and the
+   * run's lease left to expire, so that the task is recovered as any lost run is.
+   */
   private Optional<Task> retrying(Run run, Write write, String what) {
     Duration backoff = FIRST_BACKOFF;
+    boolean failedBefore = false;
     for (int attempt = 1; ; attempt++) {
       try {
         return Optional.of(commits.write(write));
       } catch (LeaseLostException e) {
-        stats.staleRefusedByStore.increment();
-        listener.tell(l -> l.onStaleRunRejected(run.task()));
-        log.warn(
-            "{} of run {} of task {} was refused: its lease had moved on",
-            what,
-            run.fencingToken(),
-            run.taskId());
+        if (failedBefore && write instanceof Finish) {
+          // An earlier try may have committed with its answer lost: then the task holds the
+          // outcome under this very run.
+          Optional<Task> now = store.find(run.taskId());
+          if (now.isPresent()
+              && now.get().fencingToken() == run.fencingToken()
+              && now.get().state() != TaskState.RUNNING) {
+            return now;
+          }
+        }
+        refused(run, what);
         return Optional.empty();
       } catch (RuntimeException e) {
+        failedBefore = true;
         if (abandoned.getAsBoolean()) {
           log.error(
               "could not write {} of task {} before shutdown; its lease will expire and it will"
                   + " run again",
+              what,
+              run.taskId(),
+              e);
+          return Optional.empty();
+        }
+        if (!(e instanceof StoreException s && s.unavailable())) {
+          log.error(
+              "writing {} of task {} failed for good; its lease will expire and it will be"
+                  + " recovered as a lost run",
               what,
               run.taskId(),
               e);
@@ -135,6 +186,16 @@ final class RunWriter implements AutoCloseable {
         backoff = Loops.min(backoff.multipliedBy(2), MAX_BACKOFF);
       }
     }
+  }
+
+  private void refused(Run run, String what) {
+    stats.staleRefusedByStore.increment();
+    listener.tell(l -> l.onStaleRunRejected(run.task()));
+    log.warn(
+        "{} of run {} of task {} was refused: its lease had moved on",
+        what,
+        run.fencingToken(),
+        run.taskId());
   }
 
   private List<Object> writeAll(List<Write> batch) {

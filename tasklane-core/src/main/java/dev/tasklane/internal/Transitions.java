@@ -147,7 +147,7 @@ final class Transitions {
           case EXPIRED -> "lease of node " + owner + " expired";
           case NODE_RESTARTED -> "node " + owner + " restarted";
         }
-            + (started ? " while running it" : " before its handler started; no attempt was spent");
+            + (started ? " while running it" : NOT_STARTED);
     // node is null: the recovering node records the error, not the node that held the run (the
     // message names it).
     TaskError error =
@@ -157,10 +157,31 @@ final class Transitions {
       outcome = new RunOutcome.Cancelled(now, error);
     } else if (started && task.attemptsExhausted()) {
       outcome = new RunOutcome.Failed(now, error);
+    } else if (!started && lostBeforeStart(task) >= task.maxAttempts()) {
+      // A handler may begin while its start is on its way to the store; one that kills its node
+      // in that instant every time would never spend an attempt. Losing a task before its start
+      // as often as it has attempts ends it.
+      outcome =
+          new RunOutcome.Failed(
+              now,
+              new TaskError(
+                  error.attempt(),
+                  now,
+                  null,
+                  message + "; lost before its start " + (lostBeforeStart(task) + 1) + " times",
+                  null));
     } else {
       outcome = new RunOutcome.Released(now, error, false);
     }
     return checked(outcome);
+  }
+
+  /** How an error entry says a run was lost before its start was recorded. */
+  static final String NOT_STARTED = " before its handler started; no attempt was spent";
+
+  /** How many runs of {@code task} were lost before their start was recorded. */
+  private static long lostBeforeStart(Task task) {
+    return task.errors().stream().filter(e -> e.message().endsWith(NOT_STARTED)).count();
   }
 
   /** A payload that cannot be decoded will never succeed: fail at once. */

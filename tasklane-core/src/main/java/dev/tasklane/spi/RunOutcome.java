@@ -75,9 +75,10 @@ public sealed interface RunOutcome {
    * @param runAt when it is ready again
    * @param error recorded in the task's errors (a lost lease), or {@code null} for none (a graceful
    *     give-back)
-   * @param refundAttempt whether the run's attempt is given back: true for a started run that the
-   *     node itself interrupted (shutdown, a paused queue); false for a run that never started
-   *     (its attempt was never spent) and for a started run whose node died (it counts)
+   * @param refundAttempt whether the run's attempt is given back, if it spent one: true when the
+   *     node itself gives the run back (shutdown, a paused queue); false for a started run whose
+   *     node died (it counts). A run that never started spent no attempt, and the store refunds
+   *     none whatever this says: it alone knows for sure whether the start was written
    */
   record Released(Instant runAt, TaskError error, boolean refundAttempt) implements RunOutcome {
     public Released {

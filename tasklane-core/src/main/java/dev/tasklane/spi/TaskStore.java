@@ -130,8 +130,10 @@ public interface TaskStore extends TaskWriter, AutoCloseable {
   /**
    * Starts runs claimed ahead and ends runs, in one transaction, each as {@link #claim} would have
    * started it or {@link #finishRun} ends it. A start is written only while its task is running
-   * under that run and not yet started; a run that no longer owns its task is skipped (absent from
-   * the answer) without failing the others. If the call throws, nothing was written.
+   * under that run and its lease has not expired by the store's clock (once expired, another node
+   * may recover it as not started); a run already started is answered as it is, so a start whose
+   * commit went unanswered may be sent again. A run that no longer owns its task is skipped
+   * (absent from the answer) without failing the others. If the call throws, nothing was written.
    */
   RunWrites.Result writeRuns(RunWrites writes);
 

@@ -198,6 +198,111 @@ class EngineTest {
     assertThat(ran).isEmpty();
   }
 
+  @Test
+  void aQueueWhoseHandlersAreSlowGetsNothingClaimedAheadHoweverFastAnotherQueueIs() {
+    ManualEngine e =
+        engine(config().concurrency(4).claimAhead(64).queueLimit("slow", 1).build(), recording("t"));
+    earnAnAllowance(e); // the default queue's handlers are fast
+    for (int i = 0; i < 50; i++) {
+      e.submit(task("t", "slow", "slow-" + i, 0));
+    }
+
+    e.dispatch();
+
+    assertThat(e.engine.inFlight("slow")).isEqualTo(1);
+    assertThat(store.list(dev.tasklane.TaskQuery.all().withQueue("slow").withState(TaskState.RUNNING)).tasks())
+        .as("only the run in its one slot")
+        .hasSize(1);
+  }
+
+  @Test
+  void aStartWhoseCommitWentUnansweredIsSentAgainAndTheTaskRunsOnce() {
+    FailingStore failing = new FailingStore(store);
+    failing.loseTheAnswerOfTheNextStart = true;
+    ManualEngine e =
+        new ManualEngine(failing, clock, config().concurrency(1).claimAhead(8).build(), ManualEngine.types(recording("t")));
+    engines.add(e);
+    e.start();
+    earnAnAllowance(e);
+    List<TaskId> ids = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      ids.add(e.submit(task("task-" + i, 0)).id());
+    }
+    for (int i = 0; i < 40 && ids.stream().anyMatch(id -> e.state(id) != TaskState.SUCCEEDED); i++) {
+      e.dispatch();
+      e.runHandlers();
+    }
+
+    assertThat(failing.startAnswersLost.get()).as("a start's answer was lost").isEqualTo(1);
+    assertThat(ids).allSatisfy(id -> {
+      assertThat(e.state(id)).isEqualTo(TaskState.SUCCEEDED);
+      assertThat(e.task(id).attempt()).isEqualTo(1);
+    });
+    assertThat(ran).hasSize(10).doesNotHaveDuplicates();
+  }
+
+  @Test
+  void aRunClaimedAheadWhoseTaskWasTakenMeanwhileNeverHasItsOutcomeWritten() {
+    ManualEngine e = engine(config().concurrency(1).claimAhead(8).build(), recording("t"));
+    earnAnAllowance(e);
+    List<TaskId> ids = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      ids.add(e.submit(task("task-" + i, 0)).id());
+    }
+    e.dispatch(); // one started, the rest claimed ahead
+    Task ahead = ids.stream().map(e::task).filter(t -> t.startedAt() == null && t.state() == TaskState.RUNNING).findFirst().orElseThrow();
+    // Another node takes it (this one was silent past its lease, say).
+    store.finishRun(new RunRef(ahead.id(), ahead.fencingToken()), new RunOutcome.Released(clock.instant(), null, false));
+    Task theirs = store.claim(ClaimRequest.starting("default", 10, "node-2", clock.instant(), LEASE)).stream()
+        .filter(t -> t.id().equals(ahead.id())).findFirst().orElseThrow();
+
+    for (int i = 0; i < 20; i++) {
+      e.dispatch();
+      e.runHandlers();
+    }
+
+    assertThat(e.task(ahead.id())).isEqualTo(theirs);
+    assertThat(e.engine.stats().staleRefusedByStore.sum()).isEqualTo(1);
+  }
+
+  @Test
+  void tasksClaimedWhileShutdownBeganAreGivenBackNotStarted() throws Exception {
+    CountDownLatch claimSent = new CountDownLatch(1);
+    CountDownLatch answer = new CountDownLatch(1);
+    ForwardingTaskStore slowClaims =
+        new ForwardingTaskStore(store) {
+          @Override
+          public List<Task> claim(ClaimRequest request) {
+            claimSent.countDown();
+            try {
+              answer.await();
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+            return super.claim(request);
+          }
+
+          @Override
+          public void close() {}
+        };
+    ManualEngine e = new ManualEngine(slowClaims, clock, config().claimAhead(0).build(), ManualEngine.types(recording("t")));
+    engines.add(e);
+    e.start();
+    TaskId id = e.submit(task("x", 0)).id();
+    Thread pass = Thread.ofVirtual().start(e::dispatch);
+    assertThat(claimSent.await(10, TimeUnit.SECONDS)).isTrue();
+
+    e.engine.dispatcher().stopClaiming();
+    answer.countDown();
+    pass.join(10_000);
+    e.runHandlers(); // only the give-back runs
+
+    assertThat(ran).isEmpty();
+    Task back = e.task(id);
+    assertThat(back.state()).isEqualTo(TaskState.QUEUED);
+    assertThat(back.attempt()).isZero();
+  }
+
   // ------------------------------------------------------------------ retries
 
   @Test
@@ -264,7 +369,8 @@ class EngineTest {
   }
 
   @Test
-  void aNodeThatCannotRenewForAWholeLeaseStopsItsRunsBeforeAnotherNodeCanTakeThem() throws Exception {
+  void aNodeWhoseRenewalsFailOrHangForMostOfALeaseStopsItsRunsBeforeAnotherNodeCanTakeThem()
+      throws Exception {
     CountDownLatch running = new CountDownLatch(1);
     AtomicInteger interrupted = new AtomicInteger();
     FailingStore failing = new FailingStore(store);
@@ -272,7 +378,7 @@ class EngineTest {
         new ManualEngine(
             failing,
             clock,
-            config().claimAhead(0).build(),
+            config().claimAhead(0).build(), // lease 30 s, heartbeats every 10 s
             ManualEngine.types(
                 TaskType.of("t", JsonNode.class, (p, c) -> {
                   running.countDown();
@@ -292,19 +398,17 @@ class EngineTest {
     assertThat(running.await(10, TimeUnit.SECONDS)).isTrue();
     failing.failRenewals = true;
 
-    clock.advance(LEASE.minusSeconds(1));
+    clock.advance(Duration.ofSeconds(10));
     try {
       e.renewLeases();
     } catch (StoreException expected) {
       // the database is unreachable
     }
-    assertThat(interrupted.get()).as("the lease may still be valid").isZero();
-    clock.advance(Duration.ofSeconds(1));
-    try {
-      e.renewLeases();
-    } catch (StoreException expected) {
-      // still unreachable: a whole lease has passed since the last renewal was sent
-    }
+    clock.advance(Duration.ofSeconds(14)); // 24 s without a renewal: the lease still holds
+    e.engine.leaseKeeper().fenceOverdue(); // the guard's timer, as while a renewal hangs
+    assertThat(interrupted.get()).as("the lease is still valid for a while").isZero();
+    clock.advance(Duration.ofSeconds(1)); // 25 s: a lease less half a heartbeat interval
+    e.engine.leaseKeeper().fenceOverdue();
     handler.join(10_000);
 
     assertThat(interrupted.get()).isEqualTo(1);
@@ -359,6 +463,7 @@ class EngineTest {
     e.threads.failNextHandlerStart.set(new OutOfMemoryError("unable to create native thread"));
 
     e.dispatch();
+    e.runHandlers(); // the give-back, on a thread of its own
 
     assertThat(e.engine.inFlight()).as("the slot is free again").isZero();
     assertThat(e.engine.registry().size()).as("no lease left to renew").isZero();
@@ -463,6 +568,9 @@ class EngineTest {
   /** Store faults on demand: renewals failing, or the next outcome writes failing. */
   static final class FailingStore extends ForwardingTaskStore {
     volatile boolean failRenewals;
+    /** The next write with a start commits, and then fails as if its answer were lost. */
+    volatile boolean loseTheAnswerOfTheNextStart;
+    final AtomicInteger startAnswersLost = new AtomicInteger();
     final AtomicInteger failWritesRemaining = new AtomicInteger();
     volatile Runnable onFailedWrite = () -> {};
 
@@ -481,6 +589,12 @@ class EngineTest {
 
     @Override
     public RunWrites.Result writeRuns(RunWrites writes) {
+      if (!writes.starts().isEmpty() && loseTheAnswerOfTheNextStart) {
+        loseTheAnswerOfTheNextStart = false;
+        super.writeRuns(writes);
+        startAnswersLost.incrementAndGet();
+        throw new StoreException("writeRuns", new java.net.SocketTimeoutException("Read timed out"), true);
+      }
       if (!writes.outcomes().isEmpty() && failWritesRemaining.getAndDecrement() > 0) {
         onFailedWrite.run();
         throw new StoreException("writeRuns", new java.io.IOException("blink"), true);

@@ -90,6 +90,17 @@ class NodeMembershipTest {
   }
 
   @Test
+  void aHeartbeatAfterLeavingRegistersNothing() {
+    NodeMembership node = membership(process("node-1", "a", 1), () -> {});
+    node.join();
+
+    node.leave();
+    node.heartbeat(); // a heartbeat tick racing with the shutdown
+
+    assertThat(store.nodes()).isEmpty();
+  }
+
+  @Test
   void anEvictedEngineStopsClaiming() {
     ManualEngine e =
         new ManualEngine(

@@ -178,6 +178,28 @@ class TransitionsTest {
   }
 
   @Test
+  void aTaskLostBeforeItsStartAsOftenAsItHasAttemptsFailsSoThatACrashLoopEnds() {
+    Task once = claimedAhead(0, 2, false);
+    RunOutcome first = transitions.afterLostLease(once, Transitions.LostLease.EXPIRED, NOW);
+    Task twice = withErrors(once, List.of(((RunOutcome.Released) first).error()));
+    RunOutcome second = transitions.afterLostLease(twice, Transitions.LostLease.EXPIRED, NOW);
+    Task thrice = withErrors(once, List.of(((RunOutcome.Released) first).error(), ((RunOutcome.Released) second).error()));
+
+    RunOutcome third = transitions.afterLostLease(thrice, Transitions.LostLease.EXPIRED, NOW);
+
+    assertThat(third).isInstanceOfSatisfying(RunOutcome.Failed.class, f ->
+        assertThat(f.error().message()).endsWith("lost before its start 3 times"));
+  }
+
+  private static Task withErrors(Task t, List<dev.tasklane.TaskError> errors) {
+    return new Task(
+        t.id(), t.type(), t.queue(), t.payload(), t.priority(), t.state(), t.attempt(), t.maxAttempts(),
+        t.runAt(), t.timeout(), t.createdAt(), t.startedAt(), t.finishedAt(), t.lastError(), errors,
+        t.result(), t.progress(), t.idempotencyKey(), t.leaseOwner(), t.leaseExpiresAt(), t.fencingToken(),
+        t.cancelRequested(), t.lastNode());
+  }
+
+  @Test
   void aCancelRequestedBeforeTheLeaseWasLostWins() {
     assertThat(transitions.afterLostLease(withCancelRequested(running(3, 3)), Transitions.LostLease.EXPIRED, NOW))
         .isInstanceOf(RunOutcome.Cancelled.class);

@@ -350,8 +350,8 @@ public class InMemoryTaskStore implements TaskStore {
     Map<RunRef, Task> started = new LinkedHashMap<>();
     for (RunRef run : writes.starts()) {
       Task t = current(run);
-      if (t != null && t.startedAt() == null) {
-        Task s = with(t).attempt(t.attempt() + 1).startedAt(now()).build();
+      if (t != null && !t.leaseExpiresAt().isBefore(now())) {
+        Task s = t.startedAt() != null ? t : with(t).attempt(t.attempt() + 1).startedAt(now()).build();
         put(s);
         started.put(run, s);
       }
@@ -405,7 +405,7 @@ public class InMemoryTaskStore implements TaskStore {
       case RunOutcome.Released x ->
           r.state(TaskState.QUEUED)
               .runAt(ms(x.runAt()))
-              .attempt(t.attempt() - (x.refundAttempt() ? 1 : 0))
+              .attempt(t.attempt() - (x.refundAttempt() && t.startedAt() != null ? 1 : 0))
               .lastError(x.error() == null ? t.lastError() : x.error().message())
               .errors(plus(t.errors(), x.error()))
               .build();

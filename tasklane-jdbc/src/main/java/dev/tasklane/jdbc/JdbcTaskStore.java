@@ -146,6 +146,10 @@ public class JdbcTaskStore implements TaskStore {
    */
   private static final TaskId FIRST_PAGE = new TaskId(new UUID(-1L, -1L));
 
+  /** Runs by task, then by fencing token: the order every batch writes its rows in. */
+  private static final Comparator<RunRef> BY_TASK =
+      Comparator.comparing(RunRef::taskId).thenComparingLong(RunRef::fencingToken);
+
   /** Most rows one batch statement ({@code insertTasks}, {@code finishSucceededAll}) carries. */
   private static final int STATEMENT_BATCH = 1000;
 
@@ -714,10 +718,16 @@ public class JdbcTaskStore implements TaskStore {
       return RunWrites.Result.NONE;
     }
     writes.outcomes().values().forEach(o -> TaskState.RUNNING.checkTransitionTo(o.target()));
+    // Rows in one order, whoever writes: two nodes writing overlapping runs (a stale run and the
+    // run that replaced it) then lock them in the same order and cannot deadlock.
+    List<RunRef> starts = new ArrayList<>(writes.starts());
+    starts.sort(Comparator.comparing(RunRef::taskId));
+    Map<RunRef, RunOutcome> outcomes = new java.util.TreeMap<>(BY_TASK);
+    outcomes.putAll(writes.outcomes());
     return transactions.write(
         "writeRuns",
         Durability.RELAXED,
-        c -> new RunWrites.Result(startRuns(c, writes.starts()), finishRuns(c, writes.outcomes())));
+        c -> new RunWrites.Result(startRuns(c, starts), finishRuns(c, outcomes)));
   }
 
   /** Starts runs claimed ahead, one statement per chunk. */
@@ -733,7 +743,7 @@ public class JdbcTaskStore implements TaskStore {
                 g.writeNumberField("fencing_token", run.fencingToken());
               });
       Map<TaskId, Task> written = new java.util.HashMap<>();
-      for (Task t : queryTasks(c, START_RUNS, p -> p.instant(storeNow()).text(json))) {
+      for (Task t : queryTasks(c, START_RUNS, p -> p.text(json).instant(storeNow()))) {
         written.put(t.id(), t);
       }
       for (RunRef run : chunk) {

@@ -492,7 +492,7 @@ class PostgresTaskStoreTest extends TaskStoreContract {
         Arguments.of(
             QueryName.START_RUNS,
             "Index Scan using (task_pkey|task_lease_expiry_idx)",
-            binds(now, "[{\"id\": \"" + some + "\", \"fencing_token\": 1}]")),
+            binds("[{\"id\": \"" + some + "\", \"fencing_token\": 1}]", now)),
         Arguments.of(QueryName.LOCK_EXPIRED_RUN, BY_ID, binds(some, 1L, now)));
   }
 

@@ -530,10 +530,38 @@ public abstract class TaskStoreContract {
     assertThat(started.startedAt()).isEqualTo(t);
     assertThat(find(started.id())).isEqualTo(started);
     assertThat(find(ahead.get(1).id())).isEqualTo(ahead.get(1));
-    // A start already written is not written again.
+    // A start already written is not written again, but answered as written: a start whose
+    // commit went unanswered can be sent again.
+    clock.advance(Duration.ofSeconds(1));
     assertThat(store.writeRuns(RunWrites.starting(List.of(runOf(ahead.get(0))))).started())
-        .isEmpty();
-    assertThat(find(started.id()).attempt()).isEqualTo(1);
+        .containsExactly(Map.entry(runOf(ahead.get(0)), started));
+    assertThat(find(started.id())).isEqualTo(started);
+  }
+
+  @Test
+  void aRunClaimedAheadWhoseLeaseExpiredCannotStart() {
+    store.insert(aTask().build());
+    Task ahead =
+        store
+            .claim(new ClaimRequest(Fixtures.DEFAULT_QUEUE, 1, 0, NODE, clock.instant(), LEASE))
+            .get(0);
+    clock.advance(LEASE.plusMillis(1)); // another node may recover it as not started now
+
+    assertThat(store.writeRuns(RunWrites.starting(List.of(runOf(ahead)))).started()).isEmpty();
+    assertThat(find(ahead.id())).isEqualTo(ahead);
+  }
+
+  @Test
+  void givingBackARunThatNeverStartedRefundsNothingEvenWhenAskedTo() {
+    store.insert(aTask().build());
+    Task ahead =
+        store
+            .claim(new ClaimRequest(Fixtures.DEFAULT_QUEUE, 1, 0, NODE, clock.instant(), LEASE))
+            .get(0);
+
+    Task back = store.finishRun(runOf(ahead), new RunOutcome.Released(clock.instant(), null, true));
+
+    assertThat(back.attempt()).isZero();
   }
 
   @Test

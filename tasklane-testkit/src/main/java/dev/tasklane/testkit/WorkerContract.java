@@ -1191,17 +1191,31 @@ public abstract class WorkerContract {
     CountDownLatch running = new CountDownLatch(1);
     CountDownLatch release = gate();
     AtomicInteger interrupts = new AtomicInteger();
-    // The skewed node starts first, so that it is the one that leads maintenance.
-    java.time.InstantSource ahead = () -> Instant.now().plus(lease.multipliedBy(2));
-    Worker skewed =
-        worker(
-            anotherHandle(),
-            fastConfig().leaseDuration(lease).clock(ahead).build(),
-            type("other", (p, c) -> TaskResult.success()));
-    skewed.start();
-    await().atMost(WAIT).until(skewed::isLeader);
+    // The honest node never leads (its election always declines) and runs the task; the skewed
+    // node, started once the task runs, leads maintenance.
+    TaskStore neverLeads =
+        new dev.tasklane.spi.ForwardingTaskStore(anotherHandle()) {
+          @Override
+          public dev.tasklane.spi.LeaderElection leaderElection(String nodeId) {
+            return new dev.tasklane.spi.LeaderElection() {
+              @Override
+              public boolean tryLead() {
+                return false;
+              }
+
+              @Override
+              public void close() {}
+            };
+          }
+
+          @Override
+          public void close() {
+            // the suite closes the handle
+          }
+        };
     Worker honest =
-        started(
+        worker(
+            neverLeads,
             fastConfig().leaseDuration(lease).build(),
             type("t", (p, c) -> {
               running.countDown();
@@ -1214,12 +1228,20 @@ public abstract class WorkerContract {
               }
               return TaskResult.success(c.fencingToken());
             }));
+    honest.start();
     TaskId id = honest.submit(TaskRequest.builder("t").build()).task().id();
     assertThat(running.await(20, TimeUnit.SECONDS)).isTrue();
+    java.time.InstantSource ahead = () -> Instant.now().plus(lease.multipliedBy(2));
+    Worker skewed =
+        worker(
+            anotherHandle(),
+            fastConfig().leaseDuration(lease).clock(ahead).build(),
+            type("other", (p, c) -> TaskResult.success()));
+    skewed.start();
+    await().atMost(WAIT).until(skewed::isLeader);
 
-    // Witness that the skewed node recovers expired leases meanwhile: dead nodes' runs whose
-    // leases really expired, until it has recovered one of them itself (a store that lets every
-    // node lead may have the honest node recover some first).
+    // Witness that the skewed node recovers expired leases meanwhile: a dead node's run whose
+    // lease really expired is recovered by it.
     await().atMost(WAIT).until(() -> {
       TaskId ghost = store.insert(Fixtures.aTask().type("other").build()).task().id();
       store.claim(ClaimRequest.starting("default", 1, "dead-node", Instant.now(), Duration.ofMillis(1)));

@@ -5,13 +5,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tasklane.TaskContext;
 import dev.tasklane.TaskHandler;
 import java.io.ByteArrayOutputStream;
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.Objects;
 import org.slf4j.Logger;
@@ -27,7 +25,9 @@ import org.slf4j.LoggerFactory;
  * <p>One JSON object per line, appended with one {@code write} each to a file opened in append
  * mode, so lines of concurrent handlers (and of several processes sharing the file) never
  * interleave, and a line is in the operating system's hands, surviving a {@code kill -9}, as soon
- * as the write returns:
+ * as the write returns. The file is written through a stream, not an NIO channel: a handler is
+ * interrupted when its run is cancelled or lost, and an interrupt during a channel's write would
+ * close the channel for every handler.
  *
  * <pre>
  * {"event":"start","task":"0199...","attempt":1,"fencing_token":1,"node":"n1","at":"2026-...Z"}
@@ -44,11 +44,11 @@ public final class ExecutionLog implements AutoCloseable {
   public static final ExecutionLog NONE = new ExecutionLog(null, null);
 
   private final Path file;
-  private final FileChannel channel;
+  private final FileOutputStream out;
 
-  private ExecutionLog(Path file, FileChannel channel) {
+  private ExecutionLog(Path file, FileOutputStream out) {
     this.file = file;
-    this.channel = channel;
+    this.out = out;
   }
 
   /**
@@ -63,10 +63,7 @@ public final class ExecutionLog implements AutoCloseable {
       if (parent != null) {
         Files.createDirectories(parent);
       }
-      return new ExecutionLog(
-          file,
-          FileChannel.open(
-              file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND));
+      return new ExecutionLog(file, new FileOutputStream(file.toFile(), true));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open the execution log " + file, e);
     }
@@ -74,7 +71,7 @@ public final class ExecutionLog implements AutoCloseable {
 
   /** The handler, with a line written when it starts and when it ends. */
   public <P> TaskHandler<P> around(TaskHandler<P> handler) {
-    if (channel == null) {
+    if (out == null) {
       return handler;
     }
     return (payload, ctx) -> {
@@ -109,11 +106,8 @@ public final class ExecutionLog implements AutoCloseable {
       throw new UncheckedIOException(e);
     }
     line.write('\n');
-    ByteBuffer bytes = ByteBuffer.wrap(line.toByteArray());
     try {
-      while (bytes.hasRemaining()) {
-        channel.write(bytes);
-      }
+      out.write(line.toByteArray()); // one write: a whole line, appended
     } catch (IOException e) {
       // An audit line that cannot be written must not fail the task; say so loudly.
       log.error("could not append to the execution log {}", file, e);
@@ -122,9 +116,9 @@ public final class ExecutionLog implements AutoCloseable {
 
   @Override
   public void close() {
-    if (channel != null) {
+    if (out != null) {
       try {
-        channel.close();
+        out.close();
       } catch (IOException e) {
         log.warn("closing the execution log {} failed", file, e);
       }
