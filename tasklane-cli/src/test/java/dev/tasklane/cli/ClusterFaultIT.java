@@ -182,14 +182,7 @@ class ClusterFaultIT {
   }
 
   private static Map<String, Long> fencingTokens(PostgresSchema schema) throws Exception {
-    Map<String, Long> out = new HashMap<>();
-    try (Connection c = PostgresSchema.connect(); Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery("SELECT id, fencing_token FROM " + schema.name + ".task")) {
-      while (rs.next()) {
-        out.put(rs.getString(1), rs.getLong(2));
-      }
-    }
-    return out;
+    return longsByKey("SELECT id, fencing_token FROM " + schema.name + ".task");
   }
 
   private ServerProcess start(PostgresSchema schema, int i, int port) throws Exception {
@@ -239,9 +232,14 @@ class ClusterFaultIT {
   }
 
   private static Map<String, Long> countByState(PostgresSchema schema) throws Exception {
+    return longsByKey("SELECT state, count(*) FROM " + schema.name + ".task GROUP BY state");
+  }
+
+  /** The rows of a two-column query, a text key and a number, as a map. */
+  private static Map<String, Long> longsByKey(String sql) throws Exception {
     Map<String, Long> out = new HashMap<>();
     try (Connection c = PostgresSchema.connectOrThrow(); Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery("SELECT state, count(*) FROM " + schema.name + ".task GROUP BY state")) {
+        ResultSet rs = s.executeQuery(sql)) {
       while (rs.next()) {
         out.put(rs.getString(1), rs.getLong(2));
       }

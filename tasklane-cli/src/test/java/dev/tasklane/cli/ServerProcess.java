@@ -2,6 +2,8 @@ package dev.tasklane.cli;
 
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -19,6 +21,7 @@ import java.util.List;
  * it the way an operating system would.
  */
 final class ServerProcess implements AutoCloseable {
+  private static final ObjectMapper JSON = new ObjectMapper();
   private static final HttpClient HTTP =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
@@ -62,12 +65,13 @@ final class ServerProcess implements AutoCloseable {
         .atMost(Duration.ofSeconds(60))
         .pollInterval(Duration.ofMillis(50))
         .ignoreExceptions()
-        .until(() -> {
+        // A server that exits will never answer: fail at once, with its log, instead of waiting out the minute.
+        .failFast(() -> {
           if (!p.isAlive()) {
             throw new IllegalStateException("server exited with " + p.exitValue() + "; log: " + Files.readString(log));
           }
-          return server.get("/health").statusCode() == 200;
-        });
+        })
+        .until(() -> server.get("/health").statusCode() == 200);
     return server;
   }
 
@@ -99,6 +103,20 @@ final class ServerProcess implements AutoCloseable {
             .POST(HttpRequest.BodyPublishers.ofString(json))
             .build(),
         HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** Submits a task through {@code /api/v1/tasks}, expects it accepted, and returns its id. */
+  String submit(String body) throws IOException, InterruptedException {
+    HttpResponse<String> r = post("/api/v1/tasks", body);
+    if (r.statusCode() != 202) {
+      throw new AssertionError("expected 202 for " + body + ", got " + r.statusCode() + ": " + r.body());
+    }
+    return JSON.readTree(r.body()).get("id").asText();
+  }
+
+  /** The task {@code id} as {@code /api/v1/tasks/{id}} shows it. */
+  JsonNode task(String id) throws IOException, InterruptedException {
+    return JSON.readTree(get("/api/v1/tasks/" + id).body());
   }
 
   /** SIGSTOP: the process freezes, its sockets stay open, its leases stop being renewed. */

@@ -37,38 +37,40 @@ class StaleFencingIT {
     try (PostgresSchema schema = PostgresSchema.create()) {
       try (ServerProcess a = node(schema, "node-a", "a.log")) {
         for (int round = 1; round <= 5; round++) {
-          String finishes = submit(a, "{\"type\": \"sleep\", \"payload\": {\"seconds\": 3}}");
-          String keepsRunning = submit(a, "{\"type\": \"sleep\", \"payload\": {\"seconds\": 600}}");
+          String finishes = a.submit("{\"type\": \"sleep\", \"payload\": {\"seconds\": 3}}");
+          String keepsRunning = a.submit("{\"type\": \"sleep\", \"payload\": {\"seconds\": 600}}");
           await().atMost(Duration.ofSeconds(30)).until(() ->
-              task(a, finishes).path("lease_owner").asText().equals("node-a")
-                  && task(a, keepsRunning).path("lease_owner").asText().equals("node-a")
-                  && !task(a, keepsRunning).path("started_at").isNull());
+              a.task(finishes).path("lease_owner").asText().equals("node-a")
+                  && !a.task(finishes).path("started_at").isNull()
+                  && a.task(keepsRunning).path("lease_owner").asText().equals("node-a")
+                  && !a.task(keepsRunning).path("started_at").isNull());
 
-          // node-b joins only now, so that both runs are node-a's.
+          // node-a freezes before node-b joins, so that both runs are node-a's and the short one
+          // cannot end before the freeze however slowly node-b starts.
+          a.freeze();
           try (ServerProcess b = node(schema, "node-b-" + round, "b.log")) {
-            a.freeze();
             JsonNode done;
             try {
               // node-a's leases expire; node-b recovers both tasks, runs the short one to its end,
               // and runs the long one.
               done = await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200))
-                  .until(() -> task(b, finishes), t -> t.path("state").asText().equals("succeeded"));
+                  .until(() -> b.task(finishes), t -> t.path("state").asText().equals("succeeded"));
               await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200))
-                  .until(() -> task(b, keepsRunning).path("lease_owner").asText().startsWith("node-b"));
+                  .until(() -> b.task(keepsRunning).path("lease_owner").asText().startsWith("node-b"));
             } finally {
               a.thaw();
             }
             assertThat(done.path("result").path("node").asText()).startsWith("node-b");
             assertThat(done.path("result").path("fencing_token").asLong())
                 .isEqualTo(done.path("fencing_token").asLong());
-            JsonNode takenOver = task(b, keepsRunning);
+            JsonNode takenOver = b.task(keepsRunning);
 
             long staleSoFar = 2L * round;
             await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
                 .until(() -> stats(a).path("stale_rejected").asLong() >= staleSoFar);
             // Nothing a stale run did changed the records node-b wrote.
-            assertThat(task(b, finishes)).isEqualTo(done);
-            JsonNode stillB = task(b, keepsRunning);
+            assertThat(b.task(finishes)).isEqualTo(done);
+            JsonNode stillB = b.task(keepsRunning);
             assertThat(stillB.path("lease_owner").asText()).isEqualTo(takenOver.path("lease_owner").asText());
             assertThat(stillB.path("fencing_token").asLong()).isEqualTo(takenOver.path("fencing_token").asLong());
             assertThat(stats(b).path("stale_rejected").asLong()).isZero();
@@ -96,16 +98,6 @@ class StaleFencingIT {
     args.addAll(List.of(
         "--node-id", nodeId, "--lease", "2s", "--leader-timeout", "3s", "--poll-interval", "200ms"));
     return ServerProcess.start(ServerProcess.freePort(), dir.resolve(log), args);
-  }
-
-  private static String submit(ServerProcess node, String body) throws Exception {
-    var r = node.post("/api/v1/tasks", body);
-    assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
-    return JSON.readTree(r.body()).get("id").asText();
-  }
-
-  private static JsonNode task(ServerProcess node, String id) throws Exception {
-    return JSON.readTree(node.get("/api/v1/tasks/" + id).body());
   }
 
   private static JsonNode stats(ServerProcess node) throws Exception {
