@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -49,10 +50,31 @@ class DashboardBrowserIT {
     browser.get(node.uri("/").toString() + fragment);
   }
 
+  /**
+   * A count cell's text, read in one script call: the live page replaces its rows as updates
+   * arrive, so an element found first and read after may already be gone.
+   */
   private String cell(String queue, String count) {
-    return browser
-        .findElement(By.cssSelector("tr[data-queue='" + queue + "'] td[data-count='" + count + "']"))
-        .getText();
+    Object text =
+        browser.executeScript(
+            "const c = document.querySelector(arguments[0]); return c ? c.textContent.trim() : null;",
+            "tr[data-queue='" + queue + "'] td[data-count='" + count + "']");
+    return String.valueOf(text);
+  }
+
+  /**
+   * Clicks an element once it can be clicked. A live update may replace it between finding and
+   * clicking; a click on a replaced element never reaches the page, so it is found again.
+   */
+  private void click(By by) {
+    wait.ignoring(StaleElementReferenceException.class).until(d -> {
+      WebElement element = ExpectedConditions.elementToBeClickable(by).apply(d);
+      if (element == null) {
+        return false;
+      }
+      element.click();
+      return true;
+    });
   }
 
   private TaskState stateOf(String id) {
@@ -90,10 +112,10 @@ class DashboardBrowserIT {
     wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("explain"), "scheduled"));
     screenshot("task");
 
-    wait.until(ExpectedConditions.elementToBeClickable(By.id("cancel"))).click();
+    click(By.id("cancel"));
     await().atMost(WAIT).until(() -> stateOf(id) == TaskState.CANCELLED);
 
-    wait.until(ExpectedConditions.elementToBeClickable(By.id("retry"))).click();
+    click(By.id("retry"));
     await().atMost(WAIT).until(() -> stateOf(id) == TaskState.SUCCEEDED);
     wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("explain"), "finished"));
   }
@@ -102,16 +124,14 @@ class DashboardBrowserIT {
   void pausingAQueueFromTheOverviewStopsItsTasksFromStarting() {
     node.submit("{\"type\": \"noop\", \"queue\": \"mail\"}");
     open("#/");
-    WebElement pause =
-        wait.until(ExpectedConditions.elementToBeClickable(By.cssSelector("tr[data-queue='mail'] button.danger")));
-    pause.click();
+    click(By.cssSelector("tr[data-queue='mail'] button.danger"));
     await().atMost(WAIT).until(() -> node.worker.queues().stream().anyMatch(q -> q.name().equals("mail") && q.paused()));
 
     String held = node.submit("{\"type\": \"noop\", \"queue\": \"mail\"}").get("id").asText();
     await().during(Duration.ofMillis(500)).atMost(WAIT).until(() -> stateOf(held) == TaskState.QUEUED);
     wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("tr[data-queue='mail']"), "paused"));
 
-    wait.until(ExpectedConditions.elementToBeClickable(By.cssSelector("tr[data-queue='mail'] button:not(.danger)"))).click();
+    click(By.cssSelector("tr[data-queue='mail'] button:not(.danger)"));
     await().atMost(WAIT).until(() -> stateOf(held) == TaskState.SUCCEEDED);
   }
 
