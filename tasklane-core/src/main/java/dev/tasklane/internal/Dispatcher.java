@@ -62,6 +62,11 @@ final class Dispatcher {
   /** Most leases held in all, counting runs whose outcome is still being written. */
   private final int maxHeld;
   private final AtomicBoolean running = new AtomicBoolean(true);
+  /**
+   * How many leases the last claim wanted room for when {@link #maxHeld} held it back (outcomes
+   * still being written), or 0: the run whose leaving makes that room wakes the loop.
+   */
+  private volatile int heldBackFor;
   /** Set when a run in line may have been stopped: the next pass sweeps it out. */
   private volatile boolean sweep;
   private int rotation;
@@ -155,6 +160,19 @@ final class Dispatcher {
 
     int allowance(long now) {
       return claimAhead.allowance(now, finished.sum());
+    }
+  }
+
+  /**
+   * A run left the registry (its outcome written): if a claim waits for room among the leases
+   * held, wake the loop once there is room for it. Without this, a node whose writes lag its
+   * handlers would wait out a whole poll interval each time the bound was reached.
+   */
+  void runLeft() {
+    int wanted = heldBackFor;
+    if (wanted > 0 && maxHeld - registry.size() >= wanted) {
+      heldBackFor = 0;
+      wakeup.wake();
     }
   }
 
@@ -259,7 +277,13 @@ final class Dispatcher {
     int topUp = waitingHere <= aheadHere / 2 ? aheadHere - waitingHere : 0;
     int want = Math.min(config.claimBatchSize(), free + topUp);
     int active = lines.total() + limits.inFlight();
-    return Math.min(want, Math.min(maxActive - active, maxHeld - registry.size()));
+    want = Math.min(want, maxActive - active);
+    int room = maxHeld - registry.size();
+    if (room < want) {
+      heldBackFor = Math.max(1, want); // runLeft wakes the loop once that much room is back
+      runLeft(); // room may have come back while this pass measured it
+    }
+    return Math.min(want, room);
   }
 
   /** Starts the runs in {@code queue}'s line that have a slot now, in claim order. */

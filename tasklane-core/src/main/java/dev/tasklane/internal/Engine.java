@@ -74,7 +74,7 @@ public final class Engine {
   private final Backlog backlog;
   private final ConcurrencyLimits limits;
   private final Transitions transitions;
-  private final RunRegistry registry = new RunRegistry();
+  private final RunRegistry registry = new RunRegistry(this::runLeft);
   private final Wakeup wakeup = new Wakeup();
   private final Timeouts timeouts;
   private final GroupCommit<NewTask, Submission> submissions;
@@ -172,6 +172,11 @@ public final class Engine {
             this.listener,
             run -> dispatcher.runStopped(),
             threads::nanoTime);
+  }
+
+  /** A run left the registry: its lease is no longer held (the dispatcher may await room). */
+  private void runLeft() {
+    dispatcher.runLeft();
   }
 
   /** A handler gave its slot back (the executor calls this; the dispatcher releases it). */
@@ -426,6 +431,10 @@ public final class Engine {
 
   Dispatcher dispatcher() {
     return dispatcher;
+  }
+
+  Wakeup wakeup() {
+    return wakeup;
   }
 
   LeaseKeeper leaseKeeper() {

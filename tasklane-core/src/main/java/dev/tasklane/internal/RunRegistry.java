@@ -18,6 +18,16 @@ final class RunRegistry {
   private final ConcurrentMap<TaskId, Run> runs = new ConcurrentHashMap<>();
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition left = lock.newCondition();
+  private final Runnable onLeft;
+
+  RunRegistry() {
+    this(() -> {});
+  }
+
+  /** @param onLeft told after a run left (the dispatcher may be waiting for room) */
+  RunRegistry(Runnable onLeft) {
+    this.onLeft = onLeft;
+  }
 
   void add(Run run) {
     runs.put(run.taskId(), run);
@@ -32,6 +42,7 @@ final class RunRegistry {
     } finally {
       lock.unlock();
     }
+    onLeft.run();
   }
 
   Run get(TaskId id) {

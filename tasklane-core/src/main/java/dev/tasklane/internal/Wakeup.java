@@ -28,18 +28,22 @@ final class Wakeup {
   /**
    * Waits up to {@code max} for a wake, returning early (without waiting) when one came since the
    * previous wait, or when {@code keepWaiting} turns false.
+   *
+   * @return whether a wake came (rather than the deadline or the end of waiting)
    */
-  void await(Duration max, BooleanSupplier keepWaiting) {
+  boolean await(Duration max, BooleanSupplier keepWaiting) {
     lock.lock();
     try {
       long nanos = max.toNanos();
       while (!signalled && nanos > 0 && keepWaiting.getAsBoolean()) {
         nanos = signal.awaitNanos(nanos);
       }
-      signalled = false;
+      return signalled;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+      return signalled;
     } finally {
+      signalled = false;
       lock.unlock();
     }
   }

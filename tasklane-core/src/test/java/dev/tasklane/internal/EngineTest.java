@@ -1,6 +1,7 @@
 package dev.tasklane.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tasklane.RetryPolicy;
@@ -301,6 +302,68 @@ class EngineTest {
     Task back = e.task(id);
     assertThat(back.state()).isEqualTo(TaskState.QUEUED);
     assertThat(back.attempt()).isZero();
+  }
+
+  @Test
+  void aClaimHeldBackByOutcomesStillBeingWrittenIsWokenAsSoonAsTheyAreWritten() throws Exception {
+    CountDownLatch writesMayGo = new CountDownLatch(1);
+    ForwardingTaskStore slowWrites =
+        new ForwardingTaskStore(store) {
+          @Override
+          public RunWrites.Result writeRuns(RunWrites writes) {
+            awaitQuietly(writesMayGo);
+            return super.writeRuns(writes);
+          }
+
+          @Override
+          public Task finishRun(RunRef run, RunOutcome outcome) {
+            awaitQuietly(writesMayGo);
+            return super.finishRun(run, outcome);
+          }
+
+          @Override
+          public void close() {}
+        };
+    // One slot, nothing claimed ahead: the node holds at most 4 leases, counting runs whose
+    // outcome is still being written.
+    ManualEngine e =
+        new ManualEngine(
+            slowWrites, clock, config().concurrency(1).claimAhead(0).build(), ManualEngine.types(recording("t")));
+    engines.add(e);
+    e.start();
+    for (int i = 0; i < 6; i++) {
+      e.submit(task("t" + i, 0));
+    }
+    await().atMost(Duration.ofSeconds(30))
+        .until(
+            () -> {
+              e.dispatch();
+              e.threads.startAllOnThreads();
+              return ran.size() == 4 && e.engine.inFlight() == 0;
+            });
+    e.dispatch();
+    assertThat(e.threads.pending()).as("no room for a fifth lease").isZero();
+    e.engine.wakeup().await(Duration.ZERO, () -> true); // forget the wakes so far
+
+    writesMayGo.countDown();
+
+    // The outcomes written, the held-back claim is woken: it does not wait out a poll interval.
+    await().atMost(Duration.ofSeconds(30)).until(() -> e.engine.wakeup().await(Duration.ZERO, () -> true));
+    await().atMost(Duration.ofSeconds(30))
+        .until(
+            () -> {
+              e.dispatch();
+              e.threads.startAllOnThreads();
+              return ran.size() == 6;
+            });
+  }
+
+  private static void awaitQuietly(CountDownLatch latch) {
+    try {
+      latch.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   // ------------------------------------------------------------------ retries
