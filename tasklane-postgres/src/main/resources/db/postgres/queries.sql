@@ -258,15 +258,21 @@ UPDATE ${schema}.task AS task
    AND task.lease_expires_at >= n.now
 RETURNING task.*;
 
--- name: renewLease
--- Compare-and-set on the run's fencing token; no row back means the run lost the task.
-UPDATE ${schema}.task
-   SET lease_expires_at = coalesce(?::timestamptz, date_trunc('milliseconds', now()))  -- the store's clock
-                          + ?::bigint * interval '1 millisecond'                       -- lease length, ms
- WHERE id = ?                   -- id
-   AND state = 'running'
-   AND fencing_token = ?        -- fencing_token of the run
-RETURNING cancel_requested;
+-- name: renewLeases
+-- Extends the leases of a batch of runs in one statement. The first parameter is a JSON array of
+-- objects with the keys id and fencing_token. Compare-and-set on each run's fencing token: a run
+-- with no row back lost its task.
+UPDATE ${schema}.task AS task
+   SET lease_expires_at = n.expires_at
+  FROM json_to_recordset(?::json)  -- the runs, a JSON array
+       AS run(id uuid, fencing_token bigint),
+       (SELECT coalesce(?::timestamptz, date_trunc('milliseconds', now()))  -- the store's clock
+               + ?::bigint * interval '1 millisecond'                       -- lease length, ms
+               AS expires_at) AS n
+ WHERE task.id = run.id
+   AND task.state = 'running'
+   AND task.fencing_token = run.fencing_token
+RETURNING task.id, task.fencing_token, task.cancel_requested;
 
 -- name: updateProgress
 UPDATE ${schema}.task
@@ -276,23 +282,31 @@ UPDATE ${schema}.task
    AND fencing_token = ?;       -- fencing_token of the run
 
 -- name: finishSucceeded
-UPDATE ${schema}.task
+-- A run claimed ahead whose start is not written yet starts here too, under the start's condition
+-- (its lease has not expired; see startRuns): the success of a short handler then costs one row
+-- write instead of two.
+UPDATE ${schema}.task AS task
    SET state            = 'succeeded',
        finished_at      = ?,          -- finished_at
        result           = ?::json,    -- result (JSON text or NULL)
        progress         = 100,
        lease_owner      = NULL,
        lease_expires_at = NULL,
-       cancel_requested = false
- WHERE id = ?                         -- id
-   AND state = 'running'
-   AND fencing_token = ?              -- fencing_token of the run
-RETURNING *;
+       cancel_requested = false,
+       attempt          = task.attempt + CASE WHEN task.started_at IS NULL THEN 1 ELSE 0 END,
+       started_at       = coalesce(task.started_at, n.now)
+  FROM (SELECT coalesce(?::timestamptz, date_trunc('milliseconds', now())) AS now) AS n  -- the store's clock
+ WHERE task.id = ?                    -- id
+   AND task.state = 'running'
+   AND task.fencing_token = ?         -- fencing_token of the run
+   AND (task.started_at IS NOT NULL OR task.lease_expires_at >= n.now)
+RETURNING task.*;
 
 -- name: finishSucceededAll
--- The batch form of finishSucceeded: one statement, one round trip. The one parameter is a JSON
+-- The batch form of finishSucceeded: one statement, one round trip. The first parameter is a JSON
 -- array of objects with the keys id, fencing_token, finished_at (epoch milliseconds) and result (a
--- JSON string holding the result's text, or null). Each row is found by its primary key.
+-- JSON string holding the result's text, or null). Each row is found by its primary key. Starts a
+-- run whose start is not written yet, as finishSucceeded does.
 UPDATE ${schema}.task AS task
    SET state            = 'succeeded',
        finished_at      = timestamptz 'epoch' + run.finished_at * interval '1 millisecond',
@@ -300,12 +314,16 @@ UPDATE ${schema}.task AS task
        progress         = 100,
        lease_owner      = NULL,
        lease_expires_at = NULL,
-       cancel_requested = false
+       cancel_requested = false,
+       attempt          = task.attempt + CASE WHEN task.started_at IS NULL THEN 1 ELSE 0 END,
+       started_at       = coalesce(task.started_at, n.now)
   FROM json_to_recordset(?::json)  -- the runs, a JSON array
-       AS run(id uuid, fencing_token bigint, finished_at bigint, result text)
+       AS run(id uuid, fencing_token bigint, finished_at bigint, result text),
+       (SELECT coalesce(?::timestamptz, date_trunc('milliseconds', now())) AS now) AS n  -- the store's clock
  WHERE task.id = run.id
    AND task.state = 'running'
    AND task.fencing_token = run.fencing_token
+   AND (task.started_at IS NOT NULL OR task.lease_expires_at >= n.now)
 RETURNING task.*;
 
 -- name: finishRescheduled

@@ -233,15 +233,25 @@ UPDATE task
    AND task.lease_expires_at >= run.now
 RETURNING *;
 
--- name: renewLease
--- Compare-and-set on the run's fencing token; no row back means the run lost the task.
+-- name: renewLeases
+-- Extends the leases of a batch of runs in one statement. The first parameter is a JSON array of
+-- objects with the keys id and fencing_token. Compare-and-set on each run's fencing token: a run
+-- with no row back lost its task. The unary + keeps the planner on the primary key (as in
+-- finishSucceededAll).
 UPDATE task
-   SET lease_expires_at = coalesce(?, CAST(unixepoch('subsec') * 1000 AS INTEGER))  -- the store's clock
-                          + ?                                  -- lease length, ms
- WHERE id = ?                   -- id
-   AND state = 'running'
-   AND fencing_token = ?        -- fencing_token of the run
-RETURNING cancel_requested;
+   SET lease_expires_at = run.expires_at
+  FROM (SELECT value ->> 'id'            AS id,
+               value ->> 'fencing_token' AS fencing_token,
+               n.expires_at              AS expires_at
+          FROM json_each(?),  -- the runs, a JSON array
+               (SELECT coalesce(?, CAST(unixepoch('subsec') * 1000 AS INTEGER))  -- the store's clock
+                       + ?                                                       -- lease length, ms
+                       AS expires_at) AS n
+       ) AS run
+ WHERE task.id = run.id
+   AND +task.state = 'running'
+   AND task.fencing_token = run.fencing_token
+RETURNING id, fencing_token, cancel_requested;
 
 -- name: updateProgress
 UPDATE task
@@ -251,6 +261,9 @@ UPDATE task
    AND fencing_token = ?;       -- fencing_token of the run
 
 -- name: finishSucceeded
+-- A run claimed ahead whose start is not written yet starts here too, under the start's condition
+-- (its lease has not expired; see startRuns): the success of a short handler then costs one row
+-- write instead of two.
 UPDATE task
    SET state            = 'succeeded',
        finished_at      = ?,        -- finished_at
@@ -258,18 +271,23 @@ UPDATE task
        progress         = 100,
        lease_owner      = NULL,
        lease_expires_at = NULL,
-       cancel_requested = 0
+       cancel_requested = 0,
+       attempt          = attempt + CASE WHEN started_at IS NULL THEN 1 ELSE 0 END,
+       started_at       = coalesce(started_at, n.now)
+  FROM (SELECT coalesce(?, CAST(unixepoch('subsec') * 1000 AS INTEGER)) AS now) AS n  -- the store's clock
  WHERE id = ?                       -- id
-   AND state = 'running'
+   AND +state = 'running'           -- + keeps the planner on the primary key, as below
    AND fencing_token = ?            -- fencing_token of the run
+   AND (started_at IS NOT NULL OR lease_expires_at >= n.now)
 RETURNING *;
 
 -- name: finishSucceededAll
--- The batch form of finishSucceeded. The one parameter is a JSON array of objects with the keys
+-- The batch form of finishSucceeded. The first parameter is a JSON array of objects with the keys
 -- id, fencing_token, finished_at (epoch milliseconds) and result (a JSON string holding the
 -- result's text, or null). Each row is found by its primary key: the unary + keeps the planner
 -- from walking task_state_id_idx over every running task instead (+ takes a term out of index
--- selection without changing its value).
+-- selection without changing its value). Starts a run whose start is not written yet, as
+-- finishSucceeded does.
 UPDATE task
    SET state            = 'succeeded',
        finished_at      = run.finished_at,
@@ -277,15 +295,21 @@ UPDATE task
        progress         = 100,
        lease_owner      = NULL,
        lease_expires_at = NULL,
-       cancel_requested = 0
+       cancel_requested = 0,
+       attempt          = attempt + CASE WHEN started_at IS NULL THEN 1 ELSE 0 END,
+       started_at       = coalesce(started_at, run.now)
   FROM (SELECT value ->> 'id'            AS id,
                value ->> 'fencing_token' AS fencing_token,
                value ->> 'finished_at'   AS finished_at,
-               value ->> 'result'        AS result
-          FROM json_each(?)) AS run   -- the runs, a JSON array
+               value ->> 'result'        AS result,
+               n.now                     AS now
+          FROM json_each(?),  -- the runs, a JSON array
+               (SELECT coalesce(?, CAST(unixepoch('subsec') * 1000 AS INTEGER)) AS now) AS n  -- the store's clock
+       ) AS run
  WHERE task.id = run.id
    AND +task.state = 'running'
    AND task.fencing_token = run.fencing_token
+   AND (task.started_at IS NOT NULL OR task.lease_expires_at >= run.now)
 RETURNING *;
 
 -- name: finishRescheduled

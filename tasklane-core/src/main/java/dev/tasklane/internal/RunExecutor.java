@@ -165,7 +165,11 @@ final class RunExecutor {
       Optional<RunOutcome> outcome = runHandler(run, type);
       holdsSlot = false;
       slotFreed.freed(run.queue(), true);
-      if (!startWasWritten(run)) {
+      // A success writes its run's start too, under the start's own condition (TaskStore#finishRun),
+      // so it need not wait for the start's answer; when the start is still queued, both go out in
+      // one row write. Any other outcome follows a written start.
+      boolean startedBySuccess = outcome.orElse(null) instanceof RunOutcome.Succeeded;
+      if (!startedBySuccess && !startWasWritten(run)) {
         return; // the run never held its task: its outcome counts for nothing
       }
       outcome.ifPresentOrElse(o -> writer.finish(run, o), () -> discarded(run));
@@ -188,9 +192,10 @@ final class RunExecutor {
    *
    * <p>While the run's lease is surely valid (renewed within half a lease), no other node can take
    * the task, so the handler begins at once and its start is written alongside (in the next group
-   * commit, with the outcomes of other runs): a slot never idles while a start commits. The start
-   * is collected before the outcome is written, and a refused start stops the handler as a lost
-   * lease would. Otherwise the start is written first and the handler waits for it.
+   * commit, with the outcomes of other runs): a slot never idles while a start commits. A refused
+   * start stops the handler as a lost lease would. The start is collected before any outcome but a
+   * success is written (a success writes the start itself, under the same condition). Otherwise
+   * the start is written first and the handler waits for it.
    */
   private boolean startClaimedAhead(Run run) {
     if (run.stopReason() == null) {

@@ -89,8 +89,9 @@ final class RunWriter implements AutoCloseable {
 
   /**
    * Hands the start of a run claimed ahead to the next group commit without waiting, so that its
-   * handler can begin at once; {@link #awaitStart} collects the answer before the outcome is
-   * written.
+   * handler can begin at once; {@link #awaitStart} collects the answer before an outcome other
+   * than a success is written (a success starts its run itself; in the same group commit as its
+   * start, the two are one row write).
    */
   CompletableFuture<Task> startAsync(Run run) {
     return commits.submit(new Start(run.ref()));

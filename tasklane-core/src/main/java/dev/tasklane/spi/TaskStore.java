@@ -121,7 +121,9 @@ public interface TaskStore extends TaskWriter, AutoCloseable {
 
   /**
    * Ends a run: moves the task from {@code running} to {@code outcome.target()}, clears its lease,
-   * and records the error or result.
+   * and records the error or result. A {@link RunOutcome.Succeeded success} of a run claimed ahead
+   * whose start is not written yet writes the start too, under the start's condition (see {@link
+   * #writeRuns}): a short handler's run then costs one row write, not two.
    *
    * @throws LeaseLostException if the task is not running under {@code run} (nothing written)
    */
@@ -132,8 +134,10 @@ public interface TaskStore extends TaskWriter, AutoCloseable {
    * started it or {@link #finishRun} ends it. A start is written only while its task is running
    * under that run and its lease has not expired by the store's clock (once expired, another node
    * may recover it as not started); a run already started is answered as it is, so a start whose
-   * commit went unanswered may be sent again. A run that no longer owns its task is skipped
-   * (absent from the answer) without failing the others. If the call throws, nothing was written.
+   * commit went unanswered may be sent again. A run with both a start and a success here is
+   * started by its success (one row write), and is answered in both maps with the task as it
+   * ended. A run that no longer owns its task is skipped (absent from the answer) without failing
+   * the others. If the call throws, nothing was written.
    */
   RunWrites.Result writeRuns(RunWrites writes);
 

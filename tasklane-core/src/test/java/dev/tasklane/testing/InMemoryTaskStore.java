@@ -72,6 +72,16 @@ public class InMemoryTaskStore implements TaskStore {
     return i == null ? null : i.truncatedTo(ChronoUnit.MILLIS);
   }
 
+  /** The task {@code id}, for an operator action on it; a closed store or an unknown id throws. */
+  private Task existing(TaskId id) {
+    checkOpen();
+    Task t = tasks.get(id);
+    if (t == null) {
+      throw new TaskNotFoundException(id);
+    }
+    return t;
+  }
+
   private void checkOpen() {
     if (closed) {
       throw new IllegalStateException("the in-memory task store is closed");
@@ -334,7 +344,7 @@ public class InMemoryTaskStore implements TaskStore {
   public synchronized Task finishRun(RunRef run, RunOutcome outcome) {
     checkOpen();
     TaskState.RUNNING.checkTransitionTo(outcome.target());
-    Task t = current(run);
+    Task t = ending(run, outcome);
     if (t == null) {
       throw new LeaseLostException(run.taskId(), run.fencingToken());
     }
@@ -343,12 +353,28 @@ public class InMemoryTaskStore implements TaskStore {
     return done;
   }
 
+  /**
+   * The task {@code run} may end with {@code outcome}, or null. A success starts a run whose start
+   * is not written yet, under the start's condition (its lease has not expired), as the SQL stores'
+   * {@code finishSucceeded} does.
+   */
+  private Task ending(RunRef run, RunOutcome outcome) {
+    Task t = current(run);
+    if (t == null || !(outcome instanceof RunOutcome.Succeeded) || t.startedAt() != null) {
+      return t;
+    }
+    return t.leaseExpiresAt().isBefore(now()) ? null : with(t).attempt(t.attempt() + 1).startedAt(now()).build();
+  }
+
   @Override
   public synchronized RunWrites.Result writeRuns(RunWrites writes) {
     checkOpen();
     writes.outcomes().values().forEach(o -> TaskState.RUNNING.checkTransitionTo(o.target()));
     Map<RunRef, Task> started = new LinkedHashMap<>();
     for (RunRef run : writes.starts()) {
+      if (writes.outcomes().get(run) instanceof RunOutcome.Succeeded) {
+        continue; // the success starts it (see ending)
+      }
       Task t = current(run);
       if (t != null && !t.leaseExpiresAt().isBefore(now())) {
         Task s = t.startedAt() != null ? t : with(t).attempt(t.attempt() + 1).startedAt(now()).build();
@@ -359,11 +385,14 @@ public class InMemoryTaskStore implements TaskStore {
     Map<RunRef, Task> finished = new LinkedHashMap<>();
     writes.outcomes().forEach(
         (run, outcome) -> {
-          Task t = current(run);
+          Task t = ending(run, outcome);
           if (t != null) {
             Task done = finished(t, outcome);
             put(done);
             finished.put(run, done);
+            if (writes.starts().contains(run) && outcome instanceof RunOutcome.Succeeded) {
+              started.put(run, done);
+            }
           }
         });
     return new RunWrites.Result(started, finished);
@@ -416,11 +445,7 @@ public class InMemoryTaskStore implements TaskStore {
 
   @Override
   public synchronized Task requestCancel(TaskId id, Instant now) {
-    checkOpen();
-    Task t = tasks.get(id);
-    if (t == null) {
-      throw new TaskNotFoundException(id);
-    }
+    Task t = existing(id);
     t.state().checkTransitionTo(TaskState.CANCELLED);
     Task after =
         t.state() == TaskState.RUNNING
@@ -432,11 +457,7 @@ public class InMemoryTaskStore implements TaskStore {
 
   @Override
   public synchronized Task retry(TaskId id, Instant now) {
-    checkOpen();
-    Task t = tasks.get(id);
-    if (t == null) {
-      throw new TaskNotFoundException(id);
-    }
+    Task t = existing(id);
     if (t.state() != TaskState.FAILED && t.state() != TaskState.CANCELLED) {
       throw new IllegalTransitionException(t.state(), TaskState.QUEUED);
     }
@@ -456,11 +477,7 @@ public class InMemoryTaskStore implements TaskStore {
 
   @Override
   public synchronized Task runNow(TaskId id, Instant now) {
-    checkOpen();
-    Task t = tasks.get(id);
-    if (t == null) {
-      throw new TaskNotFoundException(id);
-    }
+    Task t = existing(id);
     if (t.state() != TaskState.SCHEDULED) {
       throw new IllegalTransitionException(t.state(), TaskState.QUEUED);
     }

@@ -35,7 +35,7 @@ import static dev.tasklane.jdbc.QueryName.PRUNE_NODES;
 import static dev.tasklane.jdbc.QueryName.LOCK_EXPIRED_RUN;
 import static dev.tasklane.jdbc.QueryName.SELECT_NODE;
 import static dev.tasklane.jdbc.QueryName.START_RUNS;
-import static dev.tasklane.jdbc.QueryName.RENEW_LEASE;
+import static dev.tasklane.jdbc.QueryName.RENEW_LEASES;
 import static dev.tasklane.jdbc.QueryName.REQUEST_CANCEL_RUNNING;
 import static dev.tasklane.jdbc.QueryName.RETRY_TASK;
 import static dev.tasklane.jdbc.QueryName.RUN_NOW;
@@ -170,6 +170,10 @@ public class JdbcTaskStore implements TaskStore {
    * added only after the transaction that inserted it committed.
    */
   private final Set<String> knownQueues = ConcurrentHashMap.newKeySet();
+
+  /** Held by each write of running tasks' rows: see {@link #takingTurns}. */
+  private final java.util.concurrent.locks.ReentrantLock runRowWrites =
+      new java.util.concurrent.locks.ReentrantLock();
 
   /**
    * Creates a store. The schema must already be migrated (see {@link SchemaMigrator}); the store
@@ -640,34 +644,74 @@ public class JdbcTaskStore implements TaskStore {
     if (batch.isEmpty()) {
       return Map.of();
     }
-    return transactions.write(
-        "renewLeases",
-        Durability.RELAXED,
-        c -> {
-          Map<RunRef, LeaseStatus> out = new LinkedHashMap<>();
-          try (PreparedStatement st = c.prepareStatement(sql(RENEW_LEASE))) {
-            for (RunRef run : batch) {
-              new Params(st, dialect)
-                  .instant(storeNow())
-                  .bigint(leaseMillis)
-                  .id(run.taskId())
-                  .bigint(run.fencingToken());
-              try (ResultSet rs = st.executeQuery()) {
-                LeaseStatus status;
-                if (!rs.next()) {
-                  status = LeaseStatus.LOST;
-                } else if (rs.getBoolean("cancel_requested")) {
-                  status = LeaseStatus.CANCEL_REQUESTED;
-                } else {
-                  status = LeaseStatus.RENEWED;
-                }
-                out.put(run, status);
-              }
-            }
-          }
-          return Collections.unmodifiableMap(out);
+    return takingTurns(
+        () ->
+            transactions.write(
+                "renewLeases",
+                Durability.RELAXED,
+                c -> {
+                  Map<RunRef, LeaseStatus> out = new LinkedHashMap<>();
+                  for (int from = 0; from < batch.size(); from += STATEMENT_BATCH) {
+                    List<RunRef> chunk = batch.subList(from, Math.min(batch.size(), from + STATEMENT_BATCH));
+                    Map<RunRef, Boolean> renewed = renewChunk(c, chunk, leaseMillis);
+                    for (RunRef run : chunk) {
+                      Boolean cancelRequested = renewed.get(run);
+                      out.put(
+                          run,
+                          cancelRequested == null
+                              ? LeaseStatus.LOST
+                              : cancelRequested ? LeaseStatus.CANCEL_REQUESTED : LeaseStatus.RENEWED);
+                    }
+                  }
+                  return Collections.unmodifiableMap(out);
+                }));
+  }
+
+  /** Renews one chunk's leases; the answer holds the runs renewed, each with cancel_requested. */
+  private Map<RunRef, Boolean> renewChunk(Connection c, List<RunRef> chunk, long leaseMillis)
+      throws SQLException {
+    Map<RunRef, Boolean> renewed = new java.util.HashMap<>();
+    try (PreparedStatement st = c.prepareStatement(sql(RENEW_LEASES))) {
+      new Params(st, dialect).text(runsJson(chunk)).instant(storeNow()).bigint(leaseMillis);
+      try (ResultSet rs = st.executeQuery()) {
+        while (rs.next()) {
+          renewed.put(
+              new RunRef(dialect.getTaskId(rs, "id"), rs.getLong("fencing_token")),
+              rs.getBoolean("cancel_requested"));
+        }
+      }
+    }
+    return renewed;
+  }
+
+  /** Runs as the JSON array of {@code {id, fencing_token}} that the batch statements read. */
+  private static String runsJson(List<RunRef> runs) throws SQLException {
+    return jsonArray(
+        runs,
+        (g, run) -> {
+          g.writeStringField("id", run.taskId().toString());
+          g.writeNumberField("fencing_token", run.fencingToken());
         });
   }
+
+  /**
+   * Runs {@code write} while no other write of running tasks' rows from this process is in
+   * flight. {@link #writeRuns} is a transaction of several statements, a renewal another, and
+   * PostgreSQL locks a statement's rows in the order its plan meets them; two such transactions at
+   * once can lock overlapping rows in opposite orders and deadlock. The server breaks the cycle
+   * only after {@code deadlock_timeout} (one second), and the writer retries: measured in the
+   * drain benchmark, hundreds of one-second stalls. Across processes the rows of a run are written
+   * by the one node holding it, so they do not meet this way.
+   */
+  private <T> T takingTurns(java.util.function.Supplier<T> write) {
+    runRowWrites.lock();
+    try {
+      return write.get();
+    } finally {
+      runRowWrites.unlock();
+    }
+  }
+
 
   /**
    * {@inheritDoc}
@@ -718,16 +762,35 @@ public class JdbcTaskStore implements TaskStore {
       return RunWrites.Result.NONE;
     }
     writes.outcomes().values().forEach(o -> TaskState.RUNNING.checkTransitionTo(o.target()));
-    // Rows in one order, whoever writes: two nodes writing overlapping runs (a stale run and the
-    // run that replaced it) then lock them in the same order and cannot deadlock.
-    List<RunRef> starts = new ArrayList<>(writes.starts());
-    starts.sort(Comparator.comparing(RunRef::taskId));
+    // Rows in task order within each statement (the plans walk the array through the primary
+    // key): two nodes writing overlapping runs, a stale run and the run that replaced it, meet
+    // their rows in the same order. Within this process, such writes take turns.
     Map<RunRef, RunOutcome> outcomes = new java.util.TreeMap<>(BY_TASK);
     outcomes.putAll(writes.outcomes());
-    return transactions.write(
-        "writeRuns",
-        Durability.RELAXED,
-        c -> new RunWrites.Result(startRuns(c, starts), finishRuns(c, outcomes)));
+    // A success writes its run's start too (see finishSucceeded): a run that starts and succeeds
+    // in one call costs one row write.
+    List<RunRef> starts = new ArrayList<>();
+    List<RunRef> startedBySuccess = new ArrayList<>();
+    for (RunRef run : writes.starts()) {
+      (outcomes.get(run) instanceof RunOutcome.Succeeded ? startedBySuccess : starts).add(run);
+    }
+    starts.sort(Comparator.comparing(RunRef::taskId));
+    return takingTurns(
+        () ->
+            transactions.write(
+                "writeRuns",
+                Durability.RELAXED,
+                c -> {
+                  Map<RunRef, Task> started = startRuns(c, starts);
+                  Map<RunRef, Task> finished = finishRuns(c, outcomes);
+                  for (RunRef run : startedBySuccess) {
+                    Task t = finished.get(run);
+                    if (t != null) {
+                      started.put(run, t);
+                    }
+                  }
+                  return new RunWrites.Result(started, finished);
+                }));
   }
 
   /** Starts runs claimed ahead, one statement per chunk. */
@@ -735,13 +798,7 @@ public class JdbcTaskStore implements TaskStore {
     Map<RunRef, Task> started = new LinkedHashMap<>();
     for (int from = 0; from < runs.size(); from += STATEMENT_BATCH) {
       List<RunRef> chunk = runs.subList(from, Math.min(runs.size(), from + STATEMENT_BATCH));
-      String json =
-          jsonArray(
-              chunk,
-              (g, run) -> {
-                g.writeStringField("id", run.taskId().toString());
-                g.writeNumberField("fencing_token", run.fencingToken());
-              });
+      String json = runsJson(chunk);
       Map<TaskId, Task> written = new java.util.HashMap<>();
       for (Task t : queryTasks(c, START_RUNS, p -> p.text(json).instant(storeNow()))) {
         written.put(t.id(), t);
@@ -775,7 +832,8 @@ public class JdbcTaskStore implements TaskStore {
       List<Map.Entry<RunRef, RunOutcome>> chunk =
           successes.subList(from, Math.min(successes.size(), from + STATEMENT_BATCH));
       Map<TaskId, Task> written = new java.util.HashMap<>();
-      for (Task t : queryTasks(c, FINISH_SUCCEEDED_ALL, p -> p.text(successesJson(chunk)))) {
+      for (Task t : queryTasks(
+              c, FINISH_SUCCEEDED_ALL, p -> p.text(successesJson(chunk)).instant(storeNow()))) {
         written.put(t.id(), t);
       }
       for (Map.Entry<RunRef, RunOutcome> e : chunk) {
@@ -813,21 +871,9 @@ public class JdbcTaskStore implements TaskStore {
           queryTask(
               c,
               FINISH_SUCCEEDED,
-              p -> p.instant(s.finishedAt()).text(s.result()).id(id).bigint(token));
-      case RunOutcome.Rescheduled r -> {
-        String error = errorJson(r.error());
-        yield queryTask(
-            c,
-            FINISH_RESCHEDULED,
-            p ->
-                p.instant(r.runAt())
-                    .integer(r.refundAttempt() ? 1 : 0)
-                    .text(message(r.error()))
-                    .text(error)
-                    .text(error)
-                    .id(id)
-                    .bigint(token));
-      }
+              p -> p.instant(s.finishedAt()).text(s.result()).instant(storeNow()).id(id).bigint(token));
+      case RunOutcome.Rescheduled r ->
+          requeue(c, FINISH_RESCHEDULED, r.runAt(), r.refundAttempt(), r.error(), id, token);
       case RunOutcome.Failed f ->
           queryTask(
               c,
@@ -851,21 +897,30 @@ public class JdbcTaskStore implements TaskStore {
                     .id(id)
                     .bigint(token));
       }
-      case RunOutcome.Released r -> {
-        String error = errorJson(r.error());
-        yield queryTask(
-            c,
-            FINISH_RELEASED,
-            p ->
-                p.instant(r.runAt())
-                    .integer(r.refundAttempt() ? 1 : 0)
-                    .text(message(r.error()))
-                    .text(error)
-                    .text(error)
-                    .id(id)
-                    .bigint(token));
-      }
+      case RunOutcome.Released r ->
+          requeue(c, FINISH_RELEASED, r.runAt(), r.refundAttempt(), r.error(), id, token);
     };
+  }
+
+  /**
+   * Puts a run's task back to wait until {@code runAt} with {@code query} (a retry, or a run
+   * given back unfinished), giving back the attempt it spent when {@code refundAttempt}.
+   */
+  private Optional<Task> requeue(
+      Connection c, QueryName query, Instant runAt, boolean refundAttempt, TaskError error, TaskId id, long token)
+      throws SQLException {
+    String errorJson = errorJson(error);
+    return queryTask(
+        c,
+        query,
+        p ->
+            p.instant(runAt)
+                .integer(refundAttempt ? 1 : 0)
+                .text(message(error))
+                .text(errorJson)
+                .text(errorJson)
+                .id(id)
+                .bigint(token));
   }
 
   // ---------------------------------------------------------------- operator actions

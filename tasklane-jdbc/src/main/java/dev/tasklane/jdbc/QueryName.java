@@ -54,8 +54,11 @@ public enum QueryName {
    * each compare-and-set on its own fencing token.
    */
   START_RUNS,
-  /** Extends one run's lease, compare-and-set on its fencing token. */
-  RENEW_LEASE,
+  /**
+   * Extends the leases of a batch of runs given as a JSON array, each compare-and-set on its
+   * fencing token; a run with no row back lost its task.
+   */
+  RENEW_LEASES,
   /** Records one run's progress, compare-and-set on its fencing token. */
   UPDATE_PROGRESS,
   /** Ends a run as succeeded. */

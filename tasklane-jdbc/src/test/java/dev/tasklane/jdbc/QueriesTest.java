@@ -82,12 +82,12 @@ class QueriesTest {
 
   @Test
   void aFileMissingQueriesFailsNamingEachOfThem() {
-    String text = fileWithout(QueryName.CLAIM_QUEUED, QueryName.RENEW_LEASE);
+    String text = fileWithout(QueryName.CLAIM_QUEUED, QueryName.RENEW_LEASES);
 
     assertThatThrownBy(() -> Queries.parse("db/x/queries.sql", text))
         .isInstanceOf(IllegalStateException.class)
         .hasMessageStartingWith("db/x/queries.sql: ")
-        .hasMessageContaining("missing queries [claimQueued, renewLease]");
+        .hasMessageContaining("missing queries [claimQueued, renewLeases]");
   }
 
   @Test

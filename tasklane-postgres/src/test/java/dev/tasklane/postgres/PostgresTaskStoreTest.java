@@ -481,14 +481,17 @@ class PostgresTaskStoreTest extends TaskStoreContract {
         Arguments.of(QueryName.FIND_TASK, BY_ID, binds(some)),
         Arguments.of(
             QueryName.FIND_TASK_BY_IDEMPOTENCY_KEY, "task_idempotency_key_idx", binds("k")),
-        Arguments.of(QueryName.RENEW_LEASE, BY_ID, binds(now, 30_000L, some, 1L)),
-        Arguments.of(QueryName.FINISH_SUCCEEDED, BY_ID, binds(now, null, some, 1L)),
+        Arguments.of(
+            QueryName.RENEW_LEASES,
+            "Index Scan using (task_pkey|task_lease_expiry_idx)",
+            binds("[{\"id\": \"" + some + "\", \"fencing_token\": 1}]", now, 30_000L)),
+        Arguments.of(QueryName.FINISH_SUCCEEDED, BY_ID, binds(now, null, now, some, 1L)),
         // A batch of outcomes probes the primary key once per run, or joins the runs with the
         // running rows alone (the partial lease index): never with the whole table.
         Arguments.of(
             QueryName.FINISH_SUCCEEDED_ALL,
             "Index Scan using (task_pkey|task_lease_expiry_idx)",
-            binds("[{\"id\": \"" + some + "\", \"fencing_token\": 1, \"finished_at\": 0}]")),
+            binds("[{\"id\": \"" + some + "\", \"fencing_token\": 1, \"finished_at\": 0}]", now)),
         Arguments.of(
             QueryName.START_RUNS,
             "Index Scan using (task_pkey|task_lease_expiry_idx)",

@@ -286,6 +286,7 @@ class SqliteTaskStoreTest extends TaskStoreContract {
     "FINISH_SUCCEEDED_ALL, sqlite_autoindex_task_1 (id=?)",
     "LOCK_EXPIRED_RUN, (id=?)",
     "START_RUNS, sqlite_autoindex_task_1 (id=?)",
+    "RENEW_LEASES, sqlite_autoindex_task_1 (id=?)",
     "COUNT_RUNNING_IN_QUEUE, task_claim_idx (state=? AND queue=?)",
     "DELETE_FINISHED_TASKS, task_finished_idx (finished_at<?)",
     "LOCK_QUEUE_LIMIT, PRIMARY KEY (name=?)",

@@ -552,6 +552,80 @@ public abstract class TaskStoreContract {
   }
 
   @Test
+  void aSuccessOfARunClaimedAheadWritesItsStartToo() {
+    store.insertAll(List.of(aTask().build(), aTask().build(), aTask().build()));
+    List<Task> ahead =
+        store.claim(new ClaimRequest(Fixtures.DEFAULT_QUEUE, 3, 0, NODE, clock.instant(), LEASE));
+    Instant t = clock.advance(Duration.ofSeconds(2));
+
+    // Alone (the one-row statement) ...
+    Task one = store.finishRun(runOf(ahead.get(0)), new RunOutcome.Succeeded(t, null));
+    // ... and in a batch of successes (the batch statement).
+    RunWrites.Result batch =
+        store.writeRuns(
+            RunWrites.finishing(
+                Map.of(
+                    runOf(ahead.get(1)), new RunOutcome.Succeeded(t, "1"),
+                    runOf(ahead.get(2)), new RunOutcome.Succeeded(t, "2"))));
+
+    assertThat(batch.finished()).hasSize(2);
+    assertThat(List.of(one, batch.finished().get(runOf(ahead.get(1))), batch.finished().get(runOf(ahead.get(2)))))
+        .allSatisfy(
+            done -> {
+              assertThat(done.state()).isEqualTo(TaskState.SUCCEEDED);
+              assertThat(done.attempt()).as("the attempt is spent once").isEqualTo(1);
+              assertThat(done.startedAt()).isEqualTo(t);
+              assertThat(find(done.id())).isEqualTo(done);
+            });
+  }
+
+  @Test
+  void aSuccessOfARunClaimedAheadWhoseLeaseExpiredIsRefusedAsItsStartWouldBe() {
+    store.insertAll(List.of(aTask().build(), aTask().build(), aTask().build()));
+    List<Task> ahead =
+        store.claim(new ClaimRequest(Fixtures.DEFAULT_QUEUE, 3, 0, NODE, clock.instant(), LEASE));
+    clock.advance(LEASE.plusMillis(1)); // another node may recover them as not started now
+
+    assertThatThrownBy(
+            () -> store.finishRun(runOf(ahead.get(0)), new RunOutcome.Succeeded(clock.instant(), null)))
+        .isInstanceOf(LeaseLostException.class);
+    RunWrites.Result batch =
+        store.writeRuns(
+            RunWrites.finishing(
+                Map.of(
+                    runOf(ahead.get(1)), new RunOutcome.Succeeded(clock.instant(), null),
+                    runOf(ahead.get(2)), new RunOutcome.Succeeded(clock.instant(), null))));
+
+    assertThat(batch.finished()).isEmpty();
+    assertThat(ahead).allSatisfy(t -> assertThat(find(t.id())).isEqualTo(t));
+  }
+
+  @Test
+  void aStartAndASuccessOfOneRunInOneCallAreWrittenAsOne() {
+    store.insertAll(List.of(aTask().build(), aTask().build()));
+    List<Task> ahead =
+        store.claim(new ClaimRequest(Fixtures.DEFAULT_QUEUE, 2, 0, NODE, clock.instant(), LEASE));
+    Instant t = clock.advance(Duration.ofSeconds(1));
+    RunRef quick = runOf(ahead.get(0));
+    RunRef slow = runOf(ahead.get(1));
+
+    RunWrites.Result result =
+        store.writeRuns(
+            new RunWrites(List.of(quick, slow), Map.of(quick, new RunOutcome.Succeeded(t, null))));
+
+    Task done = find(quick.taskId());
+    assertThat(done.state()).isEqualTo(TaskState.SUCCEEDED);
+    assertThat(done.attempt()).isEqualTo(1);
+    assertThat(done.startedAt()).isEqualTo(t);
+    assertThat(result.finished()).containsExactly(Map.entry(quick, done));
+    assertThat(result.started()).containsEntry(quick, done);
+    Task running = result.started().get(slow);
+    assertThat(running.state()).isEqualTo(TaskState.RUNNING);
+    assertThat(running.attempt()).isEqualTo(1);
+    assertThat(find(slow.taskId())).isEqualTo(running);
+  }
+
+  @Test
   void givingBackARunThatNeverStartedRefundsNothingEvenWhenAskedTo() {
     store.insert(aTask().build());
     Task ahead =
@@ -913,6 +987,45 @@ public abstract class TaskStoreContract {
     assertThat(find(kept.id()).leaseExpiresAt()).isEqualTo(newExpiry);
     assertThat(find(done.id())).isEqualTo(done);
     assertThat(find(newerRun.id())).isEqualTo(newerRun);
+  }
+
+  /**
+   * A node writes its runs' starts and outcomes on one thread and renews their leases on another.
+   * Each call locks many rows: two at once that met their rows in opposite orders would deadlock
+   * (PostgreSQL breaks it after a second by failing one of them).
+   */
+  @Test
+  void writesAndRenewalsOfTheSameRunsAtOnceNeverFail() throws Exception {
+    int n = 200;
+    store.insertAll(IntStream.range(0, n).mapToObj(i -> aTask().build()).toList());
+    List<RunRef> ascending =
+        store.claim(new ClaimRequest(Fixtures.DEFAULT_QUEUE, n, 0, NODE, clock.instant(), LEASE)).stream()
+            .map(TaskStoreContract::runOf)
+            .sorted(Comparator.comparing(RunRef::taskId))
+            .toList();
+    List<RunRef> descending = ascending.reversed();
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    CountDownLatch go = new CountDownLatch(1);
+    try {
+      // Starts are idempotent: each call locks and rewrites every row again.
+      Future<?> starts =
+          pool.submit(() -> repeat(go, () -> store.writeRuns(RunWrites.starting(ascending))));
+      Future<?> renewals = pool.submit(() -> repeat(go, () -> store.renewLeases(descending, LEASE)));
+      go.countDown();
+      starts.get(2, TimeUnit.MINUTES);
+      renewals.get(2, TimeUnit.MINUTES);
+    } finally {
+      pool.shutdownNow();
+    }
+    assertThat(ascending).allSatisfy(run -> assertThat(find(run.taskId()).attempt()).isEqualTo(1));
+  }
+
+  private static Void repeat(CountDownLatch go, Runnable write) throws InterruptedException {
+    go.await();
+    for (int i = 0; i < 30; i++) {
+      write.run();
+    }
+    return null;
   }
 
   @Test
