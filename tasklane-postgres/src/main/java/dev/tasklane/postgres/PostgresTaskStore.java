@@ -115,7 +115,7 @@ public final class PostgresTaskStore extends ForwardingTaskStore
     MigrationGate schema = new MigrationGate(dataSource(options, false), dialect);
     schema.migrateIfReachable();
     PostgresTransactionRunner transactions =
-        new PostgresTransactionRunner(pool(options, connections), schema);
+        new PostgresTransactionRunner(pool(options, pooled(options)), schema);
     try {
       return new PostgresTaskStore(
           options,
@@ -349,6 +349,22 @@ public final class PostgresTaskStore extends ForwardingTaskStore
   }
 
   /**
+   * Connections for the pool. A node frozen (SIGSTOP, a long pause) in the middle of a transaction
+   * keeps its row locks, and with them the rows other nodes must recover. Its transactions are
+   * short when it runs, so the server ends any that stays idle longer than the timeout, locks
+   * included. The setting travels in the startup packet: a {@code SET} run by the pool as its
+   * init SQL would open a transaction on an auto-commit-off connection and leave it idle until
+   * first use, so the server would end every connection the pool kept spare.
+   */
+  private static PGSimpleDataSource pooled(PostgresOptions options) {
+    PGSimpleDataSource source = dataSource(options, true);
+    String timeout = "-c idle_in_transaction_session_timeout=" + options.timeout().toMillis();
+    String given = source.getOptions();
+    source.setOptions(given == null || given.isBlank() ? timeout : given + " " + timeout);
+    return source;
+  }
+
+  /**
    * The pool: auto-commit off (every call is one explicit transaction), READ COMMITTED whatever
    * the database's default, and no failure at start when the database is down
    * ({@code initializationFailTimeout = -1}): connections are made once it answers.
@@ -365,11 +381,6 @@ public final class PostgresTaskStore extends ForwardingTaskStore
     // A pooled connection idle for a while is checked before it is lent; on a silent network the
     // check itself must give up within the timeout, leaving time to try another.
     config.setValidationTimeout(Math.max(250, options.timeout().toMillis() / 2));
-    // A node frozen (SIGSTOP, a long pause) in the middle of a transaction keeps its row locks,
-    // and with them the rows other nodes must recover. Its transactions are short when it runs,
-    // so the server ends any that stays idle longer than the timeout, locks included.
-    config.setConnectionInitSql(
-        "SET idle_in_transaction_session_timeout = " + options.timeout().toMillis());
     return new HikariDataSource(config);
   }
 }

@@ -4,6 +4,7 @@ import static dev.tasklane.postgres.PostgresTestDatabase.q;
 import static dev.tasklane.testkit.Fixtures.aTask;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import dev.tasklane.LeaseLostException;
 import dev.tasklane.StoreException;
@@ -331,12 +332,25 @@ class PostgresTaskStoreTest extends TaskStoreContract {
                 "SELECT setting FROM pg_settings WHERE name = 'idle_in_transaction_session_timeout'"))
         .as("a plain connection's default")
         .isEqualTo("0");
-    try (PostgresTaskStore s = PostgresTaskStore.open(DB.options().withTimeout(java.time.Duration.ofSeconds(3)));
-        Connection c = s.connectionPools().get(0).getConnection();
-        Statement st = c.createStatement();
-        java.sql.ResultSet rs = st.executeQuery("SHOW idle_in_transaction_session_timeout")) {
-      rs.next();
-      assertThat(rs.getString(1)).isEqualTo("3s");
+    String opened = DB.queryString("SELECT clock_timestamp()::text");
+    try (PostgresTaskStore s =
+        PostgresTaskStore.open(DB.options().withTimeout(java.time.Duration.ofSeconds(3)).withPoolSize(4))) {
+      try (Connection c = s.connectionPools().get(0).getConnection();
+          Statement st = c.createStatement();
+          java.sql.ResultSet rs = st.executeQuery("SHOW idle_in_transaction_session_timeout")) {
+        rs.next();
+        assertThat(rs.getString(1)).isEqualTo("3s");
+        c.rollback();
+      }
+      // The spare connections the pool keeps wait outside any transaction, or the server would
+      // end each of them after the timeout.
+      var pool = s.connectionPools().get(0).getHikariPoolMXBean();
+      await().atMost(java.time.Duration.ofSeconds(30)).until(() -> pool.getIdleConnections() == 4);
+      assertThat(DB.queryLong(
+              "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'tasklane'"
+                  + " AND backend_start >= '" + opened + "'::timestamptz"
+                  + " AND state = 'idle in transaction'"))
+          .isZero();
     }
   }
 
