@@ -241,7 +241,7 @@ RETURNING t.*;
 
 -- name: startRuns
 -- Starts runs that were claimed ahead: each spends its attempt and gets its start time, in one
--- statement for a batch. The second parameter is a JSON array of objects with the keys id and
+-- statement for a batch. The first parameter is a JSON array of objects with the keys id and
 -- fencing_token. Compare-and-set: only a task still running under that run, whose lease has not
 -- expired (an expired lease may be recovered by another node at any moment, as not started).
 -- Idempotent: a run already started is returned as it is, so a start whose commit went unanswered
@@ -284,18 +284,19 @@ UPDATE ${schema}.task
 -- name: finishSucceeded
 -- A run claimed ahead whose start is not written yet starts here too, under the start's condition
 -- (its lease has not expired; see startRuns): the success of a short handler then costs one row
--- write instead of two.
+-- write instead of two. Its started_at is then no later than its finished_at.
 UPDATE ${schema}.task AS task
    SET state            = 'succeeded',
-       finished_at      = ?,          -- finished_at
+       finished_at      = n.finished_at,
        result           = ?::json,    -- result (JSON text or NULL)
        progress         = 100,
        lease_owner      = NULL,
        lease_expires_at = NULL,
        cancel_requested = false,
        attempt          = task.attempt + CASE WHEN task.started_at IS NULL THEN 1 ELSE 0 END,
-       started_at       = coalesce(task.started_at, n.now)
-  FROM (SELECT coalesce(?::timestamptz, date_trunc('milliseconds', now())) AS now) AS n  -- the store's clock
+       started_at       = coalesce(task.started_at, least(n.now, n.finished_at))
+  FROM (SELECT ?::timestamptz AS finished_at,                                        -- finished_at
+               coalesce(?::timestamptz, date_trunc('milliseconds', now())) AS now) AS n  -- the store's clock
  WHERE task.id = ?                    -- id
    AND task.state = 'running'
    AND task.fencing_token = ?         -- fencing_token of the run
@@ -316,7 +317,8 @@ UPDATE ${schema}.task AS task
        lease_expires_at = NULL,
        cancel_requested = false,
        attempt          = task.attempt + CASE WHEN task.started_at IS NULL THEN 1 ELSE 0 END,
-       started_at       = coalesce(task.started_at, n.now)
+       started_at       = coalesce(task.started_at,
+                                   least(n.now, timestamptz 'epoch' + run.finished_at * interval '1 millisecond'))
   FROM json_to_recordset(?::json)  -- the runs, a JSON array
        AS run(id uuid, fencing_token bigint, finished_at bigint, result text),
        (SELECT coalesce(?::timestamptz, date_trunc('milliseconds', now())) AS now) AS n  -- the store's clock

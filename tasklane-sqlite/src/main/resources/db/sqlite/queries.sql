@@ -263,18 +263,19 @@ UPDATE task
 -- name: finishSucceeded
 -- A run claimed ahead whose start is not written yet starts here too, under the start's condition
 -- (its lease has not expired; see startRuns): the success of a short handler then costs one row
--- write instead of two.
+-- write instead of two. Its started_at is then no later than its finished_at.
 UPDATE task
    SET state            = 'succeeded',
-       finished_at      = ?,        -- finished_at
+       finished_at      = n.finished_at,
        result           = ?,        -- result (JSON text or NULL)
        progress         = 100,
        lease_owner      = NULL,
        lease_expires_at = NULL,
        cancel_requested = 0,
        attempt          = attempt + CASE WHEN started_at IS NULL THEN 1 ELSE 0 END,
-       started_at       = coalesce(started_at, n.now)
-  FROM (SELECT coalesce(?, CAST(unixepoch('subsec') * 1000 AS INTEGER)) AS now) AS n  -- the store's clock
+       started_at       = coalesce(started_at, min(n.now, n.finished_at))
+  FROM (SELECT ? AS finished_at,                                                   -- finished_at
+               coalesce(?, CAST(unixepoch('subsec') * 1000 AS INTEGER)) AS now) AS n  -- the store's clock
  WHERE id = ?                       -- id
    AND +state = 'running'           -- + keeps the planner on the primary key, as below
    AND fencing_token = ?            -- fencing_token of the run
@@ -297,7 +298,7 @@ UPDATE task
        lease_expires_at = NULL,
        cancel_requested = 0,
        attempt          = attempt + CASE WHEN started_at IS NULL THEN 1 ELSE 0 END,
-       started_at       = coalesce(started_at, run.now)
+       started_at       = coalesce(started_at, min(run.now, run.finished_at))
   FROM (SELECT value ->> 'id'            AS id,
                value ->> 'fencing_token' AS fencing_token,
                value ->> 'finished_at'   AS finished_at,

@@ -355,15 +355,16 @@ public class InMemoryTaskStore implements TaskStore {
 
   /**
    * The task {@code run} may end with {@code outcome}, or null. A success starts a run whose start
-   * is not written yet, under the start's condition (its lease has not expired), as the SQL stores'
-   * {@code finishSucceeded} does.
+   * is not written yet, under the start's condition (its lease has not expired), no later than it
+   * finished, as the SQL stores' {@code finishSucceeded} does.
    */
   private Task ending(RunRef run, RunOutcome outcome) {
     Task t = current(run);
-    if (t == null || !(outcome instanceof RunOutcome.Succeeded) || t.startedAt() != null) {
+    if (t == null || !(outcome instanceof RunOutcome.Succeeded s) || t.startedAt() != null) {
       return t;
     }
-    return t.leaseExpiresAt().isBefore(now()) ? null : with(t).attempt(t.attempt() + 1).startedAt(now()).build();
+    Instant startedAt = now().isAfter(s.finishedAt()) ? s.finishedAt() : now();
+    return t.leaseExpiresAt().isBefore(now()) ? null : with(t).attempt(t.attempt() + 1).startedAt(startedAt).build();
   }
 
   @Override

@@ -171,9 +171,13 @@ public class JdbcTaskStore implements TaskStore {
    */
   private final Set<String> knownQueues = ConcurrentHashMap.newKeySet();
 
-  /** Held by each write of running tasks' rows: see {@link #takingTurns}. */
+  /**
+   * Held by each batch write of running tasks' rows: see {@link #takingTurns}. Fair, so that the
+   * group-commit writer, which takes it again the moment a batch ends, cannot keep a renewal out
+   * for a lease (the node would then fence its own runs).
+   */
   private final java.util.concurrent.locks.ReentrantLock runRowWrites =
-      new java.util.concurrent.locks.ReentrantLock();
+      new java.util.concurrent.locks.ReentrantLock(true);
 
   /**
    * Creates a store. The schema must already be migrated (see {@link SchemaMigrator}); the store
@@ -695,13 +699,16 @@ public class JdbcTaskStore implements TaskStore {
   }
 
   /**
-   * Runs {@code write} while no other write of running tasks' rows from this process is in
+   * Runs {@code write} while no other batch write of running tasks' rows from this process is in
    * flight. {@link #writeRuns} is a transaction of several statements, a renewal another, and
    * PostgreSQL locks a statement's rows in the order its plan meets them; two such transactions at
    * once can lock overlapping rows in opposite orders and deadlock. The server breaks the cycle
    * only after {@code deadlock_timeout} (one second), and the writer retries: measured in the
-   * drain benchmark, hundreds of one-second stalls. Across processes the rows of a run are written
-   * by the one node holding it, so they do not meet this way.
+   * drain benchmark, hundreds of one-second stalls. The other writes of running rows do not need
+   * a turn: each of {@code finishRun}, {@code updateProgress} and {@code requestCancel} locks one
+   * row, and recovery skips locked rows. Another node writes a run's rows only once the run is
+   * stale or its lease expired (fencing refuses the loser); such a meeting can still deadlock, as
+   * rarely as a node losing its leases, and is retried in the same way.
    */
   private <T> T takingTurns(java.util.function.Supplier<T> write) {
     runRowWrites.lock();
@@ -871,7 +878,7 @@ public class JdbcTaskStore implements TaskStore {
           queryTask(
               c,
               FINISH_SUCCEEDED,
-              p -> p.instant(s.finishedAt()).text(s.result()).instant(storeNow()).id(id).bigint(token));
+              p -> p.text(s.result()).instant(s.finishedAt()).instant(storeNow()).id(id).bigint(token));
       case RunOutcome.Rescheduled r ->
           requeue(c, FINISH_RESCHEDULED, r.runAt(), r.refundAttempt(), r.error(), id, token);
       case RunOutcome.Failed f ->

@@ -499,7 +499,7 @@ class PostgresTaskStoreTest extends TaskStoreContract {
             QueryName.RENEW_LEASES,
             "Index Scan using (task_pkey|task_lease_expiry_idx)",
             binds("[{\"id\": \"" + some + "\", \"fencing_token\": 1}]", now, 30_000L)),
-        Arguments.of(QueryName.FINISH_SUCCEEDED, BY_ID, binds(now, null, now, some, 1L)),
+        Arguments.of(QueryName.FINISH_SUCCEEDED, BY_ID, binds(null, now, now, some, 1L)),
         // A batch of outcomes probes the primary key once per run, or joins the runs with the
         // running rows alone (the partial lease index): never with the whole table.
         Arguments.of(

@@ -580,6 +580,27 @@ public abstract class TaskStoreContract {
   }
 
   @Test
+  void aSuccessWrittenAfterItsHandlerEndedNeverShowsItStartingLaterThanItFinished() {
+    store.insertAll(List.of(aTask().build(), aTask().build()));
+    List<Task> ahead =
+        store.claim(new ClaimRequest(Fixtures.DEFAULT_QUEUE, 2, 0, NODE, clock.instant(), LEASE));
+    Instant ended = clock.advance(Duration.ofSeconds(2));
+    clock.advance(Duration.ofMillis(500)); // the outcome reaches the store after the handler ended
+
+    Task one = store.finishRun(runOf(ahead.get(0)), new RunOutcome.Succeeded(ended, null));
+    Task other =
+        store.writeRuns(RunWrites.finishing(Map.of(runOf(ahead.get(1)), new RunOutcome.Succeeded(ended, null))))
+            .finished()
+            .get(runOf(ahead.get(1)));
+
+    assertThat(List.of(one, other)).allSatisfy(done -> {
+      assertThat(done.finishedAt()).isEqualTo(ended);
+      assertThat(done.startedAt()).isEqualTo(ended);
+      assertThat(find(done.id())).isEqualTo(done);
+    });
+  }
+
+  @Test
   void aSuccessOfARunClaimedAheadWhoseLeaseExpiredIsRefusedAsItsStartWouldBe() {
     store.insertAll(List.of(aTask().build(), aTask().build(), aTask().build()));
     List<Task> ahead =
