@@ -63,8 +63,9 @@ final class Dispatcher {
   private final int maxHeld;
   private final AtomicBoolean running = new AtomicBoolean(true);
   /**
-   * How many leases the last claim wanted room for when {@link #maxHeld} held it back (outcomes
-   * still being written), or 0: the run whose leaving makes that room wakes the loop.
+   * The least room among the leases that a claim held back by {@link #maxHeld} (outcomes still
+   * being written) wanted since the last wake, or 0: the run whose leaving makes that room wakes
+   * the loop.
    */
   private volatile int heldBackFor;
   /** Set when a run in line may have been stopped: the next pass sweeps it out. */
@@ -280,7 +281,12 @@ final class Dispatcher {
     want = Math.min(want, maxActive - active);
     int room = maxHeld - registry.size();
     if (room < want) {
-      heldBackFor = Math.max(1, want); // runLeft wakes the loop once that much room is back
+      // runLeft wakes the loop once that much room is back; of several queues held back, the
+      // one wanting least decides, as room for it is worth a pass.
+      int wanted = heldBackFor;
+      if (wanted == 0 || want < wanted) {
+        heldBackFor = Math.max(1, want);
+      }
       runLeft(); // room may have come back while this pass measured it
     }
     return Math.min(want, room);

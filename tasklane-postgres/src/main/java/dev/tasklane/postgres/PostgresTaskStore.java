@@ -358,8 +358,11 @@ public final class PostgresTaskStore extends ForwardingTaskStore
    */
   private static PGSimpleDataSource pooled(PostgresOptions options) {
     PGSimpleDataSource source = dataSource(options, true);
-    String timeout = "-c idle_in_transaction_session_timeout=" + options.timeout().toMillis();
     String given = source.getOptions();
+    if (given != null && given.contains("idle_in_transaction_session_timeout")) {
+      return source; // the URL's own choice stands, as for the other timeouts
+    }
+    String timeout = "-c idle_in_transaction_session_timeout=" + options.timeout().toMillis();
     source.setOptions(given == null || given.isBlank() ? timeout : given + " " + timeout);
     return source;
   }
