@@ -36,59 +36,70 @@ class StaleFencingIT {
       throws Exception {
     try (PostgresSchema schema = PostgresSchema.create()) {
       try (ServerProcess a = node(schema, "node-a", "a.log")) {
-        for (int round = 1; round <= 5; round++) {
-          String finishes = a.submit("{\"type\": \"sleep\", \"payload\": {\"seconds\": 3}}");
-          String keepsRunning = a.submit("{\"type\": \"sleep\", \"payload\": {\"seconds\": 600}}");
-          await().atMost(Duration.ofSeconds(30)).until(() ->
-              a.task(finishes).path("lease_owner").asText().equals("node-a")
-                  && !a.task(finishes).path("started_at").isNull()
-                  && a.task(keepsRunning).path("lease_owner").asText().equals("node-a")
-                  && !a.task(keepsRunning).path("started_at").isNull());
-
-          // node-a freezes before node-b joins, so that both runs are node-a's and the short one
-          // cannot end before the freeze however slowly node-b starts.
-          a.freeze();
-          try (ServerProcess b = node(schema, "node-b-" + round, "b.log")) {
-            JsonNode done;
-            try {
-              // node-a's leases expire; node-b recovers both tasks, runs the short one to its end,
-              // and runs the long one.
-              done = await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200))
-                  .until(() -> b.task(finishes), t -> t.path("state").asText().equals("succeeded"));
-              await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200))
-                  .until(() -> b.task(keepsRunning).path("lease_owner").asText().startsWith("node-b"));
-            } finally {
-              a.thaw();
-            }
-            assertThat(done.path("result").path("node").asText()).startsWith("node-b");
-            assertThat(done.path("result").path("fencing_token").asLong())
-                .isEqualTo(done.path("fencing_token").asLong());
-            JsonNode takenOver = b.task(keepsRunning);
-
-            long staleSoFar = 2L * round;
-            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
-                .until(() -> stats(a).path("stale_rejected").asLong() >= staleSoFar);
-            // Nothing a stale run did changed the records node-b wrote.
-            assertThat(b.task(finishes)).isEqualTo(done);
-            JsonNode stillB = b.task(keepsRunning);
-            assertThat(stillB.path("lease_owner").asText()).isEqualTo(takenOver.path("lease_owner").asText());
-            assertThat(stillB.path("fencing_token").asLong()).isEqualTo(takenOver.path("fencing_token").asLong());
-            assertThat(stats(b).path("stale_rejected").asLong()).isZero();
-
-            JsonNode s = stats(a);
-            assertThat(s.path("stale_rejected").asLong())
-                .isEqualTo(s.path("stale_refused_by_store").asLong() + s.path("stale_discarded").asLong());
-            // The long run never finished on its own: the node itself discarded it. The short one
-            // finished during the freeze and is refused by the database, unless the renewal that
-            // tells the node of the loss beat the handler's return (then it is discarded too):
-            // another round settles that.
-            assertThat(s.path("stale_discarded").asLong()).isGreaterThanOrEqualTo(round);
-            if (s.path("stale_refused_by_store").asLong() >= 1) {
-              return;
+        List<String> finishing = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+          finishing.add(a.submit("{\"type\": \"sleep\", \"payload\": {\"seconds\": 2}}"));
+        }
+        String keepsRunning = a.submit("{\"type\": \"sleep\", \"payload\": {\"seconds\": 600}}");
+        List<String> all = new ArrayList<>(finishing);
+        all.add(keepsRunning);
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+          for (String id : all) {
+            JsonNode t = a.task(id);
+            if (!t.path("lease_owner").asText().equals("node-a") || t.path("started_at").isNull()) {
+              return false;
             }
           }
+          return true;
+        });
+        long staleBefore = stats(a).path("stale_rejected").asLong();
+
+        // node-b joins only now, so that every run is node-a's. node-a stays frozen only until
+        // node-b has taken over one of them: as it wakes, handlers that ended meanwhile write
+        // outcomes that node-a still believes in, racing the renewal that would tell it.
+        try (ServerProcess b = node(schema, "node-b", "b.log")) {
+          a.freeze();
+          try {
+            await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(100)).until(() -> {
+              for (String id : all) {
+                if (b.task(id).path("lease_owner").asText().startsWith("node-b")) {
+                  return true;
+                }
+              }
+              return false;
+            });
+          } finally {
+            a.thaw();
+          }
+          await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+              .until(() -> stats(a).path("stale_rejected").asLong() > staleBefore);
+          await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200)).until(() -> {
+            for (String id : finishing) {
+              if (!b.task(id).path("state").asText().equals("succeeded")) {
+                return false;
+              }
+            }
+            return true;
+          });
+          // Each record was written by its task's latest run, whatever the stale ones tried.
+          for (String id : finishing) {
+            JsonNode done = b.task(id);
+            assertThat(done.path("result").path("fencing_token").asLong())
+                .as("task %s written by its latest run", id)
+                .isEqualTo(done.path("fencing_token").asLong());
+          }
+          assertThat(stats(b).path("stale_rejected").asLong()).isZero();
+
+          JsonNode s = stats(a);
+          assertThat(s.path("stale_rejected").asLong())
+              .isEqualTo(s.path("stale_refused_by_store").asLong() + s.path("stale_discarded").asLong());
+          // The long run was still in its handler: the node itself learnt of the loss and
+          // discarded it. A short one whose handler ended while the node was frozen may reach
+          // the database and be refused there, or be discarded if the node learnt of the loss
+          // first: which one is a race, so ClusterFaultIT repeats freezes until the database
+          // has refused one; here every stale run is accounted for on one side or the other.
+          assertThat(s.path("stale_discarded").asLong()).isGreaterThanOrEqualTo(1);
         }
-        throw new AssertionError("no stale outcome reached the database in 5 freezes");
       }
     }
   }
@@ -96,7 +107,8 @@ class StaleFencingIT {
   private ServerProcess node(PostgresSchema schema, String nodeId, String log) throws Exception {
     List<String> args = new ArrayList<>(schema.serveFlags());
     args.addAll(List.of(
-        "--node-id", nodeId, "--lease", "2s", "--leader-timeout", "3s", "--poll-interval", "200ms"));
+        "--node-id", nodeId, "--lease", "2s", "--leader-timeout", "3s", "--poll-interval", "200ms",
+        "--concurrency", "16"));
     return ServerProcess.start(ServerProcess.freePort(), dir.resolve(log), args);
   }
 
