@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tasklane.testkit.TcpProxy;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,8 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
  *       writing ({@code stale_discarded}).
  * </ul>
  *
- * <p>Which side a handler ending during the freeze lands on is a race this test does not decide;
- * {@code ClusterFaultIT} repeats freezes until the database has refused a stale write.
+ * <p>Which side a handler ending during a freeze lands on is a race; the second test makes the
+ * database's side certain by holding an outcome on the network while another node takes over.
  */
 class StaleFencingIT {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -99,9 +100,51 @@ class StaleFencingIT {
           // The long run was still in its handler: the node itself learnt of the loss and
           // discarded it. A short one whose handler ended while the node was frozen may reach
           // the database and be refused there, or be discarded if the node learnt of the loss
-          // first: which one is a race, so ClusterFaultIT repeats freezes until the database
-          // has refused one; here every stale run is accounted for on one side or the other.
+          // first: which one is a race (the next test makes the refusal certain); here every
+          // stale run is accounted for on one side or the other.
           assertThat(s.path("stale_discarded").asLong()).isGreaterThanOrEqualTo(1);
+        }
+      }
+    }
+  }
+
+  /**
+   * The database's side, made certain: node-a's outcome leaves the node while its lease is still
+   * good, and is held on the way (a network that delivers nothing, then everything) until node-b
+   * has taken the task over and finished it. Arriving, it is refused by the compare-and-set.
+   */
+  @Test
+  void anOutcomeHeldOnTheWayWhileAnotherNodeTookTheTaskOverIsRefusedByTheDatabase() throws Exception {
+    try (PostgresSchema schema = PostgresSchema.create();
+        TcpProxy network = TcpProxy.to("127.0.0.1", 5432).start()) {
+      List<String> throughProxy = new ArrayList<>(List.of(
+          "--store", "postgres",
+          "--db-url", PostgresSchema.URL.replace("127.0.0.1:5432", "127.0.0.1:" + network.port()),
+          "--db-schema", schema.name,
+          "--db-timeout", "60s",
+          "--node-id", "node-a", "--lease", "8s", "--leader-timeout", "3s", "--poll-interval", "200ms"));
+      try (ServerProcess a = ServerProcess.start(ServerProcess.freePort(), dir.resolve("a.log"), throughProxy)) {
+        String id = a.submit("{\"type\": \"sleep\", \"payload\": {\"seconds\": 4}}");
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
+            .until(() -> !a.task(id).path("started_at").isNull());
+        // The handler ends within 4 s, long before node-a would doubt a lease of 8 s: its outcome
+        // is sent, and held.
+        network.blackHole();
+        try (ServerProcess b = node(schema, "node-b", "b.log")) {
+          JsonNode done;
+          try {
+            done = await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200))
+                .until(() -> b.task(id), t -> t.path("state").asText().equals("succeeded"));
+          } finally {
+            network.heal();
+          }
+          assertThat(done.path("result").path("node").asText()).isEqualTo("node-b");
+          await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+              .until(() -> stats(a).path("stale_rejected").asLong() >= 1);
+          JsonNode s = stats(a);
+          assertThat(s.path("stale_refused_by_store").asLong()).as(s.toString()).isEqualTo(1);
+          assertThat(s.path("stale_discarded").asLong()).as(s.toString()).isZero();
+          assertThat(b.task(id)).isEqualTo(done);
         }
       }
     }
