@@ -34,10 +34,8 @@ class NetworkPartitionIT {
     Path executions = dir.resolve("executions.jsonl");
     try (PostgresSchema schema = PostgresSchema.create();
         TcpProxy network = TcpProxy.to("127.0.0.1", 5432).start()) {
-      List<String> args = new ArrayList<>(List.of(
-          "--store", "postgres",
-          "--db-url", PostgresSchema.URL.replace("127.0.0.1:5432", "127.0.0.1:" + network.port()),
-          "--db-schema", schema.name,
+      List<String> args = new ArrayList<>(schema.serveFlagsThrough(network));
+      args.addAll(List.of(
           "--db-timeout", DB_TIMEOUT.toSeconds() + "s",
           "--lease", "30s",
           "--concurrency", "4",

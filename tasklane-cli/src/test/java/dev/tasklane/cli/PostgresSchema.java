@@ -60,6 +60,14 @@ final class PostgresSchema implements AutoCloseable {
     return List.of("--store", "postgres", "--db-url", URL, "--db-schema", name);
   }
 
+  /** The {@code serve} flags that put a node on this schema, reaching the database through {@code proxy}. */
+  List<String> serveFlagsThrough(dev.tasklane.testkit.TcpProxy proxy) {
+    return List.of(
+        "--store", "postgres",
+        "--db-url", URL.replace("127.0.0.1:5432", "127.0.0.1:" + proxy.port()),
+        "--db-schema", name);
+  }
+
   /** Restarts the PostgreSQL server itself (the cluster every machine of this kind runs). */
   static void restartServer() throws Exception {
     String version;

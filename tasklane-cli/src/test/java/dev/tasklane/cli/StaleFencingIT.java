@@ -117,10 +117,8 @@ class StaleFencingIT {
   void anOutcomeHeldOnTheWayWhileAnotherNodeTookTheTaskOverIsRefusedByTheDatabase() throws Exception {
     try (PostgresSchema schema = PostgresSchema.create();
         TcpProxy network = TcpProxy.to("127.0.0.1", 5432).start()) {
-      List<String> throughProxy = new ArrayList<>(List.of(
-          "--store", "postgres",
-          "--db-url", PostgresSchema.URL.replace("127.0.0.1:5432", "127.0.0.1:" + network.port()),
-          "--db-schema", schema.name,
+      List<String> throughProxy = new ArrayList<>(schema.serveFlagsThrough(network));
+      throughProxy.addAll(List.of(
           "--db-timeout", "60s",
           "--node-id", "node-a", "--lease", "8s", "--leader-timeout", "3s", "--poll-interval", "200ms"));
       try (ServerProcess a = ServerProcess.start(ServerProcess.freePort(), dir.resolve("a.log"), throughProxy)) {
