@@ -235,7 +235,11 @@ final class Dispatcher {
     if (want <= 0) {
       return false;
     }
-    int startNow = Math.min(free, want);
+    // Read after the free slots: a slot counted free was given back after its run's outcome was
+    // sent. While such an outcome is unwritten, the runs for free slots are claimed ahead and
+    // started through the writer, behind it, so the store never shows more runs started on this
+    // node than it has slots (a start in this claim's own transaction could commit first).
+    int startNow = executor.outcomesPending() ? 0 : Math.min(free, want);
     long claimSent = nanoTime.getAsLong();
     long epoch = backlog.epoch();
     List<Task> claimed =

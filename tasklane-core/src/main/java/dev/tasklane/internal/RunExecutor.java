@@ -139,10 +139,16 @@ final class RunExecutor {
     }
   }
 
+  /** Whether an outcome handed to the writer is not written yet ({@link RunWriter#outcomesPending}). */
+  boolean outcomesPending() {
+    return writer.outcomesPending();
+  }
+
   /**
    * The handler boundary, on the run's own thread: every exit path frees the slot once and ends in
-   * at most one outcome write. The slot is freed as soon as the handler returns, so the next task
-   * starts while this outcome commits (in a transaction shared with the outcomes of other runs).
+   * at most one outcome write. The slot is freed as soon as the handler's outcome is handed to the
+   * writer, so the next task starts while this outcome commits (in a transaction shared with the
+   * outcomes of other runs).
    */
   private void execute(Run run) {
     MDC.put("task_id", run.taskId().toString());
@@ -154,25 +160,37 @@ final class RunExecutor {
         // The store holds a type this node does not serve (a handler was removed, say): give it
         // back rather than fail it, so a node that knows the type can run it.
         log.warn("no handler for type '{}' of task {}; returning it to the queue", run.type(), run.taskId());
+        RunOutcome release = transitions.unknownType(run.task(), clock.instant());
+        CompletableFuture<Task> sent = writer.sendOutcome(run, release);
         holdsSlot = false;
         slotFreed.freed(run.queue(), false);
-        writer.finish(run, transitions.unknownType(run.task(), clock.instant()));
+        writer.finish(run, release, sent);
         return;
       }
       if (!run.isStarted() && !startClaimedAhead(run)) {
         return; // lost, or stopped before it started: written (or given up) in startClaimedAhead
       }
       Optional<RunOutcome> outcome = runHandler(run, type);
-      holdsSlot = false;
-      slotFreed.freed(run.queue(), true);
       // A success writes its run's start too, under the start's own condition (TaskStore#finishRun),
       // so it need not wait for the start's answer; when the start is still queued, both go out in
       // one row write. Any other outcome follows a written start.
       boolean startedBySuccess = outcome.orElse(null) instanceof RunOutcome.Succeeded;
-      if (!startedBySuccess && !startWasWritten(run)) {
-        return; // the run never held its task: its outcome counts for nothing
+      boolean heldTask = startedBySuccess || startWasWritten(run);
+      if (!heldTask || outcome.isEmpty()) {
+        holdsSlot = false;
+        slotFreed.freed(run.queue(), true);
+        if (heldTask) {
+          discarded(run); // it knew it had lost its lease
+        }
+        return; // without a task held, its outcome counts for nothing
       }
-      outcome.ifPresentOrElse(o -> writer.finish(run, o), () -> discarded(run));
+      // The outcome is on its way before the slot is given back (so the next start on this slot
+      // commits with it or after it), and the slot is back before the commit (so the next task
+      // starts while this one's outcome commits).
+      CompletableFuture<Task> sent = writer.sendOutcome(run, outcome.get());
+      holdsSlot = false;
+      slotFreed.freed(run.queue(), true);
+      writer.finish(run, outcome.get(), sent);
     } catch (Throwable t) {
       log.error("unexpected failure finishing task {}", run.taskId(), t);
     } finally {

@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
@@ -57,6 +58,7 @@ final class RunWriter implements AutoCloseable {
   private final Backlog backlog;
   private final BooleanSupplier abandoned;
   private final GroupCommit<Write, Task> commits;
+  private final AtomicInteger outcomesPending = new AtomicInteger();
 
   /**
    * @param abandoned true once shutdown gives up on the runs still writing: their writes stop
@@ -120,13 +122,62 @@ final class RunWriter implements AutoCloseable {
    * counted as stale instead.
    */
   void finish(Run run, RunOutcome outcome) {
-    Optional<Task> written = retrying(run, new Finish(run.ref(), outcome), "the outcome");
+    finish(run, outcome, sendOutcome(run, outcome));
+  }
+
+  /**
+   * Hands a run's outcome to the next group commit without waiting; {@link #finish(Run,
+   * RunOutcome, CompletableFuture)} collects it. Until then the outcome counts as {@link
+   * #outcomesPending() pending}: a run sends its outcome before it gives its slot back, so a start
+   * written through this writer for that slot commits with it or after it, never before, and the
+   * store never shows more runs started on this node than it has slots.
+   */
+  CompletableFuture<Task> sendOutcome(Run run, RunOutcome outcome) {
+    outcomesPending.incrementAndGet();
+    try {
+      return commits.submit(new Finish(run.ref(), outcome));
+    } catch (RuntimeException e) {
+      outcomesPending.decrementAndGet();
+      throw e;
+    }
+  }
+
+  /**
+   * The answer to a {@link #sendOutcome}: counts and tells as {@link #finish(Run, RunOutcome)}
+   * does, retrying the write if its group commit failed.
+   */
+  void finish(Run run, RunOutcome outcome, CompletableFuture<Task> sent) {
+    Optional<Task> written;
+    try {
+      written = Optional.of(sent.join());
+    } catch (CompletionException e) {
+      RuntimeException cause = GroupCommit.unwrap(e);
+      if (cause instanceof LeaseLostException) {
+        refused(run, "the outcome");
+        written = Optional.empty();
+      } else {
+        // The group commit failed; it may have committed with its answer lost, which the retry
+        // tells apart from a lost lease.
+        written = retrying(run, new Finish(run.ref(), outcome), "the outcome", true);
+      }
+    } finally {
+      outcomesPending.decrementAndGet();
+    }
     if (written.isEmpty()) {
       return;
     }
     Task after = written.get();
     count(run.task(), outcome);
     listener.tell(l -> l.onFinished(after, resultOf(outcome), run.ranFor()));
+  }
+
+  /**
+   * Whether an outcome sent by {@link #sendOutcome} is not written yet. While one is, a claim
+   * must not start runs in its own transaction (that could commit before the outcome of the run
+   * whose slot it fills); it claims them ahead, and their starts follow the outcome here.
+   */
+  boolean outcomesPending() {
+    return outcomesPending.get() > 0;
   }
 
   /** Stops the writer thread; later writes go out one by one. Idempotent. */
@@ -141,8 +192,11 @@ final class RunWriter implements AutoCloseable {
    * run's lease left to expire, so that the task is recovered as any lost run is.
    */
   private Optional<Task> retrying(Run run, Write write, String what) {
+    return retrying(run, write, what, false);
+  }
+
+  private Optional<Task> retrying(Run run, Write write, String what, boolean failedBefore) {
     Duration backoff = FIRST_BACKOFF;
-    boolean failedBefore = false;
     for (int attempt = 1; ; attempt++) {
       try {
         return Optional.of(commits.write(write));

@@ -41,6 +41,8 @@ import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The engine's behaviour against a real store: every store module runs this suite unchanged by
@@ -1057,6 +1059,89 @@ public abstract class WorkerContract {
   }
 
   // ------------------------------------------------------------------ group commit
+
+  @ParameterizedTest(name = "claimAhead={0}")
+  @ValueSource(ints = {0, 256})
+  void theStoreNeverShowsMoreRunsStartedOnANodeThanItHasSlots(int claimAhead) throws Exception {
+    // A run gives its slot back as soon as its outcome is on its way, so the next task starts
+    // while that outcome commits. Checked after every write that can start or end a run: the
+    // tasks the store holds as started on this node (running, with a start time) never outnumber
+    // its slots, as a user reading the API must see (--concurrency 3 shows at most 3 running).
+    int concurrency = 3;
+    String node = "node-slots-" + System.nanoTime();
+    AtomicInteger mostStarted = new AtomicInteger();
+    AtomicInteger checks = new AtomicInteger();
+    TaskStore checked =
+        new dev.tasklane.spi.ForwardingTaskStore(store) {
+          private void check() {
+            long started =
+                super.list(
+                        dev.tasklane.TaskQuery.all()
+                            .withState(TaskState.RUNNING)
+                            .withLimit(dev.tasklane.TaskQuery.MAX_LIMIT))
+                    .tasks().stream()
+                    .filter(t -> node.equals(t.leaseOwner()) && t.startedAt() != null)
+                    .count();
+            mostStarted.accumulateAndGet((int) started, Math::max);
+            checks.incrementAndGet();
+          }
+
+          @Override
+          public List<Task> claim(dev.tasklane.spi.ClaimRequest request) {
+            List<Task> claimed = super.claim(request);
+            check();
+            return claimed;
+          }
+
+          @Override
+          public RunWrites.Result writeRuns(RunWrites writes) {
+            RunWrites.Result written = super.writeRuns(writes);
+            check();
+            return written;
+          }
+
+          @Override
+          public Task finishRun(dev.tasklane.spi.RunRef run, dev.tasklane.spi.RunOutcome outcome) {
+            Task after = super.finishRun(run, outcome);
+            check();
+            return after;
+          }
+
+          @Override
+          public void close() {
+            // the suite closes the real store
+          }
+        };
+    AtomicInteger inFlight = new AtomicInteger();
+    AtomicInteger mostInFlight = new AtomicInteger();
+    Worker w =
+        worker(
+            checked,
+            fastConfig().nodeId(node).concurrency(concurrency).claimAhead(claimAhead).build(),
+            type(
+                "t",
+                (p, c) -> {
+                  mostInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+                  try {
+                    Thread.sleep(2); // long enough for outcomes and claims to overlap
+                  } finally {
+                    inFlight.decrementAndGet();
+                  }
+                  return TaskResult.success();
+                }));
+    List<TaskRequest> batch = new ArrayList<>();
+    for (int i = 0; i < 300; i++) {
+      batch.add(TaskRequest.builder("t").build());
+    }
+    w.submitAll(batch);
+    w.start();
+    await().atMost(WAIT).until(() -> w.stats().succeeded() == 300);
+    assertThat(mostInFlight.get()).isLessThanOrEqualTo(concurrency);
+    assertThat(checks.get()).isGreaterThan(100);
+    assertThat(mostStarted.get())
+        .as("most tasks the store showed started on a node with %d slots", concurrency)
+        .isBetween(1, concurrency);
+  }
 
   @Test
   void whenBatchedWritesFailEveryTaskIsStillAcceptedOnceAndFinished() throws Exception {
