@@ -15,7 +15,8 @@ import java.util.regex.Pattern;
  * @param type registered handler type
  * @param payload the handler's input as JSON text
  * @param queue queue name, or {@code null} for the type's queue
- * @param priority from {@value #MIN_PRIORITY} to {@value #MAX_PRIORITY}; higher runs first
+ * @param priority from {@value #MIN_PRIORITY} to {@value #MAX_PRIORITY}, {@value
+ *     #DEFAULT_PRIORITY} unless set; higher runs first
  * @param runAt earliest start, or {@code null}
  * @param delay earliest start relative to acceptance, or {@code null}; at most one of {@code
  *     runAt} and {@code delay} is set, and with neither the task runs as soon as possible
@@ -36,6 +37,13 @@ public record TaskRequest(
 
   /** The queue used when neither the request nor the type names one. */
   public static final String DEFAULT_QUEUE = "default";
+
+  /**
+   * The priority of a task that names none, everywhere a task is submitted (this builder, {@code
+   * POST /api/v1/tasks}, the seed's {@code /submit-task}, the command line): the seed's {@code
+   * priority: int = 1}, so its "high lane" (2 and above) runs before ordinary tasks.
+   */
+  public static final int DEFAULT_PRIORITY = 1;
 
   public static final int MIN_PRIORITY = -1000;
   public static final int MAX_PRIORITY = 1000;
@@ -126,7 +134,7 @@ public record TaskRequest(
     private final String type;
     private String payload = "{}";
     private String queue;
-    private int priority;
+    private int priority = DEFAULT_PRIORITY;
     private Instant runAt;
     private Duration delay;
     private Integer maxAttempts;

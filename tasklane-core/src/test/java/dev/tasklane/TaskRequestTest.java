@@ -15,7 +15,7 @@ class TaskRequestTest {
     TaskRequest r = TaskRequest.builder("email").payload(Map.of("to", "a@b.c")).build();
     assertThat(r.type()).isEqualTo("email");
     assertThat(r.payload()).isEqualTo("{\"to\":\"a@b.c\"}");
-    assertThat(r.priority()).isZero();
+    assertThat(r.priority()).isEqualTo(TaskRequest.DEFAULT_PRIORITY).isEqualTo(1);
     assertThat(r.queue()).isNull();
     assertThat(r.maxAttempts()).isNull();
   }
