@@ -15,10 +15,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
-import org.openqa.selenium.StaleElementReferenceException;
+import org.openqa.selenium.Dimension;
+import org.openqa.selenium.Keys;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.interactions.Actions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
@@ -50,10 +52,7 @@ class DashboardBrowserIT {
     browser.get(node.uri("/").toString() + fragment);
   }
 
-  /**
-   * A count cell's text, read in one script call: the live page replaces its rows as updates
-   * arrive, so an element found first and read after may already be gone.
-   */
+  /** A count cell's text, or "null" while its row is not on the page yet. */
   private String cell(String queue, String count) {
     Object text =
         browser.executeScript(
@@ -62,19 +61,45 @@ class DashboardBrowserIT {
     return String.valueOf(text);
   }
 
-  /**
-   * Clicks an element once it can be clicked. A live update may replace it between finding and
-   * clicking; a click on a replaced element never reaches the page, so it is found again.
-   */
+  /** Clicks an element once it can be clicked; live updates never replace a shown control. */
   private void click(By by) {
-    wait.ignoring(StaleElementReferenceException.class).until(d -> {
-      WebElement element = ExpectedConditions.elementToBeClickable(by).apply(d);
-      if (element == null) {
-        return false;
-      }
-      element.click();
-      return true;
-    });
+    wait.until(ExpectedConditions.elementToBeClickable(by)).click();
+  }
+
+  /** How many live updates the page has applied since it was opened. */
+  private long refreshes() {
+    Object n =
+        browser.executeScript(
+            "return Number(document.getElementById('main').dataset.refreshes || 0);");
+    return ((Number) n).longValue();
+  }
+
+  /** Waits until the page has applied {@code count} more live updates. */
+  private void awaitRefreshes(int count) {
+    long target = refreshes() + count;
+    wait.until(d -> refreshes() >= target);
+  }
+
+  /**
+   * Whether {@code element} has the keyboard focus; throws StaleElementReferenceException if the
+   * page has replaced it.
+   */
+  private boolean focused(WebElement element) {
+    return Boolean.TRUE.equals(
+        browser.executeScript("return document.activeElement === arguments[0];", element));
+  }
+
+  private void focus(WebElement element) {
+    browser.executeScript("arguments[0].focus();", element);
+    assertThat(focused(element)).as("focus taken").isTrue();
+  }
+
+  private String taskState(String id) {
+    return node.task(id).get("state").asText();
+  }
+
+  private boolean paused(String queue) {
+    return node.worker.queues().stream().anyMatch(q -> q.name().equals(queue) && q.paused());
   }
 
   private TaskState stateOf(String id) {
@@ -124,15 +149,74 @@ class DashboardBrowserIT {
   void pausingAQueueFromTheOverviewStopsItsTasksFromStarting() {
     node.submit("{\"type\": \"noop\", \"queue\": \"mail\"}");
     open("#/");
-    click(By.cssSelector("tr[data-queue='mail'] button.danger"));
-    await().atMost(WAIT).until(() -> node.worker.queues().stream().anyMatch(q -> q.name().equals("mail") && q.paused()));
+    click(By.cssSelector("tr[data-queue='mail'] button[data-action='pause']"));
+    await().atMost(WAIT).until(() -> paused("mail"));
 
     String held = node.submit("{\"type\": \"noop\", \"queue\": \"mail\"}").get("id").asText();
     await().during(Duration.ofMillis(500)).atMost(WAIT).until(() -> stateOf(held) == TaskState.QUEUED);
     wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("tr[data-queue='mail']"), "paused"));
 
-    click(By.cssSelector("tr[data-queue='mail'] button:not(.danger)"));
+    click(By.cssSelector("tr[data-queue='mail'] button[data-action='resume']"));
     await().atMost(WAIT).until(() -> stateOf(held) == TaskState.SUCCEEDED);
+  }
+
+  @Test
+  void aFocusedCancelKeepsItsFocusThroughLiveRefreshesAndEnterCancelsThenRetries() {
+    String id = node.submit("{\"type\": \"noop\", \"delay\": 3600}").get("id").asText();
+    open("#/tasks/" + id);
+    WebElement cancel = wait.until(ExpectedConditions.presenceOfElementLocated(By.id("cancel")));
+    focus(cancel);
+
+    awaitRefreshes(2);
+    assertThat(focused(cancel)).as("the same Cancel button still has the focus").isTrue();
+    browser.switchTo().activeElement().sendKeys(Keys.ENTER);
+    await().atMost(WAIT).until(() -> taskState(id).equals("cancelled"));
+
+    // Cancel is gone once the task is cancelled; the focus moves to Retry, not to the page.
+    WebElement retry = wait.until(ExpectedConditions.presenceOfElementLocated(By.id("retry")));
+    wait.until(d -> focused(retry));
+    awaitRefreshes(2);
+    assertThat(focused(retry)).as("the same Retry button still has the focus").isTrue();
+    browser.switchTo().activeElement().sendKeys(Keys.ENTER);
+    node.awaitState(id, "succeeded");
+  }
+
+  @Test
+  void aPressOnCancelHeldThroughLiveRefreshesStillCancels() {
+    String id = node.submit("{\"type\": \"noop\", \"delay\": 3600}").get("id").asText();
+    open("#/tasks/" + id);
+    WebElement cancel = wait.until(ExpectedConditions.elementToBeClickable(By.id("cancel")));
+
+    new Actions(browser).moveToElement(cancel).clickAndHold().perform();
+    awaitRefreshes(2);
+    new Actions(browser).release().perform();
+
+    await().atMost(WAIT).until(() -> taskState(id).equals("cancelled"));
+  }
+
+  @Test
+  void aFocusedPauseButtonKeepsItsFocusWhileItsQueueRowChanges() {
+    node.submit("{\"type\": \"noop\", \"queue\": \"mail\"}");
+    open("#/");
+    await().atMost(WAIT).until(() -> cell("mail", "succeeded").equals("1"));
+    WebElement toggle =
+        browser.findElement(By.cssSelector("tr[data-queue='mail'] button[data-action='pause']"));
+    focus(toggle);
+
+    for (int i = 0; i < 3; i++) {
+      node.submit("{\"type\": \"noop\", \"queue\": \"mail\"}");
+    }
+    await().atMost(WAIT).until(() -> cell("mail", "succeeded").equals("4"));
+    awaitRefreshes(2);
+    assertThat(focused(toggle)).as("the same Pause button still has the focus").isTrue();
+
+    browser.switchTo().activeElement().sendKeys(Keys.ENTER);
+    await().atMost(WAIT).until(() -> paused("mail"));
+    // The button turns into Resume where it stands, focus kept, so Enter again resumes.
+    wait.until(d -> "resume".equals(toggle.getDomAttribute("data-action")));
+    assertThat(focused(toggle)).isTrue();
+    browser.switchTo().activeElement().sendKeys(Keys.ENTER);
+    await().atMost(WAIT).until(() -> !paused("mail"));
   }
 
   @Test
@@ -163,7 +247,7 @@ class DashboardBrowserIT {
     wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("nodes"), "test-node"));
     screenshot("nodes");
 
-    browser.manage().window().setSize(new org.openqa.selenium.Dimension(390, 844));
+    browser.manage().window().setSize(new Dimension(390, 844));
     open("#/");
     wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("tr[data-queue='default']")));
     screenshot("overview-phone");

@@ -1,15 +1,22 @@
 // Tasklane dashboard: a page per hash route (#/, #/tasks, #/tasks/<id>, #/nodes), built from the
 // JSON API. Every value from the server goes into the page as text (textContent), never as HTML,
 // so a payload holding markup or script is shown, not run.
+//
+// Live pages (the overview, a task, the nodes) build their elements once and, on each update,
+// change only what changed, in place: a button, link or field keeps its node for as long as it
+// is on the page, so keyboard focus, a half-typed value and a press begun before an update all
+// survive it. Each applied update increments <main data-refreshes>.
 "use strict";
 
 const API = "/api/v1";
 const STATES = ["scheduled", "queued", "running", "succeeded", "failed", "cancelled"];
 const main = document.getElementById("main");
 const live = document.getElementById("live");
+const liveAt = document.getElementById("live-at");
 const notice = document.getElementById("notice");
 let overview = null; // the latest pushed overview
-let onOverview = null; // the current page's redraw on a push
+let onOverview = null; // the current page's update on a push
+let page = 0; // increments on each page change, so a late answer for a page left is dropped
 let detailTimer = null;
 
 // ------------------------------------------------------------------ helpers
@@ -28,6 +35,65 @@ function el(tag, attrs, ...children) {
     e.append(c instanceof Node ? c : document.createTextNode(String(c)));
   }
   return e;
+}
+
+/** Sets a node's text only when it differs: an unchanged value keeps its text node. */
+function setText(node, text) {
+  const s = String(text);
+  if (node.textContent !== s) node.textContent = s;
+}
+
+const shown = new WeakMap(); // node → the key of what it shows
+
+/**
+ * Fills {@code node} with what {@code make()} returns (a node, a string or a list of them), but
+ * only when {@code key} differs from the key of what it shows now.
+ */
+function show(node, key, make) {
+  if (shown.get(node) === key) return;
+  shown.set(node, key);
+  const made = make();
+  node.replaceChildren(...(Array.isArray(made) ? made : [made]));
+}
+
+/**
+ * Makes {@code nodes} the children of {@code parent}, in order, removing the others. A node
+ * already in place is not touched (moving or re-inserting a node blurs it and cancels a press
+ * begun on it).
+ */
+function place(parent, nodes) {
+  const keep = new Set(nodes);
+  for (const c of [...parent.childNodes]) if (!keep.has(c)) c.remove();
+  nodes.forEach((n, i) => {
+    if (parent.childNodes[i] !== n) parent.insertBefore(n, parent.childNodes[i] || null);
+  });
+}
+
+/**
+ * One live row per key: {@code create(item)} builds a row ({node, update(item)}) for a key not
+ * seen before, {@code update} refreshes the row in place on every call. Returns the rows' nodes in
+ * the items' order; rows whose key is gone are forgotten.
+ */
+function rowsFor(rows, items, keyOf, create) {
+  const seen = new Set();
+  const nodes = items.map((item) => {
+    const key = keyOf(item);
+    seen.add(key);
+    let row = rows.get(key);
+    if (!row) {
+      row = create(item);
+      rows.set(key, row);
+    }
+    row.update(item);
+    return row.node;
+  });
+  for (const key of [...rows.keys()]) if (!seen.has(key)) rows.delete(key);
+  return nodes;
+}
+
+/** Counts an update applied to the current page (tests wait on it, never on time). */
+function refreshed() {
+  main.dataset.refreshes = String(Number(main.dataset.refreshes || 0) + 1);
 }
 
 function stateLabel(state) {
@@ -78,10 +144,15 @@ function connect() {
   const events = new EventSource(API + "/events");
   events.addEventListener("overview", (e) => {
     overview = JSON.parse(e.data);
-    live.textContent = "live · " + new Date(overview.at).toLocaleTimeString();
+    // The status region speaks only when the connection's state changes, not every second.
+    setText(live, "live");
+    setText(liveAt, "· " + new Date(overview.at).toLocaleTimeString());
     if (onOverview) onOverview(overview);
   });
-  events.onerror = () => (live.textContent = "reconnecting…");
+  events.onerror = () => {
+    setText(live, "reconnecting…");
+    setText(liveAt, "");
+  };
 }
 
 // ------------------------------------------------------------------ overview
@@ -109,52 +180,80 @@ function chart(points, value, label) {
   return svg;
 }
 
-function queueRow(q) {
-  const limit = el("input", { type: "number", min: 1, value: q.limit, "aria-label": "Limit of queue " + q.name, size: 5 });
-  return el("tr", { "data-queue": q.name },
-    el("th", { scope: "row" }, el("a", { href: "#/tasks?queue=" + encodeURIComponent(q.name), text: q.name })),
-    el("td", { "data-label": "Status" }, q.paused ? el("span", { class: "paused", text: "paused" }) : "active"),
-    ...["queued", "scheduled", "running"].map((s) => el("td", { class: "num", "data-count": s, "data-label": s, text: q[s] })),
-    el("td", { class: "num", "data-label": "limit", text: q.limit }),
-    ...["succeeded", "failed", "cancelled"].map((s) => el("td", { class: "num", "data-count": s, "data-label": s, text: q[s] })),
-    el("td", { "data-label": "Actions" },
-      el("div", { class: "actions" },
-        q.paused
-          ? el("button", { type: "button", onclick: () => act("Resume " + q.name, () => api("POST", "/queues/" + encodeURIComponent(q.name) + "/resume")) }, "Resume ", el("span", { class: "hide-narrow", text: q.name }))
-          : el("button", { type: "button", class: "danger", onclick: () => act("Pause " + q.name, () => api("POST", "/queues/" + encodeURIComponent(q.name) + "/pause")) }, "Pause ", el("span", { class: "hide-narrow", text: q.name })),
-        el("form", { class: "inline", onsubmit: (e) => { e.preventDefault(); act("Limit of " + q.name, () => api("PATCH", "/queues/" + encodeURIComponent(q.name), { limit: Number(limit.value) })); } },
-          limit, el("button", { type: "submit" }, "Set limit")))));
+const QUEUE_COUNTS = ["queued", "scheduled", "running"];
+const QUEUE_TOTALS = ["succeeded", "failed", "cancelled"];
+
+/** A queue's row, built once: {@code update} changes its cells and controls in place. */
+function queueRow(name) {
+  const path = "/queues/" + encodeURIComponent(name);
+  let q = null; // the view the row shows now
+  const status = el("td", { "data-label": "Status" });
+  const cell = (s) => el("td", { class: "num", "data-count": s, "data-label": s });
+  const counts = Object.fromEntries([...QUEUE_COUNTS, ...QUEUE_TOTALS].map((s) => [s, cell(s)]));
+  const limitCell = el("td", { class: "num", "data-label": "limit", "data-limit": "" });
+  // Pause and Resume are one button whose label follows the queue: it keeps focus when pressed.
+  const toggleWord = document.createTextNode("");
+  const toggle = el("button", { type: "button", onclick: () => {
+    const resume = q.paused;
+    act((resume ? "Resume " : "Pause ") + name, () => api("POST", path + (resume ? "/resume" : "/pause")));
+  } }, toggleWord, el("span", { class: "hide-narrow", text: name }));
+  const limit = el("input", { type: "number", min: 1, size: 5, "aria-label": "Limit of queue " + name });
+  let limitShown; // the server's limit the field was last set to
+  const form = el("form", { class: "inline", onsubmit: (e) => {
+    e.preventDefault();
+    act("Limit of " + name, () => api("PATCH", path, { limit: Number(limit.value) }));
+  } }, limit, el("button", { type: "submit" }, "Set limit"));
+  const node = el("tr", { "data-queue": name },
+    el("th", { scope: "row" }, el("a", { href: "#/tasks?queue=" + encodeURIComponent(name), text: name })),
+    status, ...QUEUE_COUNTS.map((s) => counts[s]), limitCell, ...QUEUE_TOTALS.map((s) => counts[s]),
+    el("td", { "data-label": "Actions" }, el("div", { class: "actions" }, toggle, form)));
+  return {
+    node,
+    update(next) {
+      q = next;
+      show(status, q.paused, () => (q.paused ? el("span", { class: "paused", text: "paused" }) : "active"));
+      for (const [s, td] of Object.entries(counts)) setText(td, q[s]);
+      setText(limitCell, q.limit);
+      setText(toggleWord, q.paused ? "Resume " : "Pause ");
+      toggle.classList.toggle("danger", !q.paused);
+      toggle.dataset.action = q.paused ? "resume" : "pause";
+      // A field being edited keeps what the person typed; it follows the server once left.
+      if (q.limit !== limitShown && document.activeElement !== limit) {
+        limit.value = q.limit;
+        limitShown = q.limit;
+      }
+    },
+  };
 }
 
 function renderOverview() {
   const body = el("tbody");
+  const none = el("tr", {}, el("td", { colspan: 10, text: "No queue yet: submit a task." }));
+  const rows = new Map();
   const throughput = el("figure", {}, el("figcaption", { text: "Runs finished per 10 s, last hour" }));
   const waits = el("figure", {}, el("figcaption", { text: "Mean wait before start (ms) per 10 s, last hour" }));
   const nodes = el("p");
+  const heads = [["Queue"], ["Status"], ["Queued"], ["Scheduled"], ["Running"], ["Limit"], ["Succeeded"], ["Failed"], ["Cancelled"]];
   main.replaceChildren(
     el("h1", { text: "Overview" }),
     el("h2", { text: "Queues" }),
     el("div", { class: "scroll" },
       el("table", { id: "queues" },
         el("thead", {}, el("tr", {},
-          ...["Queue", "Status", "Queued", "Scheduled", "Running", "Limit"].map((h, i) => el("th", { scope: "col", class: i > 1 ? "num" : null, text: h })),
-          ...["Succeeded", "Failed", "Cancelled"].map((h) => el("th", { scope: "col", class: "num", text: h })),
+          ...heads.map(([h, title], i) => el("th", { scope: "col", class: i > 1 ? "num" : null, title, text: h })),
           el("th", { scope: "col", text: "Actions" }))),
         body)),
     nodes,
     el("h2", { text: "Throughput and waiting" }),
     el("div", { class: "charts" }, throughput, waits));
   onOverview = (o) => {
-    // Rows are replaced only when a number changed, so a field being typed in keeps its focus.
-    const key = JSON.stringify(o.queues);
-    if (body.dataset.key !== key) {
-      body.dataset.key = key;
-      body.replaceChildren(...(o.queues.length ? o.queues.map(queueRow) : [el("tr", {}, el("td", { colspan: 10, text: "No queue yet: submit a task." }))]));
-    }
+    const queueRows = rowsFor(rows, o.queues, (q) => q.name, (q) => queueRow(q.name));
+    place(body, queueRows.length ? queueRows : [none]);
     const running = o.nodes.nodes.reduce((a, n) => a + n.running_count, 0);
-    nodes.textContent = `${o.nodes.nodes.filter((n) => n.live).length} node(s) live, ${running} task(s) running.`;
+    setText(nodes, `${o.nodes.nodes.filter((n) => n.live).length} node(s) live, ${running} task(s) running.`);
     throughput.replaceChildren(throughput.firstChild, chart(o.timeline.points, (p) => p.finished, "Runs finished per 10 s"));
     waits.replaceChildren(waits.firstChild, chart(o.timeline.points, (p) => p.mean_wait_ms, "Mean wait in ms"));
+    refreshed();
   };
   if (overview) onOverview(overview);
 }
@@ -207,79 +306,179 @@ function pretty(value) {
   return value === null || value === undefined ? "null" : JSON.stringify(value, null, 2);
 }
 
+/** The task page's fields: label, the text or key of the value, and how to show a keyed one. */
+const TASK_FIELDS = [
+  ["State", (t) => t.state, (t) => stateLabel(t.state)],
+  ["Type", (t) => t.type],
+  ["Queue", (t) => t.queue],
+  ["Priority", (t) => t.priority],
+  ["Attempt", (t) => t.attempt + " of " + t.max_attempts],
+  ["Run at", (t) => t.run_at, (t) => when(t.run_at)],
+  ["Created", (t) => t.created_at, (t) => when(t.created_at)],
+  ["Started", (t) => t.started_at, (t) => when(t.started_at)],
+  ["Finished", (t) => t.finished_at, (t) => when(t.finished_at)],
+  ["Node", (t) => t.last_node || "–"],
+  ["Idempotency key", (t) => t.idempotency_key || "–"],
+];
+
+/** The task's attempts, oldest first: each failed one left an error; the latest may be the task's own. */
+function attemptsOf(t) {
+  const out = t.errors.map((e) => ({ attempt: e.attempt, at: e.at, node: e.node, message: e.message, trace: e.trace }));
+  if (t.attempt > 0 && !t.errors.some((e) => e.attempt === t.attempt)) {
+    out.push({ attempt: t.attempt, at: t.started_at, node: t.last_node || "–", state: t.state, finished: t.finished_at });
+  }
+  return out;
+}
+
+function attemptRow(a) {
+  const outcome = a.state === undefined
+    ? [a.message, a.trace ? el("details", {}, el("summary", { text: "Stack trace" }), el("pre", { text: a.trace })) : ""]
+    : [a.state === "running" ? "running" : a.state + (a.finished ? " " : ""), a.finished ? when(a.finished) : ""];
+  return el("tr", {}, el("td", { text: a.attempt }), el("td", {}, when(a.at)), el("td", { text: a.node }), el("td", {}, ...outcome));
+}
+
 async function renderTask(id) {
+  const mine = page;
   const header = el("h1", { text: "Task " + id });
   const explain = el("div", { class: "explain", id: "explain", "aria-live": "polite" });
   const actions = el("div", { class: "actions" });
   const fields = el("dl", { class: "fields" });
-  const progress = el("p");
+  const values = TASK_FIELDS.map(([label]) => {
+    const dd = el("dd");
+    fields.append(el("dt", { text: label }), dd);
+    return dd;
+  });
+  const bar = el("progress", { max: 100, id: "progress" });
+  const percent = document.createTextNode("");
+  const progress = el("p", { hidden: true }, el("label", {}, "Progress ", bar, " ", percent));
   const payload = el("pre", { id: "payload" });
   const result = el("pre", { id: "result" });
-  const attempts = el("div");
+  const attemptsBody = el("tbody");
+  const attemptsTable = el("div", { class: "scroll", hidden: true }, el("table", { id: "attempts" },
+    el("thead", {}, el("tr", {}, ...["Attempt", "Started or failed", "Node", "Outcome"].map((h) => el("th", { scope: "col", text: h })))),
+    attemptsBody));
+  const notRun = el("p", { text: "Not run yet." });
+  const attemptRows = new Map();
   main.replaceChildren(header, explain, actions, progress, fields,
-    el("h2", { text: "Payload" }), payload, el("h2", { text: "Result" }), result, el("h2", { text: "Attempts" }), attempts);
+    el("h2", { text: "Payload" }), payload, el("h2", { text: "Result" }), result,
+    el("h2", { text: "Attempts" }), attemptsTable, notRun);
 
+  // The action buttons are built once; refresh() only puts in place those the state allows.
+  const button = (elementId, label, path, danger) =>
+    el("button", { type: "button", id: elementId, class: danger ? "danger" : null, onclick: () => act(label, () => api("POST", "/tasks/" + id + path)).then(refresh) }, label);
+  const cancel = button("cancel", "Cancel", "/cancel", true);
+  const retry = button("retry", "Retry", "/retry", false);
+  const runNow = button("run-now", "Run now", "/run-now", false);
+
+  function allowed(state) {
+    const out = [];
+    if (["scheduled", "queued", "running"].includes(state)) out.push(cancel);
+    if (["failed", "cancelled"].includes(state)) out.push(retry);
+    if (state === "scheduled") out.push(runNow);
+    return out;
+  }
+
+  let asked = 0; // refreshes begun
+  let applied = 0; // the latest one shown: an answer older than what is shown is dropped
   async function refresh() {
-    let t, why;
+    const n = ++asked;
+    let t, why, failure;
     try {
       [t, why] = await Promise.all([api("GET", "/tasks/" + id), api("GET", "/tasks/" + id + "/explain")]);
     } catch (e) {
-      explain.textContent = e.message;
+      failure = e;
+    }
+    if (mine !== page || n < applied) return;
+    applied = n;
+    if (failure) {
+      show(explain, "failure " + failure.message, () => failure.message);
+      refreshed();
       return;
     }
-    explain.replaceChildren(el("strong", {}, "Why here: "), el("code", { text: why.code }), " — ", why.message);
-    fields.replaceChildren(...[["State", stateLabel(t.state)], ["Type", t.type], ["Queue", t.queue], ["Priority", t.priority],
-      ["Attempt", t.attempt + " of " + t.max_attempts], ["Run at", when(t.run_at)], ["Created", when(t.created_at)],
-      ["Started", when(t.started_at)], ["Finished", when(t.finished_at)], ["Node", t.last_node || "–"],
-      ["Idempotency key", t.idempotency_key || "–"]].flatMap(([k, v]) => [el("dt", { text: k }), el("dd", {}, v)]));
-    progress.replaceChildren(t.state === "running"
-      ? el("label", {}, "Progress ", el("progress", { max: 100, value: t.progress, id: "progress" }, t.progress + "%"), " " + t.progress + "%")
-      : "");
-    payload.textContent = pretty(t.payload);
-    result.textContent = pretty(t.result);
-    // Each failed attempt left an error; the latest attempt, if it did not fail, is the task itself.
-    const rows = t.errors.map((e) => el("tr", {}, el("td", { text: e.attempt }), el("td", {}, when(e.at)), el("td", { text: e.node }),
-      el("td", {}, e.message, e.trace ? el("details", {}, el("summary", { text: "Stack trace" }), el("pre", { text: e.trace })) : "")));
-    if (t.attempt > 0 && !t.errors.some((e) => e.attempt === t.attempt)) {
-      rows.push(el("tr", {}, el("td", { text: t.attempt }), el("td", {}, when(t.started_at)), el("td", { text: t.last_node || "–" }),
-        el("td", {}, t.state === "running" ? "running" : t.state + (t.finished_at ? " " : ""), t.finished_at ? when(t.finished_at) : "")));
+    show(explain, why.code + " " + why.message, () => [el("strong", {}, "Why here: "), el("code", { text: why.code }), " — ", why.message]);
+    TASK_FIELDS.forEach(([, key, make], i) => {
+      if (make) show(values[i], key(t) ?? "", () => make(t));
+      else setText(values[i], key(t));
+    });
+    progress.hidden = t.state !== "running";
+    if (t.state === "running") {
+      bar.value = t.progress;
+      setText(bar, t.progress + "%");
+      setText(percent, t.progress + "%");
     }
-    attempts.replaceChildren(rows.length
-      ? el("div", { class: "scroll" }, el("table", { id: "attempts" }, el("thead", {}, el("tr", {}, ...["Attempt", "Started or failed", "Node", "Outcome"].map((h) => el("th", { scope: "col", text: h })))),
-        el("tbody", {}, ...rows)))
-      : el("p", { text: "Not run yet." }));
-    const buttons = [];
-    if (["scheduled", "queued", "running"].includes(t.state)) {
-      buttons.push(el("button", { type: "button", class: "danger", id: "cancel", onclick: () => act("Cancel", () => api("POST", "/tasks/" + id + "/cancel")).then(refresh) }, "Cancel"));
-    }
-    if (["failed", "cancelled"].includes(t.state)) {
-      buttons.push(el("button", { type: "button", id: "retry", onclick: () => act("Retry", () => api("POST", "/tasks/" + id + "/retry")).then(refresh) }, "Retry"));
-    }
-    if (t.state === "scheduled") {
-      buttons.push(el("button", { type: "button", id: "run-now", onclick: () => act("Run now", () => api("POST", "/tasks/" + id + "/run-now")).then(refresh) }, "Run now"));
-    }
-    actions.replaceChildren(...buttons);
+    setText(payload, pretty(t.payload));
+    setText(result, pretty(t.result));
+    const attempts = attemptsOf(t);
+    attemptsTable.hidden = !attempts.length;
+    notRun.hidden = attempts.length > 0;
+    // A row is rebuilt only when what it says changed, so an opened stack trace stays open.
+    place(attemptsBody, rowsFor(attemptRows, attempts, (a) => JSON.stringify(a), (a) => ({ node: attemptRow(a), update() {} })));
+    // The buttons change only when the allowed actions do. If the focused one goes (Cancel once
+    // the task is cancelled), focus moves to the first action left, not to the page's body.
+    const focused = actions.contains(document.activeElement);
+    place(actions, allowed(t.state));
+    if (focused && !actions.contains(document.activeElement)) (actions.querySelector("button") || main).focus();
     actions.dataset.state = t.state;
+    refreshed();
   }
-  await refresh();
-  detailTimer = setInterval(refresh, 1000); // progress, state and the reason stay current
+
+  // The next refresh is asked for a second after the last one answered, so a slow server never
+  // has two of them in flight.
+  async function tick() {
+    try {
+      await refresh();
+    } finally {
+      if (mine === page) detailTimer = setTimeout(tick, 1000);
+    }
+  }
+  await tick();
 }
 
 // ------------------------------------------------------------------ nodes
 
+/** A node's row, built once: its cells change in place, its running tasks' links stay. */
+function nodeRow(first) {
+  const process = el("small");
+  const heartbeat = el("td");
+  const count = document.createTextNode("");
+  const list = el("ul");
+  const items = new Map();
+  const concurrency = el("td", { class: "num" });
+  const types = el("td");
+  const started = el("td");
+  const node = el("tr", {}, el("th", { scope: "row" }, first.id, el("br"), process),
+    heartbeat, el("td", {}, count, list), concurrency, types, started);
+  const runningItem = (r) => {
+    const progress = document.createTextNode("");
+    return {
+      node: el("li", {}, el("a", { href: "#/tasks/" + r.id, text: r.type + " " + r.id.slice(0, 8) + "…" }), " ", progress),
+      update: (next) => setText(progress, next.progress + "%"),
+    };
+  };
+  return {
+    node,
+    update(n) {
+      setText(process, `process ${n.pid} on ${n.host}`);
+      setText(heartbeat, n.heartbeat_age_seconds.toFixed(1) + " s ago" + (n.live ? "" : ", silent: its tasks return to their queues as their leases expire"));
+      setText(count, String(n.running_count));
+      place(list, rowsFor(items, n.running, (r) => r.id, runningItem));
+      list.hidden = !n.running.length;
+      setText(concurrency, n.concurrency);
+      setText(types, n.types.join(", "));
+      show(started, n.started_at ?? "", () => when(n.started_at));
+    },
+  };
+}
+
 function renderNodes() {
   const body = el("tbody");
+  const rows = new Map();
   main.replaceChildren(el("h1", { text: "Nodes" }), el("div", { class: "scroll" },
     el("table", { id: "nodes" }, el("thead", {}, el("tr", {},
       ...["Node", "Heartbeat", "Running", "Concurrency", "Types", "Started"].map((h) => el("th", { scope: "col", text: h })))), body)));
   onOverview = (o) => {
-    body.replaceChildren(...o.nodes.nodes.map((n) => el("tr", {},
-      el("th", { scope: "row" }, n.id, el("br"), el("small", { text: `process ${n.pid} on ${n.host}` })),
-      el("td", { text: n.heartbeat_age_seconds.toFixed(1) + " s ago" + (n.live ? "" : ", silent: its tasks return to their queues as their leases expire") }),
-      el("td", {}, String(n.running_count), n.running.length ? el("ul", {}, ...n.running.map((r) => el("li", {}, el("a", { href: "#/tasks/" + r.id, text: r.type + " " + r.id.slice(0, 8) + "…" }), " " + r.progress + "%"))) : ""),
-      el("td", { class: "num", text: n.concurrency }),
-      el("td", { text: n.types.join(", ") }),
-      el("td", {}, when(n.started_at)))));
+    place(body, rowsFor(rows, o.nodes.nodes, (n) => n.id, nodeRow));
+    refreshed();
   };
   if (overview) onOverview(overview);
 }
@@ -287,8 +486,10 @@ function renderNodes() {
 // ------------------------------------------------------------------ routing
 
 function route() {
-  clearInterval(detailTimer);
+  page++;
+  clearTimeout(detailTimer);
   onOverview = null;
+  main.dataset.refreshes = "0";
   const hash = location.hash.replace(/^#/, "") || "/";
   const [path, query] = hash.split("?");
   const params = new URLSearchParams(query || "");
