@@ -220,6 +220,36 @@ class DashboardBrowserIT {
   }
 
   @Test
+  void aLimitBeingTypedSurvivesLiveUpdatesAndAnEmptyLimitRemovesIt() {
+    node.submit("{\"type\": \"noop\", \"queue\": \"mail\"}");
+    open("#/");
+    await().atMost(WAIT).until(() -> cell("mail", "succeeded").equals("1"));
+    By limitCell = By.cssSelector("tr[data-queue='mail'] td[data-limit]");
+    wait.until(ExpectedConditions.textToBe(limitCell, "none (node runs up to 5)"));
+    WebElement limit =
+        browser.findElement(By.cssSelector("tr[data-queue='mail'] input[type='number']"));
+    limit.sendKeys(Keys.chord(Keys.CONTROL, "a"), "3");
+
+    for (int i = 0; i < 3; i++) {
+      node.submit("{\"type\": \"noop\", \"queue\": \"mail\"}");
+    }
+    await().atMost(WAIT).until(() -> cell("mail", "succeeded").equals("4"));
+    awaitRefreshes(2);
+    assertThat(focused(limit)).as("the same field still has the focus").isTrue();
+    assertThat(limit.getDomProperty("value")).as("what was typed").isEqualTo("3");
+
+    limit.sendKeys(Keys.ENTER);
+    await()
+        .atMost(WAIT)
+        .until(() -> Integer.valueOf(3).equals(node.store.queueLimits().get("mail")));
+    wait.until(ExpectedConditions.textToBe(limitCell, "3 (node runs up to 5)"));
+
+    limit.sendKeys(Keys.chord(Keys.CONTROL, "a"), Keys.BACK_SPACE, Keys.ENTER);
+    await().atMost(WAIT).until(() -> !node.store.queueLimits().containsKey("mail"));
+    wait.until(ExpectedConditions.textToBe(limitCell, "none (node runs up to 5)"));
+  }
+
+  @Test
   void aPayloadHoldingMarkupIsShownAsTextAndNeverRun() throws Exception {
     String hostile =
         "{\"type\": \"echo\", \"payload\": {\"html\": \"<script>window.pwned = 1</script><img src=x onerror=\\\"window.pwned = 2\\\">\"}}";

@@ -180,8 +180,14 @@ function chart(points, value, label) {
   return svg;
 }
 
-const QUEUE_COUNTS = ["queued", "scheduled", "running"];
+const QUEUE_COUNTS = ["queued", "scheduled", "claimed", "running"];
 const QUEUE_TOTALS = ["succeeded", "failed", "cancelled"];
+
+/** The queue's limit in words: cluster-wide or none, and what this node runs at most. */
+function limitText(q) {
+  const limit = q.limit === null || q.limit === undefined ? "none" : String(q.limit);
+  return q.node_limit === undefined || q.node_limit === null ? limit : `${limit} (node runs up to ${q.node_limit})`;
+}
 
 /** A queue's row, built once: {@code update} changes its cells and controls in place. */
 function queueRow(name) {
@@ -197,11 +203,13 @@ function queueRow(name) {
     const resume = q.paused;
     act((resume ? "Resume " : "Pause ") + name, () => api("POST", path + (resume ? "/resume" : "/pause")));
   } }, toggleWord, el("span", { class: "hide-narrow", text: name }));
-  const limit = el("input", { type: "number", min: 1, size: 5, "aria-label": "Limit of queue " + name });
+  const limit = el("input", { type: "number", min: 1, step: 1, placeholder: "none", size: 5, "aria-label": "Limit of queue " + name });
   let limitShown; // the server's limit the field was last set to
   const form = el("form", { class: "inline", onsubmit: (e) => {
     e.preventDefault();
-    act("Limit of " + name, () => api("PATCH", path, { limit: Number(limit.value) }));
+    const text = limit.value.trim();
+    const value = text === "" ? null : Number(text); // an empty field removes the limit
+    act((value === null ? "Remove limit of " : "Limit of ") + name, () => api("PATCH", path, { limit: value }));
   } }, limit, el("button", { type: "submit" }, "Set limit"));
   const node = el("tr", { "data-queue": name },
     el("th", { scope: "row" }, el("a", { href: "#/tasks?queue=" + encodeURIComponent(name), text: name })),
@@ -212,14 +220,14 @@ function queueRow(name) {
     update(next) {
       q = next;
       show(status, q.paused, () => (q.paused ? el("span", { class: "paused", text: "paused" }) : "active"));
-      for (const [s, td] of Object.entries(counts)) setText(td, q[s]);
-      setText(limitCell, q.limit);
+      for (const [s, td] of Object.entries(counts)) setText(td, q[s] ?? "–");
+      setText(limitCell, limitText(q));
       setText(toggleWord, q.paused ? "Resume " : "Pause ");
       toggle.classList.toggle("danger", !q.paused);
       toggle.dataset.action = q.paused ? "resume" : "pause";
       // A field being edited keeps what the person typed; it follows the server once left.
       if (q.limit !== limitShown && document.activeElement !== limit) {
-        limit.value = q.limit;
+        limit.value = q.limit ?? "";
         limitShown = q.limit;
       }
     },
@@ -228,12 +236,15 @@ function queueRow(name) {
 
 function renderOverview() {
   const body = el("tbody");
-  const none = el("tr", {}, el("td", { colspan: 10, text: "No queue yet: submit a task." }));
+  const none = el("tr", {}, el("td", { colspan: 11, text: "No queue yet: submit a task." }));
   const rows = new Map();
   const throughput = el("figure", {}, el("figcaption", { text: "Runs finished per 10 s, last hour" }));
   const waits = el("figure", {}, el("figcaption", { text: "Mean wait before start (ms) per 10 s, last hour" }));
   const nodes = el("p");
-  const heads = [["Queue"], ["Status"], ["Queued"], ["Scheduled"], ["Running"], ["Limit"], ["Succeeded"], ["Failed"], ["Cancelled"]];
+  const heads = [["Queue"], ["Status"], ["Queued"], ["Scheduled"],
+    ["Claimed", "Leased to a node ahead of a free slot, not started yet"], ["Running", "Started and running now"],
+    ["Limit", "The queue's cluster-wide limit, and how many of its tasks this node runs at once at most"],
+    ["Succeeded"], ["Failed"], ["Cancelled"]];
   main.replaceChildren(
     el("h1", { text: "Overview" }),
     el("h2", { text: "Queues" }),
