@@ -8,6 +8,7 @@ import dev.tasklane.TaskState;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -92,6 +93,14 @@ class DashboardBrowserIT {
   private void focus(WebElement element) {
     browser.executeScript("arguments[0].focus();", element);
     assertThat(focused(element)).as("focus taken").isTrue();
+  }
+
+  /** The texts of every element {@code css} matches, read in one script call. */
+  @SuppressWarnings("unchecked")
+  private List<String> texts(String css) {
+    return (List<String>)
+        browser.executeScript(
+            "return [...document.querySelectorAll(arguments[0])].map((e) => e.textContent);", css);
   }
 
   private String taskState(String id) {
@@ -247,6 +256,66 @@ class DashboardBrowserIT {
     limit.sendKeys(Keys.chord(Keys.CONTROL, "a"), Keys.BACK_SPACE, Keys.ENTER);
     await().atMost(WAIT).until(() -> !node.store.queueLimits().containsKey("mail"));
     wait.until(ExpectedConditions.textToBe(limitCell, "none (node runs up to 5)"));
+  }
+
+  @Test
+  void theChartsShowTheirAxesInNumbersAndUnitsOnADesktopAndAPhone() throws Exception {
+    for (int i = 0; i < 5; i++) {
+      node.submit("{\"type\": \"noop\", \"queue\": \"reports\"}");
+    }
+    open("#/");
+    await().atMost(WAIT).until(() -> cell("reports", "succeeded").equals("5"));
+    wait.until(d -> texts("#throughput .chart-summary").stream().anyMatch(t -> t.contains("peak")));
+
+    String number = "\\d+(\\.\\d+)?";
+    List<String> rates = texts("#throughput .y-axis text");
+    assertThat(rates).hasSizeGreaterThanOrEqualTo(2).allMatch(t -> t.matches(number + " tasks/s"));
+    assertThat(rates).anyMatch(t -> !t.startsWith("0 "));
+    assertThat(texts("#waits .y-axis text"))
+        .hasSizeGreaterThanOrEqualTo(2)
+        .allMatch(t -> t.matches(number + " (ms|s|min)"));
+    for (String chart : List.of("#throughput", "#waits")) {
+      List<String> times = texts(chart + " .x-axis text");
+      assertThat(times).first().isEqualTo("\u221260 min");
+      assertThat(times).last().isEqualTo("now");
+      assertThat(times).allMatch(t -> t.matches("\u2212\\d+ min|now"));
+    }
+    assertThat(browser.findElement(By.cssSelector("#throughput svg")).getDomAttribute("aria-label"))
+        .matches(".*peak " + number + " tasks/s at \\d.*")
+        .contains("5 runs in the last minute");
+    assertThat(browser.findElement(By.cssSelector("#waits svg")).getDomAttribute("aria-label"))
+        .matches(".*Latest " + number + " (ms|s|min) at .*peak " + number + " (ms|s|min) at .*");
+    screenshot("charts");
+
+    browser.manage().window().setSize(new Dimension(390, 844));
+    awaitRefreshes(2);
+    browser.executeScript("document.getElementById('throughput').scrollIntoView();");
+    screenshot("charts-phone");
+    // Every label lies inside its chart, the charts inside the screen, and no two time labels meet.
+    Object problems =
+        browser.executeScript(
+            """
+            const out = [];
+            for (const svg of document.querySelectorAll("svg.chart")) {
+              const box = svg.getBoundingClientRect();
+              if (box.right > window.innerWidth + 0.5) out.push("chart wider than the screen");
+              const texts = [...svg.querySelectorAll("text")];
+              for (const t of texts) {
+                const r = t.getBoundingClientRect();
+                if (r.left < box.left - 0.5 || r.right > box.right + 0.5 || r.top < box.top - 0.5
+                    || r.bottom > box.bottom + 0.5) out.push("outside its chart: " + t.textContent);
+                const scale = box.width / svg.viewBox.baseVal.width;
+                if (parseFloat(getComputedStyle(t).fontSize) * scale < 11)
+                  out.push("too small: " + t.textContent);
+              }
+              const times = [...svg.querySelectorAll(".x-axis text")]
+                .map((t) => t.getBoundingClientRect());
+              for (let i = 1; i < times.length; i++)
+                if (times[i].left < times[i - 1].right) out.push("time labels overlap");
+            }
+            return out;
+            """);
+    assertThat((List<?>) problems).isEmpty();
   }
 
   @Test

@@ -106,6 +106,10 @@ function when(iso) {
   return el("time", { datetime: iso, title: iso, text: d.toLocaleString() });
 }
 
+function clock(ms) {
+  return new Date(ms).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+}
+
 async function api(method, path, body) {
   const init = { method, headers: {} };
   if (body !== undefined) {
@@ -155,30 +159,137 @@ function connect() {
   };
 }
 
-// ------------------------------------------------------------------ overview
+// ------------------------------------------------------------------ charts
 
-function chart(points, value, label) {
-  const w = 360, h = 120, n = points.length;
-  const max = Math.max(1, ...points.map(value));
-  const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
-  svg.setAttribute("viewBox", `0 0 ${w} ${h}`);
-  svg.setAttribute("class", "chart");
-  svg.setAttribute("role", "img");
-  const last = n ? value(points[n - 1]) : 0;
-  svg.setAttribute("aria-label", `${label}: last ${Math.round(last)}, peak ${Math.round(max)} in the last hour`);
-  points.forEach((p, i) => {
-    const v = value(p);
-    if (v <= 0) return;
-    const r = document.createElementNS("http://www.w3.org/2000/svg", "rect");
-    const bh = (v / max) * (h - 2);
-    r.setAttribute("x", (i * w) / n);
-    r.setAttribute("y", h - bh);
-    r.setAttribute("width", Math.max(1, w / n - 0.5));
-    r.setAttribute("height", bh);
-    svg.append(r);
-  });
-  return svg;
+const SVG = "http://www.w3.org/2000/svg";
+const CHART_HEIGHT = 170;
+const CHART_TOP = 18; // room for the top tick's label, written above its grid line
+const CHART_BOTTOM = 22; // room for the time axis
+
+function svg(tag, attrs, text) {
+  const e = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  if (text !== undefined) e.textContent = text;
+  return e;
 }
+
+/** A tick step of 1, 2 or 5 times a power of ten that splits {@code max} into about {@code n}. */
+function tickStep(max, n) {
+  const raw = max / n;
+  const power = Math.pow(10, Math.floor(Math.log10(raw)));
+  const m = raw / power;
+  return (m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10) * power;
+}
+
+/** {@code v} with as many decimals as {@code step} needs. */
+function tickText(v, step) {
+  return v.toFixed(Math.max(0, -Math.floor(Math.log10(step) + 1e-9)));
+}
+
+/** A value for a sentence: two significant digits below 10, whole above. */
+function roughly(v) {
+  return v >= 10 ? String(Math.round(v)) : String(Number(v.toPrecision(2)));
+}
+
+/** A unit for waits of up to {@code maxMs}: ms, s or min, and the divisor from ms. */
+function durationUnit(maxMs) {
+  if (maxMs < 1000) return { unit: "ms", per: 1 };
+  if (maxMs < 120000) return { unit: "s", per: 1000 };
+  return { unit: "min", per: 60000 };
+}
+
+/**
+ * A bar chart of the last hour drawn at {@code width} pixels: y ticks with values and unit above
+ * their grid lines, the time axis in minutes before now. {@code series} has a {@code unit} and
+ * {@code values} (null where a bucket has no value) in that unit.
+ */
+function barChart(series, width, bucketSeconds, label) {
+  const { unit, values } = series;
+  const n = values.length;
+  const plotHeight = CHART_HEIGHT - CHART_TOP - CHART_BOTTOM;
+  const peak = Math.max(0, ...values.map((v) => v || 0));
+  const step = tickStep(peak > 0 ? peak : 1, 3);
+  const top = Math.max(step, Math.ceil(peak / step - 1e-9) * step);
+  const y = (v) => CHART_TOP + plotHeight - (v / top) * plotHeight;
+  const chart = svg("svg", {
+    class: "chart", width, height: CHART_HEIGHT, viewBox: `0 0 ${width} ${CHART_HEIGHT}`,
+    role: "img", "aria-label": label,
+  });
+  const bars = svg("g", { class: "bars" });
+  values.forEach((v, i) => {
+    if (!v) return;
+    const h = Math.max(1, (v / top) * plotHeight);
+    bars.append(svg("rect", {
+      x: (i * width) / n, y: CHART_TOP + plotHeight - h, width: Math.max(1, width / n - 0.3), height: h,
+    }));
+  });
+  const grid = svg("g", { class: "grid" });
+  const yAxis = svg("g", { class: "y-axis" }); // drawn over the bars, on a halo
+  for (let v = 0; v <= top + step / 2; v += step) {
+    grid.append(svg("line", { x1: 0, x2: width, y1: y(v), y2: y(v) }));
+    yAxis.append(svg("text", { x: 2, y: y(v) - 3 }, (v === 0 ? "0" : tickText(v, step)) + " " + unit));
+  }
+  const xAxis = svg("g", { class: "x-axis" });
+  const span = (n * bucketSeconds) / 60; // minutes
+  const every = width < 360 ? 30 : 15;
+  for (let m = span; m >= 0; m -= every) {
+    const x = width * (1 - m / span);
+    const anchor = m === span ? "start" : m === 0 ? "end" : "middle";
+    xAxis.append(svg("line", { class: "tick", x1: x, x2: x, y1: CHART_TOP + plotHeight, y2: CHART_TOP + plotHeight + 4 }));
+    xAxis.append(svg("text", { x, y: CHART_HEIGHT - 4, "text-anchor": anchor }, m === 0 ? "now" : "\u2212" + m + " min"));
+  }
+  chart.append(grid, bars, yAxis, xAxis);
+  return chart;
+}
+
+/** The two charts of the overview, each a figure with a caption, the chart and its summary. */
+function chartFigure(id, caption) {
+  const box = el("div", { class: "chart-box" });
+  const summary = el("p", { class: "chart-summary", "aria-hidden": "true" });
+  const figure = el("figure", { id }, el("figcaption", { text: caption }), box, summary);
+  return {
+    figure,
+    /** Draws {@code series} (from {@link throughputSeries} or {@link waitSeries}) if anything changed. */
+    draw(series, bucketSeconds) {
+      const width = Math.max(200, Math.floor(box.clientWidth || 360));
+      show(box, width + JSON.stringify(series), () => barChart(series, width, bucketSeconds, caption + ". " + series.summary));
+      setText(summary, series.summary);
+    },
+  };
+}
+
+function throughputSeries(points, bucketSeconds) {
+  const unit = "tasks/s";
+  const values = points.map((p) => p.finished / bucketSeconds);
+  const total = points.reduce((a, p) => a + p.finished, 0);
+  if (total === 0) return { unit, values, summary: "No run finished in the last hour." };
+  const peakAt = values.indexOf(Math.max(...values));
+  const runs = (k) => `${k} run${k === 1 ? "" : "s"}`;
+  // The latest bucket is still filling, so the latest figure is a count, not a rate.
+  const lastMinute = points.slice(-60 / bucketSeconds).reduce((a, p) => a + p.finished, 0);
+  return {
+    unit, values,
+    summary: `${runs(lastMinute)} in the last minute; peak ${roughly(values[peakAt])} ${unit} at ${clock(Date.parse(points[peakAt].at))}; `
+      + `${runs(total)} since ${clock(Date.parse(points[0].at))}.`,
+  };
+}
+
+function waitSeries(points) {
+  const waits = points.map((p) => (p.started > 0 ? Number(p.mean_wait_ms) : null));
+  const { unit, per } = durationUnit(Math.max(0, ...waits.map((v) => v || 0)));
+  const values = waits.map((v) => (v === null ? null : v / per));
+  const seen = values.map((v, i) => [v, i]).filter(([v]) => v !== null);
+  if (!seen.length) return { unit, values, summary: "No task started in the last hour." };
+  const [latest, latestAt] = seen[seen.length - 1];
+  const [peak, peakAt] = seen.reduce((a, b) => (b[0] > a[0] ? b : a));
+  return {
+    unit, values,
+    summary: `Latest ${roughly(latest)} ${unit} at ${clock(Date.parse(points[latestAt].at))}; `
+      + `peak ${roughly(peak)} ${unit} at ${clock(Date.parse(points[peakAt].at))}.`,
+  };
+}
+
+// ------------------------------------------------------------------ overview
 
 const QUEUE_COUNTS = ["queued", "scheduled", "claimed", "running"];
 const QUEUE_TOTALS = ["succeeded", "failed", "cancelled"];
@@ -238,8 +349,8 @@ function renderOverview() {
   const body = el("tbody");
   const none = el("tr", {}, el("td", { colspan: 11, text: "No queue yet: submit a task." }));
   const rows = new Map();
-  const throughput = el("figure", {}, el("figcaption", { text: "Runs finished per 10 s, last hour" }));
-  const waits = el("figure", {}, el("figcaption", { text: "Mean wait before start (ms) per 10 s, last hour" }));
+  const throughput = chartFigure("throughput", "Throughput: runs finished per second, last hour");
+  const waits = chartFigure("waits", "Mean wait before start, last hour");
   const nodes = el("p");
   const heads = [["Queue"], ["Status"], ["Queued"], ["Scheduled"],
     ["Claimed", "Leased to a node ahead of a free slot, not started yet"], ["Running", "Started and running now"],
@@ -256,14 +367,15 @@ function renderOverview() {
         body)),
     nodes,
     el("h2", { text: "Throughput and waiting" }),
-    el("div", { class: "charts" }, throughput, waits));
+    el("div", { class: "charts" }, throughput.figure, waits.figure));
   onOverview = (o) => {
     const queueRows = rowsFor(rows, o.queues, (q) => q.name, (q) => queueRow(q.name));
     place(body, queueRows.length ? queueRows : [none]);
     const running = o.nodes.nodes.reduce((a, n) => a + n.running_count, 0);
     setText(nodes, `${o.nodes.nodes.filter((n) => n.live).length} node(s) live, ${running} task(s) running.`);
-    throughput.replaceChildren(throughput.firstChild, chart(o.timeline.points, (p) => p.finished, "Runs finished per 10 s"));
-    waits.replaceChildren(waits.firstChild, chart(o.timeline.points, (p) => p.mean_wait_ms, "Mean wait in ms"));
+    const bucket = o.timeline.bucket_seconds || 10;
+    throughput.draw(throughputSeries(o.timeline.points, bucket), bucket);
+    waits.draw(waitSeries(o.timeline.points), bucket);
     refreshed();
   };
   if (overview) onOverview(overview);
