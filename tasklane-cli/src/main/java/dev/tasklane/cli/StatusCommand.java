@@ -16,20 +16,38 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code tasklane status}: one task by id, or the server's health and its queues.
+ * {@code tasklane status}: one task by id, or the server's health and its queues; a summary for a
+ * person, or with {@code --json} the server's JSON for a script.
  */
 @Command(
     name = "status",
     mixinStandardHelpOptions = true,
     versionProvider = VersionProvider.class,
     description = {
-      "Show a task (given its id), or the server's health and queues.",
+      "Show a task (given its id), or the server's health and queues, as a summary.",
+    },
+    footer = {
+      "",
+      "Examples:",
+      "  tasklane status 0199b2c4-5d6e-7f80-9a1b-2c3d4e5f6a7b",
+      "  tasklane status --json | jq '.queues[].queued'"
     })
 final class StatusCommand implements Callable<Integer> {
   private static final Pattern UUID_TEXT =
       Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
-  private static final String[] COLUMNS = {
-    "scheduled", "queued", "running", "succeeded", "failed", "cancelled", "limit"
+
+  /** Column heading and the field of {@code /api/v1/queues} it shows, left to right. */
+  private static final String[][] COLUMNS = {
+    {"SCHEDULED", "scheduled"},
+    {"QUEUED", "queued"},
+    {"CLAIMED", "claimed"},
+    {"RUNNING", "running"},
+    {"SUCCEEDED", "succeeded"},
+    {"FAILED", "failed"},
+    {"CANCELLED", "cancelled"},
+    {"LIMIT", "limit"},
+    {"NODE LIMIT", "node_limit"},
+    {"PAUSED", "paused"}
   };
 
   @Spec CommandSpec spec;
@@ -45,14 +63,19 @@ final class StatusCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
-    ApiClient api = new ApiClient(server.uri());
     if (taskId != null) {
       if (!UUID_TEXT.matcher(taskId).matches()) {
         throw new ParameterException(spec.commandLine(), "<task-id> '" + taskId + "' is not a task id (a UUID)");
       }
-      Output.printJson(out, api.get("/api/v1/tasks/" + taskId).body());
+      JsonNode task = new ApiClient(server.uri()).get("/api/v1/tasks/" + taskId).body();
+      if (json) {
+        Output.printJson(out, task);
+      } else {
+        TaskSummary.print(out, task);
+      }
       return ExitCodes.OK;
     }
+    ApiClient api = new ApiClient(server.uri());
     JsonNode health = api.get("/health").body();
     JsonNode queues = api.get("/api/v1/queues").body().path("queues");
     if (json) {
@@ -85,14 +108,14 @@ final class StatusCommand implements Callable<Integer> {
     String[] header = new String[COLUMNS.length + 1];
     header[0] = "QUEUE";
     for (int i = 0; i < COLUMNS.length; i++) {
-      header[i + 1] = COLUMNS[i].toUpperCase(java.util.Locale.ROOT);
+      header[i + 1] = COLUMNS[i][0];
     }
     rows.add(header);
     for (JsonNode q : queues) {
       String[] row = new String[COLUMNS.length + 1];
       row[0] = q.path("name").asText();
       for (int i = 0; i < COLUMNS.length; i++) {
-        row[i + 1] = q.path(COLUMNS[i]).asText();
+        row[i + 1] = cell(q.get(COLUMNS[i][1]));
       }
       rows.add(row);
     }
@@ -113,5 +136,19 @@ final class StatusCommand implements Callable<Integer> {
       out.println(line);
     }
     out.flush();
+  }
+
+  /**
+   * A count as is; {@code -} for a limit that is not set (null) or a field this server does not
+   * send; {@code yes} or {@code no} for a flag.
+   */
+  private static String cell(JsonNode value) {
+    if (value == null || value.isNull()) {
+      return "-";
+    }
+    if (value.isBoolean()) {
+      return value.booleanValue() ? "yes" : "no";
+    }
+    return value.asText();
   }
 }

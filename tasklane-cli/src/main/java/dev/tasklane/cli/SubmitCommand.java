@@ -23,7 +23,7 @@ import picocli.CommandLine.Spec;
     footer = {
       "",
       "Examples:",
-      "  tasklane submit process_task '{\"data\": \"hello\", \"priority\": 1}'",
+      "  tasklane submit process_task '{\"data\": \"hello\", \"priority\": 3}'",
       "  tasklane submit sleep '{\"seconds\": 5}' --priority 10 --timeout 1m",
       "  tasklane submit noop --delay 30s --idempotency-key nightly-2030-01-01"
     })
@@ -43,7 +43,13 @@ final class SubmitCommand implements Callable<Integer> {
       description = "The task's input as JSON (default {}).")
   String payload;
 
-  @Option(names = "--priority", paramLabel = "<n>", description = "Higher runs first (server default 0).")
+  /** No default here: left out of the request, the server's default applies. */
+  @Option(
+      names = "--priority",
+      paramLabel = "<n>",
+      description =
+          "-1000 to 1000, higher runs first (default: the server's, 1; for process_task the"
+              + " payload's own \"priority\").")
   Integer priority;
 
   @Option(names = "--queue", paramLabel = "<name>", description = "Queue to run in (default: the type's).")

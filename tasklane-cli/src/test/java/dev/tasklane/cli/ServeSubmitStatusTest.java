@@ -92,6 +92,55 @@ class ServeSubmitStatusTest {
   }
 
   @Test
+  void processTaskTakesItsPriorityFromItsPayloadAndOtherTasksTheServersDefault() {
+    String seed = submit("submit", "process_task", "{\"data\":\"hello\",\"priority\":3}");
+    String plain = submit("submit", "noop", "--delay", "1h");
+    String flagged = submit("submit", "process_task", "{\"data\":\"x\",\"priority\":3}", "--priority", "5");
+
+    assertThat(status(seed).get("priority").asInt()).isEqualTo(3);
+    assertThat(status(plain).get("priority").asInt()).isEqualTo(1);
+    assertThat(status(flagged).get("priority").asInt()).as("the flag wins").isEqualTo(5);
+  }
+
+  @Test
+  void statusOfATaskIsASummaryAndJsonOnlyWhenAskedFor() {
+    String id = submit("submit", "process_task", "{\"data\": \"hello\"}", "--priority", "4", "--max-attempts", "3");
+    await().atMost(Duration.ofSeconds(15)).until(() -> status(id).get("state").asText().equals("succeeded"));
+
+    String summary = statusSummary(id);
+
+    assertThat(summary.lines())
+        .containsSubsequence(
+            "Task " + id,
+            "  type       process_task",
+            "  queue      default",
+            "  state      succeeded",
+            "  priority   4",
+            "  attempts   1 of 3")
+        .contains("  result     {\"processed\":\"hello\"}")
+        .anySatisfy(l -> assertThat(l).matches("  created    \\d{4}-\\d\\d-\\d\\dT.+Z"))
+        .anySatisfy(l -> assertThat(l).matches("  started    \\d{4}-.+Z"))
+        .anySatisfy(l -> assertThat(l).matches("  finished   \\d{4}-.+Z"))
+        .noneSatisfy(l -> assertThat(l).startsWith("  last error"));
+    assertThat(summary).doesNotContain("{\n").doesNotContain("\"state\"");
+  }
+
+  @Test
+  void statusSummaryShowsTheLastErrorOnOneLineAndARunningTasksProgress() {
+    String failing = submit("submit", "fail", "{\"message\": \"boom\\nsecond line\"}", "--max-attempts", "1");
+    String sleeping = submit("submit", "sleep", "{\"seconds\": 30}");
+    await().atMost(Duration.ofSeconds(15)).until(() -> status(failing).get("state").asText().equals("failed"));
+    await().atMost(Duration.ofSeconds(15)).until(() -> status(sleeping).get("state").asText().equals("running"));
+
+    assertThat(statusSummary(failing).lines())
+        .contains("  state      failed", "  attempts   1 of 1")
+        .anySatisfy(l -> assertThat(l).startsWith("  last error ").contains("boom").doesNotContain("second line"));
+    assertThat(statusSummary(sleeping).lines())
+        .anySatisfy(l -> assertThat(l).matches("  state      running, \\d+% done, on e2e"))
+        .contains("  finished   -");
+  }
+
+  @Test
   void submitPassesEveryOptionThroughToTheServer() {
     CliRun submit = new CliRun(java.util.Map.of("TASKLANE_SERVER", url));
     int code =
@@ -148,8 +197,11 @@ class ServeSubmitStatusTest {
     assertThat(status.out())
         .contains("Tasklane at " + url + ": ok")
         .contains("node e2e, running, 0 of 5 slots busy, store sqlite")
-        .containsPattern("QUEUE\\s+SCHEDULED\\s+QUEUED\\s+RUNNING\\s+SUCCEEDED\\s+FAILED\\s+CANCELLED\\s+LIMIT")
-        .containsPattern("mail\\s+1\\s+0\\s+0\\s+0\\s+0\\s+0\\s+5");
+        .containsPattern(
+            "QUEUE\\s+SCHEDULED\\s+QUEUED\\s+CLAIMED\\s+RUNNING\\s+SUCCEEDED\\s+FAILED\\s+CANCELLED"
+                + "\\s+LIMIT\\s+NODE LIMIT\\s+PAUSED")
+        // No cluster-wide limit on mail: its limit is null, shown as "-".
+        .containsPattern("mail\\s+1\\s+0\\s+\\S+\\s+0\\s+0\\s+0\\s+0\\s+\\S+\\s+\\S+\\s+no");
 
     CliRun asJson = new CliRun();
     assertThat(asJson.execute("status", "--json", "--server", url)).isZero();
@@ -171,8 +223,20 @@ class ServeSubmitStatusTest {
 
   private JsonNode status(String id) {
     CliRun status = new CliRun();
-    assertThat(status.execute("status", id, "--server", url)).as(status.err()).isZero();
+    assertThat(status.execute("status", id, "--json", "--server", url)).as(status.err()).isZero();
     return json(status.out());
+  }
+
+  private String statusSummary(String id) {
+    CliRun status = new CliRun();
+    assertThat(status.execute("status", id, "--server", url)).as(status.err()).isZero();
+    return status.out();
+  }
+
+  private String submit(String... args) {
+    CliRun submit = new CliRun(java.util.Map.of("TASKLANE_SERVER", url));
+    assertThat(submit.execute(args)).as(submit.err()).isZero();
+    return json(submit.out()).get("id").asText();
   }
 
   private static JsonNode json(String text) {
