@@ -66,8 +66,11 @@ final class ServeCommand implements Callable<Integer> {
   @Option(
       names = "--db-url",
       paramLabel = "<jdbc-url>",
-      description =
-          "PostgreSQL JDBC URL, e.g. jdbc:postgresql://127.0.0.1:5432/tasklane (env TASKLANE_DB_URL).")
+      // Paths and URLs on lines of their own: wrapped, they would break inside (at "./" or a dot).
+      description = {
+        "PostgreSQL JDBC URL (env TASKLANE_DB_URL), e.g.",
+        "jdbc:postgresql://127.0.0.1:5432/tasklane"
+      })
   String dbUrl;
 
   @Option(
@@ -143,7 +146,10 @@ final class ServeCommand implements Callable<Integer> {
       names = "--db",
       paramLabel = "<file>",
       defaultValue = "./tasklane-data/tasklane.db",
-      description = "SQLite database file, created if missing, with --store sqlite (env TASKLANE_DB, default ${DEFAULT-VALUE}).")
+      description = {
+        "SQLite database file, created if missing, with --store sqlite (env TASKLANE_DB). Default:",
+        "${DEFAULT-VALUE}"
+      })
   String db;
 
   @Option(
@@ -180,7 +186,9 @@ final class ServeCommand implements Callable<Integer> {
   @Option(
       names = "--node-id",
       paramLabel = "<id>",
-      description = "This node's name in task leases; keep it stable across restarts (env TASKLANE_NODE_ID, default <hostname>:<port>).")
+      description =
+          "This node's name in task leases; keep it stable across restarts (env TASKLANE_NODE_ID,"
+              + " default <host>-<pid>-<random>, new at every start).")
   String nodeId;
 
   @Option(
@@ -216,19 +224,19 @@ final class ServeCommand implements Callable<Integer> {
   public Integer call() throws InterruptedException {
     ServeSettings settings = settings();
     PrintWriter out = spec.commandLine().getOut();
+    // Before the store opens: a taken port or a foreign address must not first migrate a
+    // database and announce a node that never serves.
+    StartChecks.checkCanListen(settings.bind(), settings.port());
+    if (settings.store() instanceof StoreChoice.Sqlite sqlite) {
+      StartChecks.checkCanWriteDatabase(sqlite.file());
+    }
     ServerNode node;
     try {
       node = ServerNode.start(settings);
     } catch (JavalinBindException e) {
+      // Taken between the check above and the server's own bind.
       throw new CommandFailedException(
-          ExitCodes.FAILED,
-          "cannot listen on "
-              + settings.bind()
-              + ":"
-              + settings.port()
-              + " ("
-              + e.getMessage()
-              + "); is another server running there? Choose another --port.");
+          ExitCodes.FAILED, StartChecks.listenFailure(settings.bind(), settings.port(), e));
     } catch (java.io.UncheckedIOException e) {
       throw new CommandFailedException(ExitCodes.FAILED, "cannot start: " + e.getMessage());
     } catch (NodeIdInUseException e) {
