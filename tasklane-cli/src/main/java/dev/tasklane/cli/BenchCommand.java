@@ -29,8 +29,9 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     versionProvider = VersionProvider.class,
     description = {
-      "Measure this build: run named scenarios, each on a fresh database (a new",
-      "SQLite file, or a new PostgreSQL schema dropped afterwards), one row per run.",
+      "Measure this build: run named scenarios, one row per run.",
+      "Each runs on a fresh database: a new SQLite file, or a new PostgreSQL schema",
+      "dropped afterwards.",
       "",
       "Scenarios, in the order they run, with their default size (--tasks sets all):",
       "  drain           100,000 tasks already queued, run by one node with",
@@ -88,9 +89,12 @@ final class BenchCommand implements Callable<Integer> {
       names = "--db-url",
       paramLabel = "<jdbc-url>",
       defaultValue = BenchConfig.DEFAULT_DB_URL,
-      description =
-          "PostgreSQL JDBC URL, with --store postgres; each run creates and drops a schema of its own"
-              + " there (env TASKLANE_DB_URL, default ${DEFAULT-VALUE}).")
+      // The URL on a line of its own: wrapped, it would break inside (at "//" or a dot).
+      description = {
+        "PostgreSQL JDBC URL, with --store postgres; each run creates and drops a schema of its own"
+            + " there (env TASKLANE_DB_URL). Default:",
+        "${DEFAULT-VALUE}"
+      })
   String dbUrl;
 
   @Option(

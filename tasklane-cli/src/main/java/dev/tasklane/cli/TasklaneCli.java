@@ -68,13 +68,14 @@ public final class TasklaneCli implements Callable<Integer> {
     cli.getSubcommands().get("bench").setDefaultValueProvider(BenchCommand.environment(env));
     cli.setCaseInsensitiveEnumValuesAllowed(true);
     cli.setExecutionExceptionHandler(TasklaneCli::failed);
+    cli.setParameterExceptionHandler(new UsageErrorHandler());
     return cli;
   }
 
   /**
    * Known failures print their message alone; anything else also names its class, for a bug
    * report. (A {@code ParameterException} from a command's own checks never gets here: picocli
-   * hands it to the usage handler, which exits {@value ExitCodes#USAGE}.)
+   * hands it to the {@link UsageErrorHandler}, which exits {@value ExitCodes#USAGE}.)
    */
   private static int failed(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) {
     PrintWriter err = cmd.getErr();

@@ -2,6 +2,7 @@ package dev.tasklane.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.tasklane.WorkerConfig;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -152,7 +153,7 @@ class CommandLineTest {
         "--queue-limit mail=0 | --queue-limit mail must be at least 1",
         "--queue-limit mail | --queue-limit",
         "--queue-limit bad!name=2 | not a queue name",
-        "--bogus | Unknown option: '--bogus'",
+        "--bogus | unknown option '--bogus'",
         "--lease 3s --shutdown-timeout -1s | '-1s' is not a duration"
       })
   void badServeFlagExitsWithUsageErrorAndSaysWhy(String flags, String message) {
@@ -167,11 +168,47 @@ class CommandLineTest {
   }
 
   @Test
-  void badEnvironmentValueIsAUsageErrorToo() {
+  void badEnvironmentValueIsAUsageErrorThatNamesTheVariable() {
     CliRun run = new CliRun(Map.of("TASKLANE_CONCURRENCY", "many"));
 
     assertThat(run.execute("serve")).isEqualTo(ExitCodes.USAGE);
-    assertThat(run.err()).contains("--concurrency").contains("many");
+    assertThat(run.err())
+        .contains("--concurrency")
+        .contains("many")
+        .contains("(from the environment: TASKLANE_CONCURRENCY)");
+    CliRun typed = new CliRun(Map.of("TASKLANE_CONCURRENCY", "many"));
+    assertThat(typed.execute("serve", "--concurrency", "lots")).isEqualTo(ExitCodes.USAGE);
+    assertThat(typed.err()).contains("lots").doesNotContain("TASKLANE_CONCURRENCY");
+  }
+
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      quoteCharacter = '"',
+      value = {
+        "serve --bogus | tasklane serve: unknown option '--bogus'; see 'tasklane serve --help'",
+        "serve --concurrency abc | tasklane serve: invalid value for option '--concurrency': 'abc' is"
+            + " not an int; see 'tasklane serve --help'",
+        "serve --port | tasklane serve: missing required parameter for option '--port' (<port>); see"
+            + " 'tasklane serve --help'",
+        "serve --port 70000 | tasklane serve: --port must be between 0 and 65535, not 70000; see"
+            + " 'tasklane serve --help'",
+        "submit | tasklane submit: missing required parameter: '<type>'; see 'tasklane submit"
+            + " --help'",
+        "status a b | tasklane status: unexpected argument 'b'; see 'tasklane status --help'",
+        "bogus | tasklane: unknown command 'bogus'; see 'tasklane --help'",
+        "stauts | tasklane: unknown command 'stauts' (did you mean 'status'?); see 'tasklane"
+            + " --help'",
+        "serve --prot 9000 | tasklane serve: unknown option '--prot' (did you mean '--port'?); see"
+            + " 'tasklane serve --help'"
+      })
+  void aCommandLineMistakeIsOneLineNamingItAndTheHelpToRead(String args, String line) {
+    CliRun run = new CliRun();
+
+    assertThat(run.execute(args.split(" "))).isEqualTo(ExitCodes.USAGE);
+
+    assertThat(run.err()).isEqualTo(line + System.lineSeparator());
+    assertThat(run.out()).isEmpty();
   }
 
   @Test
@@ -228,6 +265,28 @@ class CommandLineTest {
   }
 
   @Test
+  void submitWithoutPriorityLeavesTheFieldOutSoTheServersDefaultApplies() throws IOException {
+    try (RecordingServer server = RecordingServer.answering("{\"id\": \"x\", \"priority\": 1}")) {
+      CliRun plain = new CliRun();
+      assertThat(plain.execute("submit", "process_task", "{\"data\": \"hi\", \"priority\": 3}", "--server", server.url()))
+          .as(plain.err())
+          .isZero();
+      CliRun withFlag = new CliRun();
+      assertThat(withFlag.execute("submit", "noop", "--priority", "7", "--server", server.url())).isZero();
+
+      assertThat(server.bodies()).hasSize(2);
+      JsonNode first = ApiClient.JSON.readTree(server.bodies().get(0));
+      assertThat(first.has("priority")).as("no client-side default: %s", first).isFalse();
+      assertThat(first.get("payload").get("priority").asInt()).isEqualTo(3);
+      assertThat(ApiClient.JSON.readTree(server.bodies().get(1)).get("priority").asInt()).isEqualTo(7);
+    }
+    CliRun help = new CliRun();
+    help.execute("submit", "--help");
+    assertThat(help.out().replaceAll("\\s+", " "))
+        .contains("(default: the server's, 1; for process_task the payload's own \"priority\")");
+  }
+
+  @Test
   void serverOptionThatIsNotAUrlExits2() {
     CliRun run = new CliRun(Map.of("TASKLANE_SERVER", "localhost:8000"));
 
@@ -256,6 +315,40 @@ class CommandLineTest {
 
     assertThat(run.execute("status")).isEqualTo(ExitCodes.UNREACHABLE);
     assertThat(run.err()).contains(url);
+  }
+
+  @Test
+  void queueSummaryShowsALimitThatIsNotSetAsADashAndEveryColumn() throws IOException {
+    String health =
+        "{\"status\":\"ok\",\"node_id\":\"n1\",\"lifecycle\":\"running\",\"in_flight\":2,"
+            + "\"concurrency\":5,\"store\":\"sqlite\"}";
+    String queues =
+        "{\"queues\":["
+            + "{\"name\":\"default\",\"queued\":12,\"scheduled\":3,\"running\":2,\"claimed\":1,"
+            + "\"limit\":null,\"node_limit\":5,\"succeeded\":40,\"failed\":1,\"cancelled\":0,"
+            + "\"paused\":false},"
+            + "{\"name\":\"reports\",\"queued\":0,\"scheduled\":0,\"running\":1,\"claimed\":0,"
+            + "\"limit\":2,\"node_limit\":2,\"succeeded\":7,\"failed\":0,\"cancelled\":4,"
+            + "\"paused\":true}]}";
+    try (RecordingServer server =
+        RecordingServer.answering(Map.of("/health", health, "/api/v1/queues", queues))) {
+      CliRun run = new CliRun();
+      assertThat(run.execute("status", "--server", server.url())).as(run.err()).isZero();
+
+      assertThat(run.out().lines())
+          .containsExactly(
+              "Tasklane at " + server.url() + ": ok",
+              "  node n1, running, 2 of 5 slots busy, store sqlite",
+              "QUEUE    SCHEDULED  QUEUED  CLAIMED  RUNNING  SUCCEEDED  FAILED  CANCELLED  LIMIT  NODE LIMIT  PAUSED",
+              "default          3      12        1        2         40       1          0      -           5      no",
+              "reports          0       0        0        1          7       0          4      2           2     yes");
+
+      CliRun json = new CliRun();
+      assertThat(json.execute("status", "--json", "--server", server.url())).isZero();
+      JsonNode both = ApiClient.JSON.readTree(json.out());
+      assertThat(both.get("queues").get(0).get("limit").isNull()).isTrue();
+      assertThat(both.get("health").get("node_id").asText()).isEqualTo("n1");
+    }
   }
 
   /** A port nothing listens on: bound, then released. */
