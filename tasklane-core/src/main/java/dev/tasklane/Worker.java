@@ -309,11 +309,13 @@ public final class Worker implements TaskClient, AutoCloseable {
               c.queue(),
               c.count(TaskState.SCHEDULED),
               c.count(TaskState.QUEUED),
-              c.count(TaskState.RUNNING),
+              c.started(),
+              c.claimedAhead(),
               c.count(TaskState.SUCCEEDED),
               c.count(TaskState.FAILED),
               c.count(TaskState.CANCELLED),
-              clusterLimit == null ? nodeLimit : clusterLimit,
+              clusterLimit,
+              nodeLimit,
               paused.contains(c.queue())));
     }
     return out;

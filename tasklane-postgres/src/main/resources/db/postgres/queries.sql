@@ -143,16 +143,19 @@ SELECT *
 
 -- name: countTasksByQueueAndState
 -- Every registered queue with every state: one range of task_claim_idx per pair (0 where the
--- queue has no task in that state).
+-- queue has no task in that state); and 'claimed_ahead', the running tasks not started yet.
 SELECT q.name  AS queue,
        s.state AS state,
        (SELECT count(*)
           FROM ${schema}.task t
-         WHERE t.state = s.state
-           AND t.queue = q.name) AS tasks
+         WHERE t.state = s.stored
+           AND t.queue = q.name
+           AND (NOT s.unstarted OR t.started_at IS NULL)) AS tasks
   FROM ${schema}.queue q
- CROSS JOIN (VALUES ('scheduled'), ('queued'), ('running'),
-                    ('succeeded'), ('failed'), ('cancelled')) AS s (state)
+ CROSS JOIN (VALUES ('scheduled', 'scheduled', false), ('queued', 'queued', false),
+                    ('running', 'running', false), ('claimed_ahead', 'running', true),
+                    ('succeeded', 'succeeded', false), ('failed', 'failed', false),
+                    ('cancelled', 'cancelled', false)) AS s (state, stored, unstarted)
  ORDER BY q.name;
 
 -- name: countQueuedAhead

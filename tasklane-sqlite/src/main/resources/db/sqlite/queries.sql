@@ -130,16 +130,23 @@ SELECT *
 
 -- name: countTasksByQueueAndState
 -- Every registered queue with every state: one exact range of task_claim_idx, counted from the
--- index alone, per pair (0 where the queue has no task in that state).
+-- index alone, per pair (0 where the queue has no task in that state); and 'claimed_ahead', the
+-- running tasks not started yet, which reads the rows of the running range (a node's few).
 SELECT q.name  AS queue,
        s.state AS state,
        (SELECT count(*)
           FROM task t INDEXED BY task_claim_idx
-         WHERE t.state = s.state
-           AND t.queue = q.name) AS tasks
+         WHERE t.state = s.stored
+           AND t.queue = q.name
+           AND (s.unstarted IS NULL OR t.started_at IS NULL)) AS tasks
   FROM queue q
- CROSS JOIN (SELECT 'scheduled' AS state UNION ALL SELECT 'queued' UNION ALL SELECT 'running'
-             UNION ALL SELECT 'succeeded' UNION ALL SELECT 'failed' UNION ALL SELECT 'cancelled') s
+ CROSS JOIN (SELECT 'scheduled' AS state, 'scheduled' AS stored, NULL AS unstarted
+             UNION ALL SELECT 'queued', 'queued', NULL
+             UNION ALL SELECT 'running', 'running', NULL
+             UNION ALL SELECT 'claimed_ahead', 'running', 1
+             UNION ALL SELECT 'succeeded', 'succeeded', NULL
+             UNION ALL SELECT 'failed', 'failed', NULL
+             UNION ALL SELECT 'cancelled', 'cancelled', NULL) s
  ORDER BY q.name;
 
 -- name: countQueuedAhead

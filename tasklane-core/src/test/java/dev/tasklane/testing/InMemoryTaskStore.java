@@ -194,12 +194,16 @@ public class InMemoryTaskStore implements TaskStore {
     List<QueueCounts> out = new ArrayList<>();
     for (String q : queues.keySet()) {
       Map<TaskState, Long> counts = new EnumMap<>(TaskState.class);
+      long claimedAhead = 0;
       for (Task t : tasks.values()) {
         if (t.queue().equals(q)) {
           counts.merge(t.state(), 1L, Long::sum);
+          if (t.state() == TaskState.RUNNING && t.startedAt() == null) {
+            claimedAhead++;
+          }
         }
       }
-      out.add(new QueueCounts(q, counts));
+      out.add(new QueueCounts(q, counts, claimedAhead));
     }
     return out;
   }

@@ -86,6 +86,7 @@ import java.util.Collection;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -471,26 +472,37 @@ public class JdbcTaskStore implements TaskStore {
     return new TaskPage(page, page.get(page.size() - 1).id());
   }
 
+  /**
+   * The row {@code countTasksByQueueAndState} gives, beside the states, for the running tasks
+   * claimed ahead (in the same statement, so the two counts agree).
+   */
+  private static final String CLAIMED_AHEAD = "claimed_ahead";
+
   @Override
   public List<QueueCounts> queueCounts() {
     return transactions.read(
         "queueCounts",
         c -> {
           Map<String, Map<TaskState, Long>> byQueue = new LinkedHashMap<>();
+          Map<String, Long> claimedAhead = new HashMap<>();
           try (PreparedStatement st = c.prepareStatement(sql(COUNT_TASKS_BY_QUEUE_AND_STATE));
               ResultSet rs = st.executeQuery()) {
             while (rs.next()) {
+              String queue = rs.getString("queue");
               Map<TaskState, Long> counts =
-                  byQueue.computeIfAbsent(
-                      rs.getString("queue"), q -> new EnumMap<>(TaskState.class));
+                  byQueue.computeIfAbsent(queue, q -> new EnumMap<>(TaskState.class));
               String state = rs.getString("state");
-              if (state != null) { // null: a queue without tasks, from the outer join
+              if (CLAIMED_AHEAD.equals(state)) {
+                claimedAhead.put(queue, rs.getLong("tasks"));
+              } else if (state != null) { // null: a queue without tasks, from the outer join
                 counts.put(TaskState.fromApiName(state), rs.getLong("tasks"));
               }
             }
           }
           List<QueueCounts> out = new ArrayList<>(byQueue.size());
-          byQueue.forEach((queue, counts) -> out.add(new QueueCounts(queue, counts)));
+          byQueue.forEach(
+              (queue, counts) ->
+                  out.add(new QueueCounts(queue, counts, claimedAhead.getOrDefault(queue, 0L))));
           return List.copyOf(out);
         });
   }

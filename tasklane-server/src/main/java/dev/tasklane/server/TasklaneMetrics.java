@@ -79,7 +79,9 @@ public final class TasklaneMetrics implements TaskListener {
     new UptimeMetrics().bindTo(registry);
     queueTasks =
         MultiGauge.builder("tasklane.queue.tasks")
-            .description("Tasks per queue and state, as the store counts them")
+            .description(
+                "Tasks per queue and state, as the store counts them (claimed: leased ahead of a"
+                    + " free slot, not started)")
             .register(registry);
     queueLimits =
         MultiGauge.builder("tasklane.queue.limit")
@@ -118,10 +120,13 @@ public final class TasklaneMetrics implements TaskListener {
         tasks.add(row(q.name(), "scheduled", q.scheduled()));
         tasks.add(row(q.name(), "queued", q.queued()));
         tasks.add(row(q.name(), "running", q.running()));
+        tasks.add(row(q.name(), "claimed", q.claimed()));
         tasks.add(row(q.name(), "succeeded", q.succeeded()));
         tasks.add(row(q.name(), "failed", q.failed()));
         tasks.add(row(q.name(), "cancelled", q.cancelled()));
-        limits.add(MultiGauge.Row.of(Tags.of("queue", q.name()), q.limit()));
+        limits.add(
+            MultiGauge.Row.of(
+                Tags.of("queue", q.name()), q.limit() != null ? q.limit() : q.nodeLimit()));
         paused.add(MultiGauge.Row.of(Tags.of("queue", q.name()), q.paused() ? 1 : 0));
         inFlight.add(MultiGauge.Row.of(Tags.of("queue", q.name()), w.inFlight(q.name())));
       }

@@ -69,7 +69,7 @@ class TaskApiTest {
     JsonNode task = node.submit("{\"type\": \"echo\", \"payload\": [1, 2]}");
 
     assertThat(task.get("queue").asText()).isEqualTo("default");
-    assertThat(task.get("priority").asInt()).isZero();
+    assertThat(task.get("priority").asInt()).as("the seed's default, everywhere").isEqualTo(1);
     assertThat(task.get("max_attempts").asInt()).isEqualTo(3);
     assertThat(task.get("timeout").isNull()).isTrue();
     JsonNode done = node.awaitState(task.get("id").asText(), "succeeded");
@@ -227,7 +227,35 @@ class TaskApiTest {
     assertThat(mail.get("succeeded").asLong()).isEqualTo(1);
     assertThat(mail.get("failed").asLong()).isZero();
     assertThat(mail.get("cancelled").asLong()).isZero();
-    assertThat(mail.get("limit").asInt()).isEqualTo(node.worker.config().limitOf("mail"));
+    assertThat(mail.get("claimed").asLong()).isZero();
+    assertThat(mail.get("limit").isNull()).as("no cluster-wide limit: null, not the node's").isTrue();
+    assertThat(mail.get("node_limit").asInt()).isEqualTo(node.worker.config().limitOf("mail"));
+  }
+
+  @Test
+  void aProcessTaskTakesThePriorityOfItsSeedPayloadUnlessTheRequestSetsOne() {
+    JsonNode fromPayload =
+        node.submit("{\"type\": \"process_task\", \"payload\": {\"data\": \"hello\", \"priority\": 3}}");
+    JsonNode fromRequest =
+        node.submit(
+            "{\"type\": \"process_task\", \"priority\": 5,"
+                + " \"payload\": {\"data\": \"hello\", \"priority\": 3}}");
+    JsonNode neither = node.submit("{\"type\": \"process_task\", \"payload\": {\"data\": \"hello\"}}");
+
+    assertThat(fromPayload.get("priority").asInt()).isEqualTo(3);
+    assertThat(fromRequest.get("priority").asInt()).isEqualTo(5);
+    assertThat(neither.get("priority").asInt()).isEqualTo(1);
+  }
+
+  @Test
+  void aProcessTaskWhosePayloadIsNotTheSeedsModelIsA422() {
+    ServerFixture.Response r =
+        node.post("/api/v1/tasks", "{\"type\": \"process_task\", \"payload\": {\"priority\": \"high\"}}");
+
+    assertThat(r.status()).isEqualTo(422);
+    assertThat(r.detail().findValuesAsText("type")).containsExactly("missing", "int_parsing");
+    assertThat(r.detail().get(0).get("loc")).isEqualTo(json("[\"body\", \"payload\", \"data\"]"));
+    assertThat(r.detail().get(1).get("loc")).isEqualTo(json("[\"body\", \"payload\", \"priority\"]"));
   }
 
   @Test
@@ -260,7 +288,8 @@ class TaskApiTest {
 
     r = node.patch("/api/v1/queues/reports", "{\"limit\": null, \"paused\": false}");
     assertThat(r.status()).as(r.body()).isEqualTo(200);
-    assertThat(r.json().get("limit").asInt()).isEqualTo(node.worker.config().limitOf("reports"));
+    assertThat(r.json().get("limit").isNull()).isTrue();
+    assertThat(r.json().get("node_limit").asInt()).isEqualTo(node.worker.config().limitOf("reports"));
     assertThat(r.json().get("paused").asBoolean()).isFalse();
   }
 

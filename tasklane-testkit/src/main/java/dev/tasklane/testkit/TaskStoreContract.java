@@ -1617,6 +1617,20 @@ public abstract class TaskStoreContract {
   }
 
   @Test
+  void queueCountsTellTheRunningTasksClaimedAheadFromThoseStarted() {
+    Instant t = clock.instant();
+    store.insertAll(List.of(aTask().build(), aTask().build(), aTask().build(), aTask().build()));
+
+    store.claim(new ClaimRequest(Fixtures.DEFAULT_QUEUE, 3, 1, NODE, t, LEASE));
+
+    QueueCounts counts = store.queueCounts().get(0);
+    assertThat(counts.count(TaskState.RUNNING)).as("leased, started or not").isEqualTo(3);
+    assertThat(counts.claimedAhead()).isEqualTo(2);
+    assertThat(counts.started()).isEqualTo(1);
+    assertThat(counts.count(TaskState.QUEUED)).isEqualTo(1);
+  }
+
+  @Test
   void queueCountsOfAnEmptyStoreAreEmpty() {
     assertThat(store.queueCounts()).isEmpty();
     assertThat(store.waitingCounts()).isEmpty();
