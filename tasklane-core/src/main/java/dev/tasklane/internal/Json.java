@@ -11,12 +11,19 @@ import java.util.List;
 
 /** The engine's one JSON mapper: payloads in, results and error lists out. */
 public final class Json {
-  /** Shared, configured once; ObjectMapper is thread-safe after configuration. */
+  /**
+   * Shared, configured once; ObjectMapper is thread-safe after configuration. A payload read as a
+   * tree ({@code JsonNode}, {@code Object}) keeps its numbers exact: {@code 0.1000} stays {@code
+   * 0.1000} and {@code 1e999999} stays finite, so a handler that gives back what it got (an echo)
+   * gives back what was sent. Typed fields ({@code double}, {@code int}) read as they always do.
+   */
   public static final ObjectMapper MAPPER =
       new ObjectMapper()
           .registerModule(new JavaTimeModule())
           .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-          .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+          .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+          .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+          .configure(com.fasterxml.jackson.databind.cfg.JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES, false);
 
   private static final com.fasterxml.jackson.core.type.TypeReference<List<TaskError>> ERRORS =
       new com.fasterxml.jackson.core.type.TypeReference<>() {};

@@ -32,6 +32,7 @@ import org.slf4j.LoggerFactory;
  *   <tr><td>{@link RequestValidationException}, {@link UnknownTaskTypeException}</td><td>422</td></tr>
  *   <tr><td>{@link TaskNotFoundException}</td><td>404</td></tr>
  *   <tr><td>{@link IllegalTransitionException}</td><td>409</td></tr>
+ *   <tr><td>{@link ClientErrorException} (a body cut short, an unknown charset)</td><td>its status</td></tr>
  *   <tr><td>{@link QueueFullException}</td><td>429 + Retry-After</td></tr>
  *   <tr><td>{@link StoreException}</td><td>503 + Retry-After</td></tr>
  *   <tr><td>Javalin's {@link HttpResponseException} (no route, wrong method, body too
@@ -66,6 +67,7 @@ final class ErrorMapping {
     routes.exception(
         IllegalTransitionException.class,
         (e, ctx) -> ctx.status(HttpStatus.CONFLICT).json(new DetailView(e.getMessage())));
+    routes.exception(ClientErrorException.class, ErrorMapping::clientError);
     routes.exception(QueueFullException.class, ErrorMapping::queueFull);
     routes.exception(StoreException.class, ErrorMapping::storeFailed);
     routes.exception(
@@ -100,6 +102,25 @@ final class ErrorMapping {
                 ctx)));
   }
 
+  /**
+   * A request attribute set by a submit route whose body named its queue: only then does a 429
+   * point at the {@code queue} field.
+   */
+  static final String QUEUE_NAMED = "tasklane.queue-named";
+
+  private static void clientError(ClientErrorException e, Context ctx) {
+    if (e.status() == HttpStatus.BAD_REQUEST.getCode()) {
+      // A client's mistake, worth a line when a proxy or client library cuts bodies; never a trace.
+      log.warn(
+          "{} {} from {}: {}",
+          ctx.method(),
+          LogText.quote(ctx.path(), 120),
+          ctx.ip(),
+          e.getMessage());
+    }
+    ctx.status(e.status()).json(new DetailView(e.getMessage()));
+  }
+
   private static void queueFull(QueueFullException e, Context ctx) {
     Map<String, Object> details = new LinkedHashMap<>();
     details.put("queue", e.queue());
@@ -111,7 +132,9 @@ final class ErrorMapping {
                 List.of(
                     new FieldError(
                         "queue_full",
-                        List.of("body", "queue"),
+                        Boolean.TRUE.equals(ctx.attribute(QUEUE_NAMED))
+                            ? List.of("body", "queue")
+                            : List.of("body"),
                         e.getMessage(),
                         JsonNodeFactory.instance.textNode(e.queue()),
                         details))));
@@ -119,7 +142,12 @@ final class ErrorMapping {
 
   private static void storeFailed(StoreException e, Context ctx) {
     // The cause may name tables, files or SQL: it goes to the log, not to the client.
-    log.error("store operation '{}' failed serving {} {}", e.operation(), ctx.method(), ctx.path(), e);
+    log.error(
+        "store operation '{}' failed serving {} {}",
+        e.operation(),
+        ctx.method(),
+        LogText.quote(ctx.path(), 120),
+        e);
     ctx.status(HttpStatus.SERVICE_UNAVAILABLE)
         .header(Header.RETRY_AFTER, retryAfterSeconds(STORE_RETRY_AFTER))
         .json(new DetailView("The task store is unavailable; try again later"));
@@ -144,7 +172,7 @@ final class ErrorMapping {
   }
 
   private static void unexpected(Exception e, Context ctx) {
-    log.error("unexpected failure serving {} {}", ctx.method(), ctx.path(), e);
+    log.error("unexpected failure serving {} {}", ctx.method(), LogText.quote(ctx.path(), 120), e);
     ctx.status(HttpStatus.INTERNAL_SERVER_ERROR).json(new DetailView("Internal Server Error"));
   }
 

@@ -25,5 +25,6 @@ record FieldError(
 
   public FieldError {
     loc = List.copyOf(loc);
+    input = FieldReader.echoable(input);
   }
 }

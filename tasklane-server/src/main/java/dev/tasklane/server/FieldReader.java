@@ -45,15 +45,38 @@ final class FieldReader {
   /** pydantic reads numbers above this as epoch milliseconds rather than seconds. */
   private static final BigDecimal EPOCH_MILLIS_THRESHOLD = new BigDecimal("2e10");
 
-  private final String source;
+  /** Past year 9999 even as milliseconds. */
+  private static final BigDecimal BEYOND_ANY_TIMESTAMP = new BigDecimal("1e16");
+
+  private static final BigDecimal BELOW_A_NANOSECOND = new BigDecimal("1e-10");
+
+  /** Where the fields are, as the start of each error's {@code loc}: {@code ["body"]}, ... */
+  private final List<Object> location;
   private final Function<String, JsonNode> values;
   private final JsonNode whole;
-  private final List<FieldError> errors = new ArrayList<>();
+  private final List<FieldError> errors;
 
-  private FieldReader(String source, Function<String, JsonNode> values, JsonNode whole) {
-    this.source = source;
+  private FieldReader(
+      List<Object> location, Function<String, JsonNode> values, JsonNode whole, List<FieldError> errors) {
+    this.location = List.copyOf(location);
     this.values = values;
     this.whole = whole;
+    this.errors = errors;
+  }
+
+  private FieldReader(String source, Function<String, JsonNode> values, JsonNode whole) {
+    this(List.of(source), values, whole, new ArrayList<>());
+  }
+
+  /**
+   * The fields of an object nested in this one, at {@code name}: its errors are located below
+   * this reader's ({@code ["body", "payload", "data"]}) and gathered with this reader's, so one
+   * {@link #throwIfInvalid()} reports both.
+   */
+  FieldReader nested(String name, ObjectNode object) {
+    List<Object> loc = new ArrayList<>(location);
+    loc.add(name);
+    return new FieldReader(loc, object::get, object, errors);
   }
 
   /** Fields of a JSON request body. */
@@ -213,8 +236,11 @@ final class FieldReader {
         return null;
       }
       n = new BigDecimal(text);
+    } else if (v.isBoolean()) {
+      // pydantic's lax mode reads true as 1 and false as 0 (its conversion table), JSON or not.
+      n = v.booleanValue() ? BigDecimal.ONE : BigDecimal.ZERO;
     } else {
-      // null, booleans, objects, arrays: pydantic's lax mode takes no bool for an int in JSON.
+      // null, objects, arrays.
       error(name, "int_type", "Input should be a valid integer", v, null);
       return null;
     }
@@ -344,6 +370,14 @@ final class FieldReader {
   }
 
   private static Instant fromTimestamp(BigDecimal n) {
+    // A short number may have a huge exponent (1e999999999, 1e-999999999): decide from its size
+    // before any arithmetic that would expand it into that many digits.
+    if (n.abs().compareTo(BEYOND_ANY_TIMESTAMP) > 0) {
+      return Instant.MAX;
+    }
+    if (n.abs().compareTo(BELOW_A_NANOSECOND) < 0) {
+      n = BigDecimal.ZERO;
+    }
     if (n.abs().compareTo(EPOCH_MILLIS_THRESHOLD) > 0) {
       n = n.movePointLeft(3);
     }
@@ -457,6 +491,62 @@ final class FieldReader {
     return v == null ? fallback : v;
   }
 
+  /**
+   * Records a {@code value_error} at {@code name} when {@code value} (already read) could be
+   * stored but not given back whole ({@link StorableJson}); {@code null} is fine.
+   */
+  void requireStorable(String name, JsonNode value) {
+    String problem = value == null ? null : StorableJson.problem(value);
+    if (problem != null) {
+      error(name, "value_error", "Value error, " + problem, value, ctx("error", problem));
+    }
+  }
+
+  /**
+   * Records a {@code value_error} at {@code name} when {@code text} (already read) holds an
+   * unpaired surrogate, which has no UTF-8 form ({@link StorableJson}).
+   */
+  void requireUtf8(String name, String text) {
+    recordTextProblem(name, text, text == null ? null : StorableJson.textProblem(text));
+  }
+
+  /**
+   * {@link #requireUtf8} for text a store keeps in a text column, which also refuses NUL
+   * (PostgreSQL's text cannot hold it).
+   */
+  void requireStorableText(String name, String text) {
+    recordTextProblem(
+        name,
+        text,
+        text != null && text.indexOf('\0') >= 0
+            ? "text holds a NUL character (\\u0000)"
+            : text == null ? null : StorableJson.textProblem(text));
+  }
+
+  private void recordTextProblem(String name, String text, String problem) {
+    if (problem != null) {
+      error(name, "value_error", "Value error, " + problem, NODES.textNode(text), ctx("error", problem));
+    }
+  }
+
+  /**
+   * The input an error may echo: the value itself, or for a value that could not be written back
+   * whole (too deep, an unpaired surrogate), a short description of its outermost level, so the
+   * 422 itself can always be written.
+   */
+  static JsonNode echoable(JsonNode value) {
+    if (value == null || StorableJson.problem(value) == null) {
+      return value;
+    }
+    if (value.isArray()) {
+      return NODES.textNode("[... " + value.size() + " element" + (value.size() == 1 ? "" : "s") + "]");
+    }
+    if (value.isObject()) {
+      return NODES.textNode("{... " + value.size() + " field" + (value.size() == 1 ? "" : "s") + "}");
+    }
+    return NODES.textNode(LogText.quote(value.asText(), 1000)); // unpaired surrogates escaped
+  }
+
   // ---------------------------------------------------------------- errors
 
   /** Records an error that is not about one field's type, e.g. a rule across fields. */
@@ -464,7 +554,7 @@ final class FieldReader {
     errors.add(
         new FieldError(
             "value_error",
-            List.of(source),
+            location,
             "Value error, " + message,
             whole,
             ctx("error", message)));
@@ -485,11 +575,18 @@ final class FieldReader {
 
   private void missing(String name) {
     // pydantic reports the whole model input on a missing field: that is what was given.
-    errors.add(new FieldError("missing", List.of(source, name), "Field required", whole, null));
+    errors.add(new FieldError("missing", at(name), "Field required", whole, null));
   }
 
   private void error(String name, String type, String msg, JsonNode input, Map<String, Object> ctx) {
-    errors.add(new FieldError(type, List.of(source, name), msg, input, ctx));
+    errors.add(new FieldError(type, at(name), msg, input, ctx));
+  }
+
+  private List<Object> at(String name) {
+    List<Object> loc = new ArrayList<>(location.size() + 1);
+    loc.addAll(location);
+    loc.add(name);
+    return loc;
   }
 
   private static Map<String, Object> ctx(String key, Object value) {

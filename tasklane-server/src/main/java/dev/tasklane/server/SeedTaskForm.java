@@ -19,18 +19,33 @@ import dev.tasklane.TaskRequest;
  * @param priority higher runs first
  */
 record SeedTaskForm(String data, int priority) {
-  static final int DEFAULT_PRIORITY = 1;
 
   /**
    * @throws RequestValidationException listing every invalid field
    */
   static SeedTaskForm parse(ObjectNode body) {
     FieldReader f = FieldReader.body(body);
+    SeedTaskForm form = read(f);
+    f.throwIfInvalid();
+    return form;
+  }
+
+  /**
+   * Reads the model's fields, recording their errors in {@code f}: the form, or {@code null} if a
+   * field is invalid. Also how {@code POST /api/v1/tasks} checks a {@code process_task}'s payload.
+   */
+  static SeedTaskForm read(FieldReader f) {
     String data = f.requiredString("data");
+    f.requireUtf8("data", data);
     Integer priority =
         f.integer(
-            "priority", DEFAULT_PRIORITY, false, TaskRequest.MIN_PRIORITY, TaskRequest.MAX_PRIORITY);
-    f.throwIfInvalid();
-    return new SeedTaskForm(data, priority);
+            "priority",
+            TaskRequest.DEFAULT_PRIORITY,
+            false,
+            TaskRequest.MIN_PRIORITY,
+            TaskRequest.MAX_PRIORITY);
+    return data == null || priority == null || StorableJson.textProblem(data) != null
+        ? null
+        : new SeedTaskForm(data, priority);
   }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tasklane.TaskRequest;
+import dev.tasklane.server.builtin.BuiltinTasks;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.time.Duration;
@@ -16,8 +17,8 @@ import java.util.Set;
  * <pre>
  * class SubmitTask(BaseModel):
  *     type: Literal[&lt;registered types&gt;]
- *     payload: Any = {}
- *     priority: conint(ge=-1000, le=1000) = 0
+ *     payload: Any = {}                 # at most 100 levels deep (StorableJson)
+ *     priority: conint(ge=-1000, le=1000) = 1   # process_task: its payload's priority
  *     queue: constr(pattern=NAME) | None = None
  *     run_at: datetime | None = None
  *     delay: confloat(ge=0, le=MAX_DELAY_SECONDS) | None = None      # not with run_at
@@ -44,8 +45,19 @@ record SubmitTaskForm(TaskRequest request) {
     FieldReader f = FieldReader.body(body);
     String type = f.literal("type", true, types);
     JsonNode payload = f.any("payload", JsonNodeFactory.instance.objectNode());
+    f.requireStorable("payload", payload);
     Integer priority =
-        f.integer("priority", 0, false, TaskRequest.MIN_PRIORITY, TaskRequest.MAX_PRIORITY);
+        f.integer("priority", null, false, TaskRequest.MIN_PRIORITY, TaskRequest.MAX_PRIORITY);
+    if (BuiltinTasks.PROCESS_TASK.equals(type) && payload.isObject()) {
+      // The seed's own model; its priority is the task's unless the request sets one.
+      SeedTaskForm seed = SeedTaskForm.read(f.nested("payload", (ObjectNode) payload));
+      if (priority == null && !body.hasNonNull("priority") && seed != null) {
+        priority = seed.priority();
+      }
+    }
+    if (priority == null) {
+      priority = TaskRequest.DEFAULT_PRIORITY;
+    }
     String queue = f.optionalString("queue", 0, Integer.MAX_VALUE, TaskRequest.NAME);
     Instant runAt = f.optionalDateTime("run_at");
     BigDecimal delay = f.optionalNumber("delay", 0, true, MAX_DELAY_SECONDS);
@@ -53,6 +65,7 @@ record SubmitTaskForm(TaskRequest request) {
     BigDecimal timeout = f.optionalNumber("timeout", 0, false, TaskRequest.MAX_TIMEOUT.toSeconds());
     String idempotencyKey =
         f.optionalString("idempotency_key", 1, TaskRequest.MAX_IDEMPOTENCY_KEY_LENGTH, null);
+    f.requireStorableText("idempotency_key", idempotencyKey);
     // A rule across fields is checked only once each field is valid, as a pydantic model
     // validator would be.
     if (!f.hasErrors() && runAt != null && delay != null) {
@@ -81,6 +94,12 @@ record SubmitTaskForm(TaskRequest request) {
 
   /** Seconds (already bounded) as a Duration, to the nanosecond. */
   static Duration seconds(BigDecimal seconds, RoundingMode rounding) {
-    return Duration.ofNanos(seconds.movePointRight(9).setScale(0, rounding).longValueExact());
+    BigDecimal nanos = seconds.movePointRight(9);
+    if (nanos.compareTo(BigDecimal.ONE) < 0) {
+      // Below a nanosecond, perhaps with a huge exponent (1e-999999999): rounding it to a whole
+      // number would expand it digit by digit.
+      return nanos.signum() > 0 && rounding == RoundingMode.UP ? Duration.ofNanos(1) : Duration.ZERO;
+    }
+    return Duration.ofNanos(nanos.setScale(0, rounding).longValueExact());
   }
 }

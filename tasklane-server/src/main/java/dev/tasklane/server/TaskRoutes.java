@@ -117,6 +117,7 @@ final class TaskRoutes {
   private void submit(Context ctx) {
     ObjectNode body = JsonBody.readObject(ctx);
     SubmitTaskForm form = SubmitTaskForm.parse(body, worker.types());
+    ctx.attribute(ErrorMapping.QUEUE_NAMED, body.hasNonNull("queue"));
     Submission submission = worker.submit(form.request());
     Task task = submission.task();
     ctx.header(Header.LOCATION, API + "/tasks/" + task.id());

@@ -122,13 +122,11 @@ class BuiltinTasksTest {
   }
 
   @Test
-  void processTaskWithoutDataFailsWithoutRetrying() {
-    String id = node.submit("{\"type\": \"process_task\", \"payload\": {}}").get("id").asText();
+  void processTaskWithoutDataIsRefusedAtSubmission() {
+    ServerFixture.Response r = node.post("/api/v1/tasks", "{\"type\": \"process_task\", \"payload\": {}}");
 
-    JsonNode failed = node.awaitState(id, "failed");
-
-    assertThat(failed.get("attempt").asInt()).isEqualTo(1);
-    assertThat(failed.get("last_error").asText()).contains("data");
+    assertThat(r.status()).isEqualTo(422);
+    assertThat(r.detail().get(0).get("loc")).isEqualTo(json("[\"body\", \"payload\", \"data\"]"));
   }
 
   private static JsonNode json(String text) {

@@ -38,7 +38,7 @@ final class ServerFixture implements AutoCloseable {
   static final ObjectMapper JSON = new ObjectMapper();
   private static final Duration WAIT = Duration.ofSeconds(15);
 
-  final SqliteTaskStore store;
+  final dev.tasklane.spi.TaskStore store;
   final Worker worker;
   final TasklaneServer server;
   final TasklaneMetrics metrics = new TasklaneMetrics();
@@ -51,7 +51,17 @@ final class ServerFixture implements AutoCloseable {
       UnaryOperator<WorkerConfig.Builder> workerConfig,
       Duration seedTaskDuration,
       UnaryOperator<ServerConfig> serverConfig) {
-    store = SqliteTaskStore.open(dir.resolve("tasklane.db"));
+    this(dir, workerConfig, seedTaskDuration, serverConfig, d -> SqliteTaskStore.open(d.resolve("tasklane.db")), "sqlite");
+  }
+
+  private ServerFixture(
+      Path dir,
+      UnaryOperator<WorkerConfig.Builder> workerConfig,
+      Duration seedTaskDuration,
+      UnaryOperator<ServerConfig> serverConfig,
+      java.util.function.Function<Path, dev.tasklane.spi.TaskStore> openStore,
+      String storeName) {
+    store = openStore.apply(dir);
     WorkerConfig config =
         workerConfig
             .apply(
@@ -76,7 +86,7 @@ final class ServerFixture implements AutoCloseable {
     server =
         TasklaneServer.create(
                 worker,
-                serverConfig.apply(ServerConfig.defaults().withPort(0).withStoreName("sqlite")),
+                serverConfig.apply(ServerConfig.defaults().withPort(0).withStoreName(storeName)),
                 metrics)
             .start();
   }
@@ -88,6 +98,12 @@ final class ServerFixture implements AutoCloseable {
   static ServerFixture start(
       Path dir, UnaryOperator<WorkerConfig.Builder> workerConfig, Duration seedTaskDuration) {
     return new ServerFixture(dir, workerConfig, seedTaskDuration, c -> c);
+  }
+
+  /** A node on the store {@code openStore} opens (given the temp directory), named {@code storeName}. */
+  static ServerFixture start(
+      Path dir, java.util.function.Function<Path, dev.tasklane.spi.TaskStore> openStore, String storeName) {
+    return new ServerFixture(dir, b -> b, Duration.ZERO, c -> c, openStore, storeName);
   }
 
   static ServerFixture start(Path dir, UnaryOperator<ServerConfig> serverConfig) {
@@ -128,12 +144,43 @@ final class ServerFixture implements AutoCloseable {
     return post(path, body, "application/json");
   }
 
+  /** A POST with the given Content-Type, or none if {@code null}. */
   Response post(String path, String body, String contentType) {
-    return send(
-        HttpRequest.newBuilder(uri(path))
-            .header("Content-Type", contentType)
-            .POST(HttpRequest.BodyPublishers.ofString(body))
-            .build());
+    return postBytes(path, body.getBytes(java.nio.charset.StandardCharsets.UTF_8), contentType);
+  }
+
+  /** A POST of raw bytes with the given Content-Type, or none if {@code null}. */
+  Response postBytes(String path, byte[] body, String contentType) {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(uri(path)).POST(HttpRequest.BodyPublishers.ofByteArray(body));
+    if (contentType != null) {
+      b.header("Content-Type", contentType);
+    }
+    return send(b.build());
+  }
+
+  /**
+   * A POST written over a raw socket, for a Content-Type an HTTP client refuses to send (bytes
+   * above ASCII); the header's characters go out as ISO-8859-1 bytes.
+   */
+  Response postRaw(String path, String body, String contentType) {
+    byte[] bytes = body.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    try {
+      RawHttp.Answer a =
+          RawHttp.exchange(
+              server.port(),
+              RawHttp.request(
+                  "POST",
+                  path,
+                  "Content-Type: " + contentType + "\r\nContent-Length: " + bytes.length,
+                  bytes),
+              false,
+              WAIT);
+      return new Response(
+          a.status(), java.net.http.HttpHeaders.of(java.util.Map.of(), (x, y) -> true), a.body());
+    } catch (IOException e) {
+      throw new AssertionError("request failed: POST " + path, e);
+    }
   }
 
   Response patch(String path, String body) {

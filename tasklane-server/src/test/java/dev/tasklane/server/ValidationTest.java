@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -100,10 +101,71 @@ class ValidationTest {
 
   @ParameterizedTest
   @MethodSource("endpoints")
-  void bodyIsReadAsJsonWhateverItsContentType(String endpoint) {
-    ServerFixture.Response r = node.post(endpoint, withPriority(endpoint, "3"), "text/plain");
+  void jsonMediaTypesWithOrWithoutAUtf8CharsetAreRead(String endpoint) {
+    for (String type :
+        List.of(
+            "application/json",
+            "application/json; charset=utf-8",
+            "Application/JSON;charset=\"UTF-8\"",
+            "application/vnd.example+json")) {
+      ServerFixture.Response r = node.post(endpoint, withPriority(endpoint, "3"), type);
+      assertThat(r.status()).as(type + ": " + r.body()).isBetween(200, 202);
+    }
+  }
 
+  /**
+   * FastAPI reads a body as JSON only when its Content-Type says JSON; any other body is
+   * validated as the text it is, and a model wants an object. That is also what keeps an HTML
+   * form on another site from submitting tasks: browsers send JSON cross-site only after asking.
+   */
+  @ParameterizedTest
+  @MethodSource("endpoints")
+  void aJsonBodyNotSentAsJsonIsA422AndQueuesNothing(String endpoint) {
+    String body = withPriority(endpoint, "3");
+    long before = node.worker.list(dev.tasklane.TaskQuery.all()).tasks().size();
+    for (String type :
+        java.util.Arrays.asList("text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", null)) {
+      ServerFixture.Response r = node.post(endpoint, body, type);
+      assertErrors(
+          r,
+          "{\"type\":\"model_attributes_type\",\"loc\":[\"body\"],"
+              + "\"msg\":\"Input should be a valid dictionary or object to extract fields from\","
+              + "\"input\":" + ServerFixture.JSON.valueToTree(body) + "}");
+    }
+    assertThat(node.worker.list(dev.tasklane.TaskQuery.all()).tasks()).hasSize((int) before);
+  }
+
+  @ParameterizedTest
+  @MethodSource("endpoints")
+  void aCharsetNoDecoderKnowsIs415InFastApisShape(String endpoint) {
+    for (String type :
+        List.of(
+            "application/json; charset=foo",
+            "application/json; charset=\u00ff",
+            "application/json; charset=",
+            "application/json; charset=\"\"")) {
+      ServerFixture.Response r = node.postRaw(endpoint, withPriority(endpoint, "3"), type);
+      assertThat(r.status()).as(type).isEqualTo(415);
+      assertThat(r.json().get("detail").asText()).contains("charset").contains("UTF-8");
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("endpoints")
+  void aBodyInTheCharsetItNamesIsRead(String endpoint) {
+    byte[] latin1 =
+        withPriority(endpoint, "3").replace("\"x\"", "\"caf\u00e9\"").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+    ServerFixture.Response r = node.postBytes(endpoint, latin1, "application/json; charset=ISO-8859-1");
     assertThat(r.status()).as(r.body()).isBetween(200, 202);
+  }
+
+  @ParameterizedTest
+  @MethodSource("endpoints")
+  void bytesThatAreNotUtf8AreMalformedJson(String endpoint) {
+    byte[] body = {'{', '"', 'd', 'a', 't', 'a', '"', ':', '"', (byte) 0xff, '"', '}'};
+    JsonNode error = single(node.postBytes(endpoint, body, "application/json"));
+    assertThat(error.get("type").asText()).isEqualTo("json_invalid");
+    assertThat(error.get("ctx").get("error").asText()).contains("UTF-8");
   }
 
   @ParameterizedTest
@@ -117,7 +179,7 @@ class ValidationTest {
   // ---------------------------------------------------------------- integer fields
 
   static Stream<Arguments> nonIntegerPriorities() {
-    return endpoints().flatMap(e -> Stream.of("null", "true", "false", "{}", "[1]").map(v -> Arguments.of(e, v)));
+    return endpoints().flatMap(e -> Stream.of("null", "{}", "[1]", "\"\"").filter(v -> !v.equals("\"\"")).map(v -> Arguments.of(e, v)));
   }
 
   @ParameterizedTest
@@ -127,6 +189,19 @@ class ValidationTest {
         node.post(endpoint, withPriority(endpoint, value)),
         "{\"type\":\"int_type\",\"loc\":[\"body\",\"priority\"],"
             + "\"msg\":\"Input should be a valid integer\",\"input\":" + value + "}");
+  }
+
+  /** pydantic's lax mode reads a JSON boolean as an integer: true is 1, false is 0. */
+  @ParameterizedTest
+  @MethodSource("endpoints")
+  void aBooleanPriorityIsReadAsOneOrZero(String endpoint) {
+    for (String value : List.of("true", "false")) {
+      ServerFixture.Response r = node.post(endpoint, withPriority(endpoint, value));
+      assertThat(r.status()).as(r.body()).isBetween(200, 202);
+      String id = r.json().has("task_id") ? r.json().get("task_id").asText() : r.json().get("id").asText();
+      assertThat(node.worker.get(new dev.tasklane.TaskId(java.util.UUID.fromString(id))).orElseThrow().priority())
+          .isEqualTo(value.equals("true") ? 1 : 0);
+    }
   }
 
   @ParameterizedTest
@@ -353,12 +428,30 @@ class ValidationTest {
     assertThat(error.get("msg").asText()).isEqualTo("Value error, give run_at or delay, not both");
   }
 
+  /** A short number with a huge exponent is compared by size, never expanded into its digits. */
+  @Test
+  void numbersWithHugeExponentsAreAnsweredAtOnce() {
+    assertThat(node.post(API, "{\"type\": \"noop\", \"delay\": 1e-1764226625}").status()).isEqualTo(202);
+    assertThat(node.post(API, "{\"type\": \"noop\", \"timeout\": 1e-999999999}").status()).isEqualTo(202);
+    assertThat(node.post(API, "{\"type\": \"noop\", \"run_at\": 1e-999999999}").status()).isEqualTo(202);
+    for (String body :
+        List.of(
+            "{\"type\": \"noop\", \"delay\": 1e999999999}",
+            "{\"type\": \"noop\", \"run_at\": 1e999999999}",
+            "{\"type\": \"noop\", \"run_at\": -1e999999999}",
+            "{\"type\": \"noop\", \"priority\": 1e999999999}",
+            "{\"type\": \"noop\", \"max_attempts\": -1e999999999}")) {
+      ServerFixture.Response r = node.post(API, body);
+      assertThat(r.status()).as(body + ": " + r.body()).isEqualTo(422);
+    }
+  }
+
   @Test
   void submissionReportsEveryInvalidFieldAtOnceInModelOrder() {
     ServerFixture.Response r =
         node.post(
             API,
-            "{\"type\": \"nope\", \"priority\": true, \"queue\": \"a b\", \"delay\": \"x\","
+            "{\"type\": \"nope\", \"priority\": [], \"queue\": \"a b\", \"delay\": \"x\","
                 + " \"max_attempts\": 0, \"timeout\": -1, \"idempotency_key\": \"\"}");
 
     assertThat(r.status()).isEqualTo(422);
