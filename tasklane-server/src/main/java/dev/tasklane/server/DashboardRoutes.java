@@ -57,6 +57,20 @@ final class DashboardRoutes implements AutoCloseable {
   void register(RoutesConfig routes) {
     routes.get("/", ctx -> ctx.contentType("text/html; charset=utf-8").result(page));
     routes.get(TaskRoutes.API + "/stats/timeline", ctx -> ctx.json(timeline()));
+    // Javalin streams only to a request that accepts event streams, and answers any other with an
+    // empty 200; say instead what to send.
+    routes.before(
+        TaskRoutes.API + "/events",
+        ctx -> {
+          String accept = ctx.header("Accept");
+          if (ctx.method() == io.javalin.http.HandlerType.GET
+              && (accept == null || !accept.contains("text/event-stream"))) {
+            throw new ClientErrorException(
+                406,
+                "This is a stream of server-sent events: send 'Accept: text/event-stream'"
+                    + " (curl -N -H 'Accept: text/event-stream' ...)");
+          }
+        });
     routes.sse(
         TaskRoutes.API + "/events",
         client -> {

@@ -11,14 +11,19 @@ final class LogCapture implements AutoCloseable {
   private final Logger logger;
   private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
 
-  private LogCapture(Class<?> source) {
-    logger = (Logger) LoggerFactory.getLogger(source);
+  private LogCapture(String name) {
+    logger = (Logger) LoggerFactory.getLogger(name);
     appender.start();
     logger.addAppender(appender);
   }
 
   static LogCapture of(Class<?> source) {
-    return new LogCapture(source);
+    return new LogCapture(source.getName());
+  }
+
+  /** Everything every logger writes (at the levels the test configuration lets through). */
+  static LogCapture all() {
+    return new LogCapture(Logger.ROOT_LOGGER_NAME);
   }
 
   /** Formatted messages so far, oldest first. */

@@ -5,6 +5,7 @@ import dev.tasklane.TaskContext;
 import dev.tasklane.TaskResult;
 import dev.tasklane.TaskType;
 import dev.tasklane.Worker;
+import dev.tasklane.server.LogText;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.Map;
@@ -110,7 +111,7 @@ public final class BuiltinTasks {
                         return TaskResult.fail("payload needs \"data\": a string");
                       }
                       waitWithProgress(seedTaskDuration, ctx);
-                      log.info("Processed: {}", payload.data());
+                      log.info("Processed: {}", LogText.quote(payload.data()));
                       return TaskResult.success(Map.of("processed", payload.data()));
                     })))
         .register(
