@@ -19,7 +19,9 @@ import java.util.Set;
  *     died or frozen, and its tasks are recovered as their leases expire
  * @param concurrency its global limit
  * @param types the task types it serves
- * @param running the tasks it holds leases on (running, or claimed ahead of a free slot)
+ * @param running the tasks whose handlers it runs now (started; never more than its concurrency)
+ * @param claimed the tasks it holds leases on ahead of a free slot: they start there the moment one
+ *     frees, and have not started yet
  */
 public record NodeStatus(
     String id,
@@ -31,9 +33,11 @@ public record NodeStatus(
     boolean live,
     int concurrency,
     Set<String> types,
-    List<Task> running) {
+    List<Task> running,
+    List<Task> claimed) {
   public NodeStatus {
     types = Set.copyOf(types);
     running = List.copyOf(running);
+    claimed = List.copyOf(claimed);
   }
 }

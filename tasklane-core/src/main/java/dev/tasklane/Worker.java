@@ -366,9 +366,12 @@ public final class Worker implements TaskClient, AutoCloseable {
   /** Every registered node with the tasks it runs now. */
   public List<NodeStatus> nodes() {
     Map<String, List<Task>> running = new LinkedHashMap<>();
+    Map<String, List<Task>> claimed = new LinkedHashMap<>();
     TaskQuery query = TaskQuery.all().withState(TaskState.RUNNING).withLimit(TaskQuery.MAX_LIMIT);
     for (Task t : store.list(query).tasks()) {
-      running.computeIfAbsent(t.leaseOwner(), k -> new ArrayList<>()).add(t);
+      (t.startedAt() != null ? running : claimed)
+          .computeIfAbsent(t.leaseOwner(), k -> new ArrayList<>())
+          .add(t);
     }
     List<NodeStatus> out = new ArrayList<>();
     for (NodeRecord r : store.nodes()) {
@@ -384,7 +387,8 @@ public final class Worker implements TaskClient, AutoCloseable {
               r.live(),
               n.concurrency(),
               n.types(),
-              running.getOrDefault(n.id(), List.of())));
+              running.getOrDefault(n.id(), List.of()),
+              claimed.getOrDefault(n.id(), List.of())));
     }
     return out;
   }

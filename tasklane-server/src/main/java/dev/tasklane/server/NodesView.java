@@ -7,7 +7,10 @@ import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 
-/** {@code GET /api/v1/nodes}: the cluster's nodes, their heartbeat age and running tasks. */
+/**
+ * {@code GET /api/v1/nodes}: the cluster's nodes, their heartbeat age, the tasks whose handlers
+ * they run, and how many they hold claimed ahead of a free slot.
+ */
 record NodesView(List<NodeView> nodes) {
 
   /** One node. */
@@ -22,7 +25,8 @@ record NodesView(List<NodeView> nodes) {
       int concurrency,
       Set<String> types,
       int runningCount,
-      List<RunningTask> running) {
+      List<RunningTask> running,
+      int claimedCount) {
     static NodeView of(NodeStatus n) {
       return new NodeView(
           n.id(),
@@ -35,7 +39,8 @@ record NodesView(List<NodeView> nodes) {
           n.concurrency(),
           n.types(),
           n.running().size(),
-          n.running().stream().map(RunningTask::of).toList());
+          n.running().stream().map(RunningTask::of).toList(),
+          n.claimed().size());
     }
   }
 
