@@ -22,4 +22,10 @@ public record QueueStats(
     long cancelled,
     Integer limit,
     int nodeLimit,
-    boolean paused) {}
+    boolean paused) {
+
+  /** Every task of the queue the store holds, in whatever state. */
+  public long total() {
+    return scheduled + queued + running + claimed + succeeded + failed + cancelled;
+  }
+}

@@ -56,7 +56,7 @@ final class HttpScenario implements ScenarioRunner {
             "%d connections held open throughout%s",
             load.connections(),
             opened == load.connections() ? "" : " (" + (opened - load.connections()) + " reconnections)");
-        long stored = worker.queues().stream().mapToLong(HttpScenario::total).sum();
+        long stored = worker.queues().stream().mapToLong(QueueStats::total).sum();
         if (stored < accepted) {
           ctx.say("only %,d tasks in the store after %,d answers 202: %,d missing", stored, accepted, accepted - stored);
           errors += accepted - stored;
@@ -77,10 +77,6 @@ final class HttpScenario implements ScenarioRunner {
         p.accepted(),
         p.seconds(),
         p.errors() == 0 ? "" : ", " + p.errors() + " errors " + p.errorKinds());
-  }
-
-  private static long total(QueueStats q) {
-    return q.scheduled() + q.queued() + q.running() + q.succeeded() + q.failed() + q.cancelled();
   }
 
   private static String readable(Duration d) {
