@@ -40,6 +40,24 @@ class LogbackConfigTest {
     assertThat(lines[1]).matches("\\d\\d:\\d\\d:\\d\\d\\.\\d{3} INFO  BuiltinTasks +Tasklane stopped");
   }
 
+  /**
+   * Whatever a message holds, from Tasklane or a library that quotes a request, it prints as one
+   * line: control characters other than tab become {@code ?}, so no line can be forged.
+   */
+  @Test
+  void aMessageWithControlCharactersPrintsAsOneLine() throws JoranException {
+    String printed =
+        capturingStdout(
+            logger ->
+                logger.info(
+                    "Processed: {}",
+                    "a\n12:00:00.000 INFO  BuiltinTasks Processed: FORGED\r\u0000\u001b[31m\tend"));
+
+    String[] lines = printed.split("\\R");
+    assertThat(lines).hasSize(1);
+    assertThat(lines[0]).endsWith("Processed: a?12:00:00.000 INFO  BuiltinTasks Processed: FORGED???[31m\tend");
+  }
+
   private interface Body {
     void run(Logger logger);
   }
