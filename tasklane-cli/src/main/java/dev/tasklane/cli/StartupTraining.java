@@ -1,13 +1,9 @@
 package dev.tasklane.cli;
 
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.io.Writer;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -46,19 +42,23 @@ import picocli.CommandLine;
 final class StartupTraining {
   private static final Pattern LISTENING = Pattern.compile("Tasklane listening on (http://\\S+) ");
   private static final Duration WAIT = Duration.ofSeconds(120);
-  private static final HttpClient HTTP =
-      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
   private StartupTraining() {}
 
-  public static void main(String[] args) throws Exception {
-    if (args.length == 2 && args[0].equals("serve")) {
-      serve(Path.of(args[1]));
-    } else if (args.length == 2 && args[0].equals("client")) {
-      client(args[1]);
-    } else {
-      System.err.println("usage: StartupTraining serve DIR | client URL");
-      System.exit(ExitCodes.USAGE);
+  public static void main(String[] args) {
+    try {
+      if (args.length == 2 && args[0].equals("serve")) {
+        serve(Path.of(args[1]));
+      } else if (args.length == 2 && args[0].equals("client")) {
+        client(args[1]);
+      } else {
+        System.err.println("usage: StartupTraining serve DIR | client URL");
+        System.exit(ExitCodes.USAGE);
+      }
+    } catch (Throwable e) {
+      // Exit whatever threads are left: the launcher waits for this process.
+      e.printStackTrace();
+      System.exit(ExitCodes.FAILED);
     }
     // Exit as the commands do; the JVM writes its cache or archive on the way out.
     System.exit(ExitCodes.OK);
@@ -95,34 +95,22 @@ final class StartupTraining {
   }
 
   /** The calls a client makes first: health, a submission, the task, the queues. */
-  private static void exercise(String url) throws IOException, InterruptedException {
-    get(url + "/health");
-    String body =
-        post(url + "/api/v1/tasks", "{\"type\": \"echo\", \"payload\": {\"training\": true}}");
-    String id = idOf(body);
+  private static void exercise(String url) throws Exception {
+    ApiClient api = new ApiClient(URI.create(url));
+    api.get("/health");
+    String id =
+        api.post("/api/v1/tasks", ApiClient.JSON.readTree("{\"type\": \"echo\", \"payload\": {\"training\": true}}"))
+            .body()
+            .path("id")
+            .asText();
     Instant deadline = Instant.now().plus(Duration.ofSeconds(10));
-    while (!get(url + "/api/v1/tasks/" + id).contains("\"succeeded\"")
+    while (!api.get("/api/v1/tasks/" + id).body().path("state").asText().equals("succeeded")
         && Instant.now().isBefore(deadline)) {
       Thread.sleep(20);
     }
-    post(url + "/submit-task", "{\"data\": \"training\", \"priority\": 2}");
-    get(url + "/api/v1/queues");
-    get(url + "/api/v1/tasks?limit=10");
-  }
-
-  private static String get(String url) throws IOException, InterruptedException {
-    return HTTP.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString())
-        .body();
-  }
-
-  private static String post(String url, String json) throws IOException, InterruptedException {
-    return HTTP.send(
-            HttpRequest.newBuilder(URI.create(url))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(json))
-                .build(),
-            HttpResponse.BodyHandlers.ofString())
-        .body();
+    api.post("/submit-task", ApiClient.JSON.readTree("{\"data\": \"training\", \"priority\": 2}"));
+    api.get("/api/v1/queues");
+    api.get("/api/v1/tasks?limit=10");
   }
 
   private static String idOf(String json) {
@@ -149,7 +137,13 @@ final class StartupTraining {
 
   /** {@code tasklane serve} running in this JVM on a free port, stopped as SIGTERM would. */
   private static final class Node implements AutoCloseable {
-    private final ExecutorService thread = Executors.newSingleThreadExecutor();
+    private final ExecutorService thread =
+        Executors.newSingleThreadExecutor(
+            r -> {
+              Thread t = new Thread(r, "training-serve");
+              t.setDaemon(true);
+              return t;
+            });
     private final List<Runnable> hooks = new CopyOnWriteArrayList<>();
     private final Future<Integer> exit;
     private final String url;

@@ -29,22 +29,17 @@ class LauncherStartupCacheIT {
 
   @Test
   void preparesBothCachesOnceAndStartsEachCommandFromItsOwn() throws Exception {
-    Path launcher = Path.of("..", "tasklane").toAbsolutePath().normalize();
-    Path jar = Path.of("target", "tasklane.jar").toAbsolutePath();
-    assertThat(jar).as("the fat jar (failsafe runs after package)").exists();
-    Files.copy(launcher, home.resolve("tasklane"));
-    Files.setPosixFilePermissions(home.resolve("tasklane"), PosixFilePermissions.fromString("rwxr-xr-x"));
-    Path target = Files.createDirectories(home.resolve("tasklane-cli").resolve("target"));
-    Files.createSymbolicLink(target.resolve("tasklane.jar"), jar);
+    Path target = install(Path.of("target", "tasklane.jar"));
     boolean aot = Runtime.version().feature() >= FIRST_JDK_WITH_AOT_CACHE;
     String ext = aot ? "aot" : "jsa";
+    String jdk = System.getProperty("java.version");
 
     Run first = run(Map.of(), "--version");
     assertThat(first.code).as(first.toString()).isZero();
     assertThat(first.err).contains("preparing the start-up caches");
     assertThat(first.out).startsWith("tasklane ");
-    assertThat(target.resolve("serve." + ext)).isNotEmptyFile();
-    assertThat(target.resolve("client." + ext)).isNotEmptyFile();
+    assertThat(target.resolve("serve-" + jdk + "." + ext)).isNotEmptyFile();
+    assertThat(target.resolve("client-" + jdk + "." + ext)).isNotEmptyFile();
 
     Run again = run(Map.of(), "--version");
     assertThat(again.code).as(again.toString()).isZero();
@@ -70,6 +65,49 @@ class LauncherStartupCacheIT {
     Run r = run(all, args);
     assertThat(r.code).as(r.toString()).isZero();
     return Files.readString(log, StandardCharsets.UTF_8);
+  }
+
+  /**
+   * A training that fails leaves the command to start without a cache, and is not tried again on
+   * every command. Here the jar is the CLI module's own, without its dependencies or a main class:
+   * the training fails to load picocli, and the command's own error (no main class) shows that the
+   * launcher went on to start it.
+   */
+  @Test
+  void aFailedTrainingStartsTheCommandAnywayAndIsNotRetriedUntilTheJarChanges() throws Exception {
+    Path thin;
+    try (var files = Files.list(Path.of("target"))) {
+      thin =
+          files
+              .filter(f -> f.getFileName().toString().matches("tasklane-cli-.*\\.jar"))
+              .filter(f -> !f.getFileName().toString().contains("sources"))
+              .findFirst()
+              .orElseThrow(() -> new AssertionError("the CLI module's own jar is missing"));
+    }
+    Path target = install(thin);
+
+    Run first = run(Map.of(), "--version");
+    assertThat(first.err).contains("preparing the start-up caches").contains("no start-up cache for serve")
+        .contains("no start-up cache for client");
+    assertThat(first.err).as("the command itself ran: " + first).contains("no main manifest attribute");
+    String jdk = System.getProperty("java.version");
+    assertThat(target.resolve("startup-cache-" + jdk + ".failed")).exists();
+    assertThat(target.resolve("serve-" + jdk + ".aot")).as("a failed training's cache is not kept").doesNotExist();
+    assertThat(target.resolve("serve-" + jdk + ".jsa")).doesNotExist();
+
+    Run again = run(Map.of(), "--version");
+    assertThat(again.err).as("not retried: " + again).doesNotContain("preparing").contains("no main manifest attribute");
+  }
+
+  /** A copy of the launcher beside {@code jar} (linked as the fat jar) in the test's home. */
+  private Path install(Path jar) throws IOException {
+    Path launcher = Path.of("..", "tasklane").toAbsolutePath().normalize();
+    assertThat(jar).as("the jar (failsafe runs after package)").exists();
+    Files.copy(launcher, home.resolve("tasklane"));
+    Files.setPosixFilePermissions(home.resolve("tasklane"), PosixFilePermissions.fromString("rwxr-xr-x"));
+    Path target = Files.createDirectories(home.resolve("tasklane-cli").resolve("target"));
+    Files.createSymbolicLink(target.resolve("tasklane.jar"), jar.toAbsolutePath());
+    return target;
   }
 
   private record Run(int code, String out, String err) {}
