@@ -286,6 +286,22 @@ class CommandLineTest {
         .contains("(default: the server's, 1; for process_task the payload's own \"priority\")");
   }
 
+  /** A server that asks for credentials refused the command: exit 1 with its status, never "unreachable". */
+  @Test
+  void anAnswerAskingForCredentialsIsARefusalNotAnUnreachableServer() throws IOException {
+    try (RecordingServer server =
+        RecordingServer.answering(
+            401, Map.of("WWW-Authenticate", "Bearer"), "{\"detail\": \"Not authenticated\"}")) {
+      CliRun submit = new CliRun();
+      assertThat(submit.execute("submit", "noop", "--server", server.url())).isEqualTo(ExitCodes.FAILED);
+      assertThat(submit.err()).contains("server refused (401)").doesNotContain("cannot reach");
+
+      CliRun status = new CliRun();
+      assertThat(status.execute("status", "--server", server.url())).isEqualTo(ExitCodes.FAILED);
+      assertThat(status.err()).contains("server refused (401): Not authenticated");
+    }
+  }
+
   @Test
   void serverOptionThatIsNotAUrlExits2() {
     CliRun run = new CliRun(Map.of("TASKLANE_SERVER", "localhost:8000"));

@@ -11,7 +11,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * A stand-in for a Tasklane server on a random loopback port: keeps each request body and answers
- * 200 with the JSON given for the request's path (or for {@code *}), so a test can see exactly what
+ * 200 (or a given status) with the JSON given for the request's path (or for {@code *}), so a test can see exactly what
  * a command sent, or feed it an answer the real server cannot give yet.
  */
 final class RecordingServer implements AutoCloseable {
@@ -19,6 +19,11 @@ final class RecordingServer implements AutoCloseable {
   private final List<String> bodies = new CopyOnWriteArrayList<>();
 
   private RecordingServer(Map<String, String> answers) throws IOException {
+    this(200, Map.of(), answers);
+  }
+
+  private RecordingServer(int status, Map<String, String> headers, Map<String, String> answers)
+      throws IOException {
     http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     http.createContext(
         "/",
@@ -27,7 +32,8 @@ final class RecordingServer implements AutoCloseable {
           String path = exchange.getRequestURI().getPath();
           byte[] bytes = answers.getOrDefault(path, answers.get("*")).getBytes(StandardCharsets.UTF_8);
           exchange.getResponseHeaders().add("Content-Type", "application/json");
-          exchange.sendResponseHeaders(200, bytes.length);
+          headers.forEach(exchange.getResponseHeaders()::add);
+          exchange.sendResponseHeaders(status, bytes.length);
           exchange.getResponseBody().write(bytes);
           exchange.close();
         });
@@ -37,6 +43,11 @@ final class RecordingServer implements AutoCloseable {
   /** Answers every request with {@code json}. */
   static RecordingServer answering(String json) throws IOException {
     return new RecordingServer(Map.of("*", json));
+  }
+
+  /** Answers every request with {@code status}, {@code headers} and {@code json}. */
+  static RecordingServer answering(int status, Map<String, String> headers, String json) throws IOException {
+    return new RecordingServer(status, Map.copyOf(headers), Map.of("*", json));
   }
 
   /** Answers each path with its JSON. */
