@@ -1137,7 +1137,9 @@ public abstract class WorkerContract {
     w.start();
     await().atMost(WAIT).until(() -> w.stats().succeeded() == 300);
     assertThat(mostInFlight.get()).isLessThanOrEqualTo(concurrency);
-    assertThat(checks.get()).isGreaterThan(100);
+    // How many writes there were depends on how outcomes batched (fewer, larger batches on a slow
+    // machine); that the checks saw runs in progress is what the lower bound below shows.
+    assertThat(checks.get()).as("checks made while the queue drained").isPositive();
     assertThat(mostStarted.get())
         .as("most tasks the store showed started on a node with %d slots", concurrency)
         .isBetween(1, concurrency);
