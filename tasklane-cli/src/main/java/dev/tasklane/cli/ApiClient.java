@@ -18,8 +18,8 @@ import java.nio.charset.StandardCharsets;
  *
  * <p>It speaks through {@link HttpURLConnection}, not {@code java.net.http.HttpClient}: every
  * command is one short request in a fresh JVM, and {@code HttpClient} sets up TLS (the security
- * providers and the trusted certificates) even for an {@code http://} server, about a sixth of
- * what a {@code tasklane status} costs.
+ * providers and the trusted certificates) even for an {@code http://} server, which was about half
+ * of what a {@code tasklane status} cost (BENCHMARKS.md, "Start-up time").
  */
 final class ApiClient {
   static final ObjectMapper JSON = new ObjectMapper();
