@@ -11,8 +11,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * A stand-in for a Tasklane server on a random loopback port: keeps each request body and answers
- * 200 (or a given status) with the JSON given for the request's path (or for {@code *}), so a test can see exactly what
- * a command sent, or feed it an answer the real server cannot give yet.
+ * 200 (or a given status) with the JSON given for the request's path (or for {@code *}), so a test
+ * can see exactly what a command sent, or feed it an answer the real server cannot give yet.
  */
 final class RecordingServer implements AutoCloseable {
   private final HttpServer http;
