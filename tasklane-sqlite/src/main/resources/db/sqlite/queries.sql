@@ -577,3 +577,134 @@ DELETE FROM task
 
 -- name: ping
 SELECT 1;
+
+-- name: insertToken
+-- The statements of JdbcAccessStore start here. Tokens, users and sessions are found by the hash
+-- of their secret; the secrets never reach SQL.
+-- Any conflict (an active token's name, or the secret's hash) inserts nothing.
+INSERT INTO access_token (id, name, role, secret_hash, created_at, expires_at)
+VALUES (?,   -- id
+        ?,   -- name
+        ?,   -- role
+        ?,   -- secret_hash
+        ?,   -- created_at
+        ?)   -- expires_at
+ON CONFLICT DO NOTHING;
+
+-- name: findTokenByHash
+SELECT id, name, role, secret_hash, created_at, expires_at, last_used_at, revoked_at
+  FROM access_token
+ WHERE secret_hash = ?;  -- secret_hash
+
+-- name: listTokens
+SELECT id, name, role, secret_hash, created_at, expires_at, last_used_at, revoked_at
+  FROM access_token
+ ORDER BY created_at, id;
+
+-- name: revokeTokenById
+UPDATE access_token
+   SET revoked_at = ?         -- revoked_at
+ WHERE id = ?                 -- id
+   AND revoked_at IS NULL
+RETURNING id, name, role, secret_hash, created_at, expires_at, last_used_at, revoked_at;
+
+-- name: revokeTokenByName
+UPDATE access_token
+   SET revoked_at = ?         -- revoked_at
+ WHERE name = ?               -- name
+   AND revoked_at IS NULL
+RETURNING id, name, role, secret_hash, created_at, expires_at, last_used_at, revoked_at;
+
+-- name: touchToken
+UPDATE access_token
+   SET last_used_at = ?       -- last_used_at
+ WHERE id = ?                 -- id
+   AND revoked_at IS NULL;
+
+-- name: hasCredentials
+SELECT EXISTS (SELECT 1
+                 FROM access_token
+                WHERE revoked_at IS NULL
+                  AND (expires_at IS NULL OR expires_at > ?))  -- now
+       OR EXISTS (SELECT 1 FROM dashboard_user) AS has_credentials;
+
+-- name: insertUser
+INSERT INTO dashboard_user (name, role, password_hash, created_at)
+VALUES (?,   -- name
+        ?,   -- role
+        ?,   -- password_hash
+        ?)   -- created_at
+ON CONFLICT DO NOTHING;
+
+-- name: findUser
+SELECT name, role, password_hash, created_at
+  FROM dashboard_user
+ WHERE name = ?;  -- name
+
+-- name: listUsers
+SELECT name, role, password_hash, created_at
+  FROM dashboard_user
+ ORDER BY name;
+
+-- name: deleteUser
+DELETE FROM dashboard_user
+ WHERE name = ?;  -- name
+
+-- name: insertSession
+INSERT INTO web_session (secret_hash, principal, role, token_id, csrf_token, created_at,
+                                  last_seen_at)
+VALUES (?,   -- secret_hash
+        ?,   -- principal
+        ?,   -- role
+        ?,   -- token_id
+        ?,   -- csrf_token
+        ?,   -- created_at
+        ?);  -- last_seen_at
+
+-- name: findSession
+SELECT secret_hash, principal, role, token_id, csrf_token, created_at, last_seen_at
+  FROM web_session
+ WHERE secret_hash = ?;  -- secret_hash
+
+-- name: touchSession
+UPDATE web_session
+   SET last_seen_at = ?   -- last_seen_at
+ WHERE secret_hash = ?;   -- secret_hash
+
+-- name: deleteSession
+DELETE FROM web_session
+ WHERE secret_hash = ?;   -- secret_hash
+
+-- name: deleteSessionsOfToken
+DELETE FROM web_session
+ WHERE token_id = ?;      -- token_id
+
+-- name: deleteSessionsOfUser
+DELETE FROM web_session
+ WHERE principal = ?      -- principal
+   AND token_id IS NULL;
+
+-- name: deleteStaleSessions
+DELETE FROM web_session
+ WHERE last_seen_at < ?   -- last_seen_at: the idle cutoff
+    OR created_at < ?;    -- created_at: the absolute cutoff
+
+-- name: appendAudit
+INSERT INTO audit_entry (at, actor, action, target, client, detail)
+VALUES (?,   -- at
+        ?,   -- actor
+        ?,   -- action
+        ?,   -- target
+        ?,   -- client
+        ?);  -- detail
+
+-- name: listAudit
+SELECT id, at, actor, action, target, client, detail
+  FROM audit_entry
+ WHERE id < ?             -- id: below this one
+ ORDER BY id DESC
+ LIMIT ?;                 -- limit
+
+-- name: pruneAudit
+DELETE FROM audit_entry
+ WHERE at < ?;            -- at: the cutoff

@@ -3,7 +3,7 @@ package dev.tasklane.jdbc;
 import java.util.Locale;
 
 /**
- * Every SQL statement {@link JdbcTaskStore} runs. Each dialect's {@code db/<dialect>/queries.sql}
+ * Every SQL statement {@link JdbcTaskStore} and {@link JdbcAccessStore} run. Each dialect's {@code db/<dialect>/queries.sql}
  * holds exactly one {@code -- name: <sqlName>} block per constant, binding the same parameters in
  * the same order; {@link Queries#load(SqlDialect)} refuses a file that lacks one or has an extra
  * one, so the dialects cannot drift apart unnoticed.
@@ -126,7 +126,52 @@ public enum QueryName {
   /** Deletes a batch of terminal tasks that finished before a cutoff (retention). */
   DELETE_FINISHED_TASKS,
   /** A statement that touches no table: does the database answer? */
-  PING;
+  PING,
+
+  // ---------------------------------------------------------------- access (JdbcAccessStore)
+
+  /** Adds a token; a name taken by an active token inserts nothing. */
+  INSERT_TOKEN,
+  /** One token by its secret's hash. */
+  FIND_TOKEN_BY_HASH,
+  /** Every token, oldest first. */
+  LIST_TOKENS,
+  /** Revokes the active token with an id, returning it. */
+  REVOKE_TOKEN_BY_ID,
+  /** Revokes the active token with a name, returning it. */
+  REVOKE_TOKEN_BY_NAME,
+  /** Sets an active token's last use. */
+  TOUCH_TOKEN,
+  /** Whether an active, unexpired token or any user exists. */
+  HAS_CREDENTIALS,
+  /** Adds a user; a taken name inserts nothing. */
+  INSERT_USER,
+  /** One user by name. */
+  FIND_USER,
+  /** Every user, by name. */
+  LIST_USERS,
+  /** Deletes a user. */
+  DELETE_USER,
+  /** Adds a session. */
+  INSERT_SESSION,
+  /** One session by its secret's hash. */
+  FIND_SESSION,
+  /** Moves a session's last activity. */
+  TOUCH_SESSION,
+  /** Deletes one session. */
+  DELETE_SESSION,
+  /** Deletes the sessions a token signed in. */
+  DELETE_SESSIONS_OF_TOKEN,
+  /** Deletes the password sessions of a user. */
+  DELETE_SESSIONS_OF_USER,
+  /** Deletes sessions past their idle or absolute timeout. */
+  DELETE_STALE_SESSIONS,
+  /** Appends an audit entry. */
+  APPEND_AUDIT,
+  /** A page of the audit log below an id, newest first. */
+  LIST_AUDIT,
+  /** Deletes audit entries older than a cutoff. */
+  PRUNE_AUDIT;
 
   private final String sqlName = toCamelCase(name());
 

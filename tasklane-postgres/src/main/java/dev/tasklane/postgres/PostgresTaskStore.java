@@ -4,7 +4,9 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.tasklane.StoreException;
 import dev.tasklane.Submission;
+import dev.tasklane.jdbc.JdbcAccessStore;
 import dev.tasklane.jdbc.JdbcTaskStore;
+import dev.tasklane.spi.AccessStore;
 import dev.tasklane.spi.ForwardingTaskStore;
 import dev.tasklane.spi.LeaderElection;
 import dev.tasklane.spi.NewTask;
@@ -78,6 +80,7 @@ public final class PostgresTaskStore extends ForwardingTaskStore
   private final MigrationGate schema;
   private final PostgresTransactionRunner transactions;
   private final JdbcTaskStore delegate;
+  private final JdbcAccessStore access;
 
   /** Open subscriptions and elections, closed with the store. */
   private final Set<AutoCloseable> dependents = ConcurrentHashMap.newKeySet();
@@ -89,8 +92,10 @@ public final class PostgresTaskStore extends ForwardingTaskStore
       PGSimpleDataSource connections,
       MigrationGate schema,
       PostgresTransactionRunner transactions,
-      JdbcTaskStore delegate) {
+      JdbcTaskStore delegate,
+      JdbcAccessStore access) {
     super(delegate);
+    this.access = access;
     this.options = options;
     this.connections = connections;
     this.schema = schema;
@@ -122,7 +127,8 @@ public final class PostgresTaskStore extends ForwardingTaskStore
           connections,
           schema,
           transactions,
-          new JdbcTaskStore(dialect, transactions, options.clock()));
+          new JdbcTaskStore(dialect, transactions, options.clock()),
+          new JdbcAccessStore(dialect, transactions));
     } catch (RuntimeException | Error e) {
       transactions.close();
       throw e;
@@ -136,6 +142,14 @@ public final class PostgresTaskStore extends ForwardingTaskStore
   @Override
   public java.util.List<com.zaxxer.hikari.HikariDataSource> connectionPools() {
     return java.util.List.of(transactions.pool());
+  }
+
+  /**
+   * The server's tokens, users, sessions and audit log, in this store's schema, shared by every
+   * node (see {@link dev.tasklane.spi.AccessStore}).
+   */
+  public AccessStore accessStore() {
+    return access;
   }
 
   /** The options the store was opened with. */

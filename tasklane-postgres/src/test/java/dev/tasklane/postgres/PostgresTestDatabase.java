@@ -90,7 +90,14 @@ final class PostgresTestDatabase
       for (String schema : schemas) {
         if (tablesExist(c, schema)) {
           st.execute(
-              "TRUNCATE " + q(schema) + ".task, " + q(schema) + ".queue, " + q(schema) + ".node");
+              "TRUNCATE "
+                  + String.join(
+                      ", ",
+                      java.util.stream.Stream.of(
+                              "task", "queue", "node", "access_token", "dashboard_user",
+                              "web_session", "audit_entry")
+                          .map(t -> q(schema) + "." + t)
+                          .toList()));
         }
       }
     }
@@ -233,7 +240,7 @@ final class PostgresTestDatabase
   private static boolean tablesExist(Connection c, String schema) throws SQLException {
     try (Statement st = c.createStatement();
         ResultSet rs =
-            st.executeQuery("SELECT to_regclass('" + q(schema) + ".node') IS NOT NULL")) {
+            st.executeQuery("SELECT to_regclass('" + q(schema) + ".audit_entry') IS NOT NULL")) {
       return rs.next() && rs.getBoolean(1);
     }
   }

@@ -4,7 +4,9 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.tasklane.StoreException;
 import dev.tasklane.jdbc.ConnectionPools;
+import dev.tasklane.jdbc.JdbcAccessStore;
 import dev.tasklane.jdbc.JdbcTaskStore;
+import dev.tasklane.spi.AccessStore;
 import dev.tasklane.jdbc.SchemaMigrator;
 import dev.tasklane.spi.ForwardingTaskStore;
 import dev.tasklane.spi.LeaderElection;
@@ -73,6 +75,7 @@ public final class SqliteTaskStore extends ForwardingTaskStore implements Connec
   private final DatabaseLock lock;
   private final SqliteTransactionRunner transactions;
   private final JdbcTaskStore delegate;
+  private final JdbcAccessStore access;
 
   private SqliteTaskStore(
       Path file, DatabaseLock lock, SqliteTransactionRunner transactions, JdbcTaskStore delegate) {
@@ -81,6 +84,7 @@ public final class SqliteTaskStore extends ForwardingTaskStore implements Connec
     this.lock = lock;
     this.transactions = transactions;
     this.delegate = delegate;
+    this.access = new JdbcAccessStore(DIALECT, transactions);
   }
 
   /**
@@ -147,6 +151,14 @@ public final class SqliteTaskStore extends ForwardingTaskStore implements Connec
   @Override
   public java.util.List<HikariDataSource> connectionPools() {
     return java.util.List.of(transactions.readers());
+  }
+
+  /**
+   * The server's tokens, users, sessions and audit log, in this same file (see {@link
+   * dev.tasklane.spi.AccessStore}).
+   */
+  public AccessStore accessStore() {
+    return access;
   }
 
   /** The database file, as an absolute path. */
