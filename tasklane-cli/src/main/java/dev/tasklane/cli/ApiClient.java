@@ -27,9 +27,12 @@ final class ApiClient {
   private static final int READ_TIMEOUT_MS = 30_000;
 
   private final URI base;
+  private final String token;
 
-  ApiClient(URI base) {
+  /** A client of {@code base}, sending {@code token} as a bearer token unless it is null. */
+  ApiClient(URI base, String token) {
     this.base = base;
+    this.token = token;
   }
 
   /** A 2xx answer: its status, body and whether it replayed an earlier submission. */
@@ -37,6 +40,10 @@ final class ApiClient {
 
   Answer get(String path) {
     return send("GET", path, null);
+  }
+
+  Answer delete(String path) {
+    return send("DELETE", path, null);
   }
 
   Answer post(String path, JsonNode body) {
@@ -54,6 +61,9 @@ final class ApiClient {
       c.setReadTimeout(READ_TIMEOUT_MS);
       c.setInstanceFollowRedirects(false);
       c.setRequestProperty("Accept", "application/json");
+      if (token != null) {
+        c.setRequestProperty("Authorization", "Bearer " + token);
+      }
       if (body != null) {
         c.setDoOutput(true);
         c.setRequestProperty("Content-Type", "application/json");
@@ -104,6 +114,13 @@ final class ApiClient {
   static String refusal(int status, JsonNode body) {
     StringBuilder s = new StringBuilder("server refused (").append(status).append(")");
     JsonNode detail = body == null ? null : body.get("detail");
+    if (status == 401) {
+      // HttpURLConnection may keep a 401's body to itself; the remedy is what matters.
+      s.append(": ")
+          .append(detail != null && detail.isTextual() ? detail.textValue() : "authentication required")
+          .append("; send a token with --token or TASKLANE_TOKEN (tasklane token create)");
+      return s.toString();
+    }
     if (detail == null) {
       return s.toString();
     }

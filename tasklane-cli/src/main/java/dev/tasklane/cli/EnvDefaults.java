@@ -38,6 +38,11 @@ final class EnvDefaults implements IDefaultValueProvider {
           Map.entry("--shutdown-timeout", "TASKLANE_SHUTDOWN_TIMEOUT"),
           Map.entry("--execution-log", "TASKLANE_EXECUTION_LOG"),
           Map.entry("--lease", "TASKLANE_LEASE"),
+          Map.entry("--allowed-host", "TASKLANE_ALLOWED_HOSTS"),
+          Map.entry("--allowed-origin", "TASKLANE_ALLOWED_ORIGINS"),
+          Map.entry("--metrics-open", "TASKLANE_METRICS_OPEN"),
+          Map.entry("--insecure-open-on-network", "TASKLANE_INSECURE_OPEN_ON_NETWORK"),
+          Map.entry("--token", "TASKLANE_TOKEN"),
           Map.entry("--server", "TASKLANE_SERVER"));
 
   private final Map<String, String> env;

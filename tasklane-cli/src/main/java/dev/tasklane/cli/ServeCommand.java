@@ -11,10 +11,15 @@ import io.javalin.util.JavalinBindException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import dev.tasklane.server.access.AccessConfig;
+import dev.tasklane.server.access.InsecureStartException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -40,6 +45,8 @@ final class ServeCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
+  @Mixin StoreOptions storeOptions;
+
   @Option(
       names = "--port",
       paramLabel = "<port>",
@@ -53,44 +60,6 @@ final class ServeCommand implements Callable<Integer> {
       defaultValue = ServerConfig.DEFAULT_BIND_ADDRESS,
       description = "Address to listen on (env TASKLANE_BIND, default ${DEFAULT-VALUE}).")
   String bind;
-
-  @Option(
-      names = "--store",
-      paramLabel = "sqlite|postgres",
-      defaultValue = "sqlite",
-      description =
-          "Where tasks live: sqlite (one file, one node) or postgres (a cluster of nodes; needs"
-              + " --db-url) (env TASKLANE_STORE, default ${DEFAULT-VALUE}).")
-  String store;
-
-  @Option(
-      names = "--db-url",
-      paramLabel = "<jdbc-url>",
-      // Paths and URLs on lines of their own: wrapped, they would break inside (at "./" or a dot).
-      description = {
-        "PostgreSQL JDBC URL (env TASKLANE_DB_URL), e.g.",
-        "jdbc:postgresql://127.0.0.1:5432/tasklane"
-      })
-  String dbUrl;
-
-  @Option(
-      names = "--db-user",
-      paramLabel = "<user>",
-      description = "PostgreSQL user, unless the URL names one (env TASKLANE_DB_USER).")
-  String dbUser;
-
-  @Option(
-      names = "--db-password",
-      paramLabel = "<password>",
-      description = "PostgreSQL password; prefer the environment variable (env TASKLANE_DB_PASSWORD).")
-  String dbPassword;
-
-  @Option(
-      names = "--db-schema",
-      paramLabel = "<schema>",
-      defaultValue = "public",
-      description = "PostgreSQL schema, created if missing (env TASKLANE_DB_SCHEMA, default ${DEFAULT-VALUE}).")
-  String dbSchema;
 
   @Option(
       names = "--db-pool-size",
@@ -141,16 +110,6 @@ final class ServeCommand implements Callable<Integer> {
       defaultValue = "7d",
       description = "How long finished tasks are kept; 0 keeps them forever (env TASKLANE_RETENTION, default ${DEFAULT-VALUE}).")
   Duration retention;
-
-  @Option(
-      names = "--db",
-      paramLabel = "<file>",
-      defaultValue = "./tasklane-data/tasklane.db",
-      description = {
-        "SQLite database file, created if missing, with --store sqlite (env TASKLANE_DB). Default:",
-        "${DEFAULT-VALUE}"
-      })
-  String db;
 
   @Option(
       names = "--concurrency",
@@ -214,6 +173,40 @@ final class ServeCommand implements Callable<Integer> {
       description = "How long a running task's claim lasts without renewal (env TASKLANE_LEASE, default ${DEFAULT-VALUE}).")
   Duration lease;
 
+  @Option(
+      names = "--allowed-host",
+      paramLabel = "<name>",
+      split = ",",
+      description = {
+        "A name the Host header may carry; repeat, or separate with commas (env"
+            + " TASKLANE_ALLOWED_HOSTS). Default: the loopback names on a loopback bind, any"
+            + " name elsewhere."
+      })
+  List<String> allowedHosts = new ArrayList<>();
+
+  @Option(
+      names = "--allowed-origin",
+      paramLabel = "<origin>",
+      split = ",",
+      description = {
+        "A web origin whose pages may call the API with a token (CORS); repeat, or separate"
+            + " with commas (env TASKLANE_ALLOWED_ORIGINS), e.g.",
+        "https://app.example.com"
+      })
+  List<String> allowedOrigins = new ArrayList<>();
+
+  @Option(
+      names = "--metrics-open",
+      description = "Serve /metrics without a token (env TASKLANE_METRICS_OPEN).")
+  boolean metricsOpen;
+
+  @Option(
+      names = "--insecure-open-on-network",
+      description =
+          "Start on a non-loopback --bind with no token or user configured: ANYBODY who can reach"
+              + " the port can then submit, cancel and read tasks (env TASKLANE_INSECURE_OPEN_ON_NETWORK).")
+  boolean openOnNetwork;
+
   private final ShutdownHooks hooks;
 
   ServeCommand(ShutdownHooks hooks) {
@@ -239,6 +232,8 @@ final class ServeCommand implements Callable<Integer> {
           ExitCodes.FAILED, StartChecks.listenFailure(settings.bind(), settings.port(), e));
     } catch (java.io.UncheckedIOException e) {
       throw new CommandFailedException(ExitCodes.FAILED, "cannot start: " + e.getMessage());
+    } catch (InsecureStartException e) {
+      throw new CommandFailedException(ExitCodes.FAILED, "cannot start: " + e.getMessage());
     } catch (NodeIdInUseException e) {
       throw new CommandFailedException(ExitCodes.FAILED, "cannot start: " + e.getMessage());
     } catch (IllegalStateException | StoreException e) {
@@ -256,6 +251,12 @@ final class ServeCommand implements Callable<Integer> {
             + settings.store().location()
             + ") as node "
             + settings.nodeId());
+    if (node.open()) {
+      out.println(
+          "No token or user exists yet, so this server answers anyone on this machine. Create the"
+              + " first admin token with:\n  ./tasklane token create --name admin --role admin --server "
+              + node.url());
+    }
     out.flush();
     node.awaitStopped();
     return ExitCodes.OK;
@@ -302,7 +303,8 @@ final class ServeCommand implements Callable<Integer> {
             pollInterval,
             retention,
             leaderTimeout,
-            executionLog == null || executionLog.isBlank() ? null : Path.of(executionLog));
+            executionLog == null || executionLog.isBlank() ? null : Path.of(executionLog),
+            accessConfig());
     try {
       // Fails here, before anything is opened, if the worker or server would refuse a value.
       settings.workerConfig();
@@ -313,39 +315,22 @@ final class ServeCommand implements Callable<Integer> {
     return settings;
   }
 
-  private StoreChoice storeChoice() {
-    switch (store.strip().toLowerCase(java.util.Locale.ROOT)) {
-      case "sqlite" -> {
-        require(!db.isBlank(), "--db must not be empty");
-        return new StoreChoice.Sqlite(Path.of(db));
-      }
-      case "postgres", "postgresql" -> {
-        require(
-            dbUrl != null && dbUrl.startsWith("jdbc:postgresql:"),
-            "--store postgres needs --db-url jdbc:postgresql://HOST:PORT/DATABASE (or TASKLANE_DB_URL)");
-        require(dbPoolSize >= 2 && dbPoolSize <= 1000, "--db-pool-size must be between 2 and 1000, not " + dbPoolSize);
-        try {
-          PostgresOptions options =
-              PostgresOptions.of(dbUrl)
-                  .withSchema(dbSchema)
-                  .withPoolSize(dbPoolSize)
-                  .withListen(listen)
-                  .withLeaderTimeout(leaderTimeout)
-                  .withTimeout(dbTimeout);
-          if (dbUser != null) {
-            options = options.withUser(dbUser);
-          }
-          if (dbPassword != null) {
-            options = options.withPassword(dbPassword);
-          }
-          return new StoreChoice.Postgres(options);
-        } catch (IllegalArgumentException e) {
-          throw new ParameterException(spec.commandLine(), e.getMessage(), e);
-        }
-      }
-      default -> throw new ParameterException(
-          spec.commandLine(), "--store must be sqlite or postgres, not '" + store + "'");
+  private AccessConfig accessConfig() {
+    try {
+      return AccessConfig.defaults()
+          .withAllowedHosts(allowedHosts)
+          .withAllowedOrigins(allowedOrigins)
+          .withMetricsOpen(metricsOpen)
+          .withOpenOnNetwork(openOnNetwork);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }
+  }
+
+  private StoreChoice storeChoice() {
+    require(dbPoolSize >= 2 && dbPoolSize <= 1000, "--db-pool-size must be between 2 and 1000, not " + dbPoolSize);
+    return storeOptions.choice(
+        spec, o -> o.withPoolSize(dbPoolSize).withListen(listen).withLeaderTimeout(leaderTimeout).withTimeout(dbTimeout));
   }
 
   private void require(boolean condition, String message) {

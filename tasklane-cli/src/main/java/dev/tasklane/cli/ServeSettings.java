@@ -2,6 +2,7 @@ package dev.tasklane.cli;
 
 import dev.tasklane.WorkerConfig;
 import dev.tasklane.server.ServerConfig;
+import dev.tasklane.server.access.AccessConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -40,7 +41,8 @@ record ServeSettings(
     Duration pollInterval,
     Duration retention,
     Duration leaderTimeout,
-    Path executionLog) {
+    Path executionLog,
+    AccessConfig access) {
 
   ServeSettings {
     Objects.requireNonNull(bind, "bind");
@@ -83,6 +85,10 @@ record ServeSettings(
    * @throws IllegalArgumentException if the port or address is invalid
    */
   ServerConfig serverConfig() {
-    return ServerConfig.defaults().withBindAddress(bind).withPort(port).withStoreName(store.name());
+    return ServerConfig.defaults()
+        .withBindAddress(bind)
+        .withPort(port)
+        .withStoreName(store.name())
+        .withAccess(access);
   }
 }

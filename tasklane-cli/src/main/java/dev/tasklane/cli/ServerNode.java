@@ -72,7 +72,10 @@ final class ServerNode implements AutoCloseable {
         worker.setQueueLimit(limit.getKey(), limit.getValue());
       }
       worker.start();
-      TasklaneServer server = TasklaneServer.create(worker, serverConfig, metrics).start();
+      TasklaneServer server =
+          TasklaneServer.create(
+                  worker, serverConfig, metrics, settings.store().accessStore(store))
+              .start();
       return new ServerNode(store, worker, server, executionLog);
     } catch (RuntimeException | Error e) {
       if (worker != null) {
@@ -95,6 +98,11 @@ final class ServerNode implements AutoCloseable {
 
   Worker worker() {
     return worker;
+  }
+
+  /** Whether the server answers without a credential (loopback, none configured yet). */
+  boolean open() {
+    return server.access().open();
   }
 
   /** Stops HTTP, drains the worker, closes the store. Idempotent; later calls return at once. */

@@ -7,7 +7,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-/** {@code --server}: which Tasklane server a client command talks to. */
+/** {@code --server} and {@code --token}: which Tasklane server a client command talks to, as whom. */
 final class ServerOption {
   static final String DEFAULT = "http://127.0.0.1:8000";
 
@@ -20,6 +20,19 @@ final class ServerOption {
       defaultValue = DEFAULT,
       description = "Tasklane server to talk to (env TASKLANE_SERVER, default ${DEFAULT-VALUE}).")
   String server;
+
+  @Option(
+      names = "--token",
+      paramLabel = "<token>",
+      description =
+          "API token to send (tasklane token create); prefer the environment variable, which other"
+              + " users cannot see in the process list (env TASKLANE_TOKEN).")
+  String token;
+
+  /** A client for the server, sending the token if one was given. */
+  ApiClient client() {
+    return new ApiClient(uri(), token == null || token.isBlank() ? null : token.strip());
+  }
 
   /**
    * @throws ParameterException unless the value is an http or https URL with a host

@@ -96,7 +96,7 @@ final class StartupTraining {
 
   /** The calls a client makes first: health, a submission, the task, the queues. */
   private static void exercise(String url) throws Exception {
-    ApiClient api = new ApiClient(URI.create(url));
+    ApiClient api = new ApiClient(URI.create(url), null);
     api.get("/health");
     String id =
         api.post("/api/v1/tasks", ApiClient.JSON.readTree("{\"type\": \"echo\", \"payload\": {\"training\": true}}"))

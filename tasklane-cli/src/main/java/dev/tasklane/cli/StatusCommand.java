@@ -67,7 +67,7 @@ final class StatusCommand implements Callable<Integer> {
       if (!UUID_TEXT.matcher(taskId).matches()) {
         throw new ParameterException(spec.commandLine(), "<task-id> '" + taskId + "' is not a task id (a UUID)");
       }
-      JsonNode task = new ApiClient(server.uri()).get("/api/v1/tasks/" + taskId).body();
+      JsonNode task = server.client().get("/api/v1/tasks/" + taskId).body();
       if (json) {
         Output.printJson(out, task);
       } else {
@@ -75,7 +75,7 @@ final class StatusCommand implements Callable<Integer> {
       }
       return ExitCodes.OK;
     }
-    ApiClient api = new ApiClient(server.uri());
+    ApiClient api = server.client();
     JsonNode health = api.get("/health").body();
     JsonNode queues = api.get("/api/v1/queues").body().path("queues");
     if (json) {

@@ -2,6 +2,7 @@ package dev.tasklane.cli;
 
 import dev.tasklane.postgres.PostgresOptions;
 import dev.tasklane.postgres.PostgresTaskStore;
+import dev.tasklane.spi.AccessStore;
 import dev.tasklane.spi.TaskStore;
 import dev.tasklane.sqlite.SqliteTaskStore;
 import java.nio.file.Path;
@@ -24,6 +25,9 @@ sealed interface StoreChoice {
    */
   TaskStore open();
 
+  /** Where a store this choice opened keeps tokens, users, sessions and the audit log. */
+  AccessStore accessStore(TaskStore opened);
+
   /** The embedded store: one SQLite file, one process. */
   record Sqlite(Path file) implements StoreChoice {
     public Sqlite {
@@ -43,6 +47,11 @@ sealed interface StoreChoice {
     @Override
     public TaskStore open() {
       return SqliteTaskStore.open(file);
+    }
+
+    @Override
+    public AccessStore accessStore(TaskStore opened) {
+      return ((SqliteTaskStore) opened).accessStore();
     }
   }
 
@@ -68,6 +77,11 @@ sealed interface StoreChoice {
     @Override
     public TaskStore open() {
       return PostgresTaskStore.open(options);
+    }
+
+    @Override
+    public AccessStore accessStore(TaskStore opened) {
+      return ((PostgresTaskStore) opened).accessStore();
     }
   }
 }

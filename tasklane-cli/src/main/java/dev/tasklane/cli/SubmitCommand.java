@@ -96,7 +96,7 @@ final class SubmitCommand implements Callable<Integer> {
     if (idempotencyKey != null) {
       body.put("idempotency_key", idempotencyKey);
     }
-    ApiClient.Answer answer = new ApiClient(server.uri()).post("/api/v1/tasks", body);
+    ApiClient.Answer answer = server.client().post("/api/v1/tasks", body);
     if (answer.replayed()) {
       spec.commandLine()
           .getErr()

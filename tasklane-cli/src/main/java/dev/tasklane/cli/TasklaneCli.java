@@ -11,7 +11,8 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /**
- * The {@code tasklane} command: {@code serve}, {@code submit}, {@code status}, {@code bench}.
+ * The {@code tasklane} command: {@code serve}, {@code submit}, {@code status}, {@code bench},
+ * {@code token}, {@code user}.
  *
  * <p>Exit codes ({@link ExitCodes}): 0 done; 1 the server refused or the command failed; 2 bad
  * usage; 3 no server reachable.
@@ -26,7 +27,8 @@ import picocli.CommandLine.Spec;
       "Start a server:   tasklane serve",
       "Submit a task:    tasklane submit process_task '{\"data\": \"hello\"}'",
       "Watch it:         tasklane status <task-id>",
-      "Measure it:       tasklane bench --store sqlite"
+      "Measure it:       tasklane bench --store sqlite",
+      "Make a token:     tasklane token create --name admin --role admin"
     })
 public final class TasklaneCli implements Callable<Integer> {
 
@@ -60,6 +62,8 @@ public final class TasklaneCli implements Callable<Integer> {
     cli.addSubcommand(new SubmitCommand());
     cli.addSubcommand(new StatusCommand());
     cli.addSubcommand(new BenchCommand(hooks));
+    cli.addSubcommand(new TokenCommand());
+    cli.addSubcommand(new UserCommand());
     cli.addSubcommand(new HelpCommand());
     cli.registerConverter(Duration.class, new DurationConverter());
     cli.setDefaultValueProvider(new EnvDefaults(env));

@@ -1,6 +1,8 @@
 package dev.tasklane.server;
 
 import dev.tasklane.Worker;
+import dev.tasklane.server.access.AccessControl;
+import dev.tasklane.server.access.Permission;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.sse.SseClient;
 import java.io.IOException;
@@ -9,7 +11,7 @@ import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -34,7 +36,8 @@ final class DashboardRoutes implements AutoCloseable {
   private final Worker worker;
   private final TasklaneMetrics metrics;
   private final byte[] page;
-  private final Set<SseClient> clients = ConcurrentHashMap.newKeySet();
+  /** Each open page, and whether it may see internals (host names). */
+  private final Map<SseClient, Boolean> clients = new ConcurrentHashMap<>();
   private final ScheduledExecutorService pusher =
       Executors.newSingleThreadScheduledExecutor(
           r -> Thread.ofPlatform().name("tasklane-dashboard").daemon(true).unstarted(r));
@@ -55,8 +58,10 @@ final class DashboardRoutes implements AutoCloseable {
   }
 
   void register(RoutesConfig routes) {
-    routes.get("/", ctx -> ctx.contentType("text/html; charset=utf-8").result(page));
-    routes.get(TaskRoutes.API + "/stats/timeline", ctx -> ctx.json(timeline()));
+    // The page holds no data (its script asks for it, with the visitor's credentials): public, so
+    // that a visitor who is not signed in can be sent to the sign-in page.
+    routes.get("/", ctx -> ctx.contentType("text/html; charset=utf-8").result(page), Permission.PUBLIC);
+    routes.get(TaskRoutes.API + "/stats/timeline", ctx -> ctx.json(timeline()), Permission.READ);
     // Javalin streams only to a request that accepts event streams, and answers any other with an
     // empty 200; say instead what to send.
     routes.before(
@@ -74,23 +79,25 @@ final class DashboardRoutes implements AutoCloseable {
     routes.sse(
         TaskRoutes.API + "/events",
         client -> {
+          boolean internals = AccessControl.seesInternals(client.ctx());
           client.keepAlive();
           client.onClose(() -> clients.remove(client));
-          clients.add(client);
-          send(client, overview()); // at once, not a second later
-        });
+          clients.put(client, internals);
+          send(client, overview(internals)); // at once, not a second later
+        },
+        Permission.READ);
   }
 
   private TimelineView timeline() {
     return new TimelineView(Timeline.BUCKET.toSeconds(), metrics.timeline().points(Instant.now()));
   }
 
-  Overview overview() {
+  Overview overview(boolean internals) {
     Instant now = Instant.now();
     return new Overview(
         now,
         worker.queues().stream().map(QueuesView.QueueView::of).toList(),
-        NodesView.of(worker.nodes()),
+        NodesView.of(worker.nodes(), internals),
         timeline());
   }
 
@@ -98,16 +105,16 @@ final class DashboardRoutes implements AutoCloseable {
     if (clients.isEmpty()) {
       return;
     }
-    Overview o;
+    Overview full;
     try {
-      o = overview();
+      full = overview(true);
     } catch (RuntimeException e) {
       log.warn("dashboard update failed; pages keep their last view", e);
       return;
     }
-    for (SseClient c : clients) {
-      send(c, o);
-    }
+    Overview redacted =
+        new Overview(full.at(), full.queues(), full.nodes().withoutHosts(), full.timeline());
+    clients.forEach((c, internals) -> send(c, internals ? full : redacted));
   }
 
   private void send(SseClient client, Overview o) {
@@ -125,11 +132,11 @@ final class DashboardRoutes implements AutoCloseable {
   @Override
   public void close() {
     pusher.shutdownNow();
-    clients.forEach(SseClient::close);
+    clients.keySet().forEach(SseClient::close);
     clients.clear();
   }
 
-  private static byte[] resource(String path) {
+  static byte[] resource(String path) {
     try (InputStream in = DashboardRoutes.class.getResourceAsStream(path)) {
       if (in == null) {
         throw new IllegalStateException("resource " + path + " is missing from the jar");

@@ -1,5 +1,6 @@
 package dev.tasklane.server;
 
+import dev.tasklane.server.access.AccessDeniedException;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.tasklane.IllegalTransitionException;
 import dev.tasklane.QueueFullException;
@@ -33,6 +34,8 @@ import org.slf4j.LoggerFactory;
  *   <tr><td>{@link TaskNotFoundException}</td><td>404</td></tr>
  *   <tr><td>{@link IllegalTransitionException}</td><td>409</td></tr>
  *   <tr><td>{@link ClientErrorException} (a body cut short, an unknown charset)</td><td>its status</td></tr>
+ *   <tr><td>{@link AccessDeniedException} (no credential, wrong role, foreign host or origin, a
+ *       body that is not JSON, too many failed sign-ins)</td><td>its status and headers</td></tr>
  *   <tr><td>{@link QueueFullException}</td><td>429 + Retry-After</td></tr>
  *   <tr><td>{@link StoreException}</td><td>503 + Retry-After</td></tr>
  *   <tr><td>Javalin's {@link HttpResponseException} (no route, wrong method, body too
@@ -68,6 +71,12 @@ final class ErrorMapping {
         IllegalTransitionException.class,
         (e, ctx) -> ctx.status(HttpStatus.CONFLICT).json(new DetailView(e.getMessage())));
     routes.exception(ClientErrorException.class, ErrorMapping::clientError);
+    routes.exception(
+        AccessDeniedException.class,
+        (e, ctx) -> {
+          e.headers().forEach(ctx::header);
+          ctx.status(e.status()).json(new DetailView(e.getMessage()));
+        });
     routes.exception(QueueFullException.class, ErrorMapping::queueFull);
     routes.exception(StoreException.class, ErrorMapping::storeFailed);
     routes.exception(

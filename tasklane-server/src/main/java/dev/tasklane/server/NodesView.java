@@ -27,14 +27,14 @@ record NodesView(List<NodeView> nodes) {
       int runningCount,
       List<RunningTask> running,
       int claimedCount) {
-    static NodeView of(NodeStatus n) {
+    static NodeView of(NodeStatus n, boolean internals) {
       return new NodeView(
           n.id(),
           n.startedAt(),
           n.heartbeatAt(),
           n.heartbeatAge().toMillis() / 1000.0,
           n.live(),
-          n.host(),
+          internals ? n.host() : null,
           n.pid(),
           n.concurrency(),
           n.types(),
@@ -51,7 +51,21 @@ record NodesView(List<NodeView> nodes) {
     }
   }
 
-  static NodesView of(List<NodeStatus> nodes) {
-    return new NodesView(nodes.stream().map(NodeView::of).toList());
+  /** The same nodes without host names. */
+  NodesView withoutHosts() {
+    return new NodesView(
+        nodes.stream()
+            .map(
+                n ->
+                    new NodeView(
+                        n.id(), n.startedAt(), n.heartbeatAt(), n.heartbeatAgeSeconds(), n.live(),
+                        null, n.pid(), n.concurrency(), n.types(), n.runningCount(), n.running(),
+                        n.claimedCount()))
+            .toList());
+  }
+
+  /** The nodes; host names only with {@code internals} (roles that operate the system). */
+  static NodesView of(List<NodeStatus> nodes, boolean internals) {
+    return new NodesView(nodes.stream().map(n -> NodeView.of(n, internals)).toList());
   }
 }

@@ -1,5 +1,6 @@
 package dev.tasklane.server;
 
+import dev.tasklane.server.access.AccessConfig;
 import java.util.Objects;
 
 /**
@@ -7,14 +8,17 @@ import java.util.Objects;
  * the {@code with*} methods.
  *
  * @param bindAddress the address to listen on; default {@value #DEFAULT_BIND_ADDRESS} (loopback
- *     only: the API has no authentication yet, so exposing it is an explicit choice)
+ *     only; any other address needs a credential in the store, or an explicit {@link
+ *     AccessConfig#openOnNetwork()})
  * @param port the TCP port, 0 to 65535; default {@value #DEFAULT_PORT}; 0 picks a free port (read
  *     it back with {@link TasklaneServer#port()})
  * @param storeName what {@code GET /health} reports as the store, e.g. {@code "sqlite"}
  * @param maxRequestBytes largest accepted request body; larger bodies get 413; default {@value
  *     #DEFAULT_MAX_REQUEST_BYTES} (1 MiB)
+ * @param access who may reach the server and how (hosts, origins, sessions, sign-in limits)
  */
-public record ServerConfig(String bindAddress, int port, String storeName, long maxRequestBytes) {
+public record ServerConfig(
+    String bindAddress, int port, String storeName, long maxRequestBytes, AccessConfig access) {
 
   public static final String DEFAULT_BIND_ADDRESS = "127.0.0.1";
   public static final int DEFAULT_PORT = 8000;
@@ -27,6 +31,7 @@ public record ServerConfig(String bindAddress, int port, String storeName, long 
   public ServerConfig {
     Objects.requireNonNull(bindAddress, "bindAddress");
     Objects.requireNonNull(storeName, "storeName");
+    Objects.requireNonNull(access, "access");
     if (bindAddress.isBlank()) {
       throw new IllegalArgumentException("bindAddress must not be blank");
     }
@@ -41,28 +46,41 @@ public record ServerConfig(String bindAddress, int port, String storeName, long 
     }
   }
 
-  /** Loopback, port {@value #DEFAULT_PORT}, store {@code "unknown"}, 1 MiB bodies. */
+  /**
+   * Loopback, port {@value #DEFAULT_PORT}, store {@code "unknown"}, 1 MiB bodies, {@link
+   * AccessConfig#defaults()}.
+   */
   public static ServerConfig defaults() {
-    return new ServerConfig(DEFAULT_BIND_ADDRESS, DEFAULT_PORT, "unknown", DEFAULT_MAX_REQUEST_BYTES);
+    return new ServerConfig(
+        DEFAULT_BIND_ADDRESS,
+        DEFAULT_PORT,
+        "unknown",
+        DEFAULT_MAX_REQUEST_BYTES,
+        AccessConfig.defaults());
   }
 
   /** A copy listening on {@code address}, e.g. {@code 0.0.0.0} for every interface. */
   public ServerConfig withBindAddress(String address) {
-    return new ServerConfig(address, port, storeName, maxRequestBytes);
+    return new ServerConfig(address, port, storeName, maxRequestBytes, access);
   }
 
   /** A copy listening on {@code newPort}; {@code 0} picks a free port. */
   public ServerConfig withPort(int newPort) {
-    return new ServerConfig(bindAddress, newPort, storeName, maxRequestBytes);
+    return new ServerConfig(bindAddress, newPort, storeName, maxRequestBytes, access);
   }
 
   /** A copy whose {@code GET /health} names the store {@code name}. */
   public ServerConfig withStoreName(String name) {
-    return new ServerConfig(bindAddress, port, name, maxRequestBytes);
+    return new ServerConfig(bindAddress, port, name, maxRequestBytes, access);
   }
 
   /** A copy accepting request bodies of at most {@code bytes}. */
   public ServerConfig withMaxRequestBytes(long bytes) {
-    return new ServerConfig(bindAddress, port, storeName, bytes);
+    return new ServerConfig(bindAddress, port, storeName, bytes, access);
+  }
+
+  /** A copy with these access rules. */
+  public ServerConfig withAccess(AccessConfig rules) {
+    return new ServerConfig(bindAddress, port, storeName, maxRequestBytes, rules);
   }
 }

@@ -10,6 +10,8 @@ import dev.tasklane.TaskQuery;
 import dev.tasklane.TaskRequest;
 import dev.tasklane.TaskState;
 import dev.tasklane.Worker;
+import dev.tasklane.server.access.AccessControl;
+import dev.tasklane.server.access.Permission;
 import dev.tasklane.server.builtin.BuiltinTasks;
 import dev.tasklane.server.builtin.BuiltinTasks.ProcessTaskPayload;
 import io.javalin.config.RoutesConfig;
@@ -41,47 +43,59 @@ final class TaskRoutes {
   private final Worker worker;
   private final String storeName;
   private final TasklaneMetrics metrics;
+  private final AccessControl access;
 
-  TaskRoutes(Worker worker, String storeName, TasklaneMetrics metrics) {
+  TaskRoutes(Worker worker, String storeName, TasklaneMetrics metrics, AccessControl access) {
     this.worker = worker;
     this.storeName = storeName;
     this.metrics = metrics;
+    this.access = access;
   }
 
   void register(RoutesConfig routes) {
     if (worker.types().containsAll(List.of(BuiltinTasks.PROCESS_TASK, BuiltinTasks.DEBUG_TASK))) {
-      routes.post("/submit-task", this::submitSeedTask);
-      routes.post("/debug-task", this::submitDebugTask);
+      routes.post("/submit-task", this::submitSeedTask, Permission.SUBMIT);
+      routes.post("/debug-task", this::submitDebugTask, Permission.SUBMIT);
     } else {
       log.info(
           "task types '{}' and '{}' are not registered: /submit-task and /debug-task are off",
           BuiltinTasks.PROCESS_TASK,
           BuiltinTasks.DEBUG_TASK);
     }
-    routes.get("/health", this::health);
+    routes.get("/health", this::health, Permission.PUBLIC);
     routes.get(
         "/metrics",
-        ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
-    routes.post(API + "/tasks", this::submit);
-    routes.get(API + "/tasks", this::list);
-    routes.get(API + "/tasks/{task_id}", this::get);
-    routes.post(API + "/tasks/{task_id}/cancel", this::cancel);
-    routes.post(API + "/tasks/{task_id}/retry", this::retry);
-    routes.post(API + "/tasks/{task_id}/run-now", ctx -> ctx.json(TaskView.of(worker.runNow(taskId(ctx)))));
-    routes.get(API + "/tasks/{task_id}/explain", ctx -> ctx.json(ExplanationView.of(worker.explain(taskId(ctx)))));
-    routes.get(API + "/queues", ctx -> ctx.json(QueuesView.of(worker.queues())));
-    routes.patch(API + "/queues/{queue}", this::updateQueue);
-    routes.post(API + "/queues/{queue}/pause", ctx -> {
-      String queue = queueName(ctx);
+        ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()),
+        Permission.METRICS);
+    routes.post(API + "/tasks", this::submit, Permission.SUBMIT);
+    routes.get(API + "/tasks", this::list, Permission.READ);
+    routes.get(API + "/tasks/{task_id}", this::get, Permission.READ);
+    routes.post(API + "/tasks/{task_id}/cancel", this::cancel, Permission.CONTROL_TASKS);
+    routes.post(API + "/tasks/{task_id}/retry", this::retry, Permission.CONTROL_TASKS);
+    routes.post(API + "/tasks/{task_id}/run-now", this::runNow, Permission.CONTROL_TASKS);
+    routes.get(
+        API + "/tasks/{task_id}/explain",
+        ctx -> ctx.json(ExplanationView.of(worker.explain(taskId(ctx)))),
+        Permission.READ);
+    routes.get(API + "/queues", ctx -> ctx.json(QueuesView.of(worker.queues())), Permission.READ);
+    routes.patch(API + "/queues/{queue}", this::updateQueue, Permission.CONTROL_QUEUES);
+    routes.post(API + "/queues/{queue}/pause", ctx -> pauseOrResume(ctx, true), Permission.CONTROL_QUEUES);
+    routes.post(API + "/queues/{queue}/resume", ctx -> pauseOrResume(ctx, false), Permission.CONTROL_QUEUES);
+    routes.get(
+        API + "/nodes",
+        ctx -> ctx.json(NodesView.of(worker.nodes(), AccessControl.seesInternals(ctx))),
+        Permission.READ);
+  }
+
+  private void pauseOrResume(Context ctx, boolean pause) {
+    String queue = queueName(ctx);
+    if (pause) {
       worker.pauseQueue(queue);
-      respondWithQueue(ctx, queue);
-    });
-    routes.post(API + "/queues/{queue}/resume", ctx -> {
-      String queue = queueName(ctx);
+    } else {
       worker.resumeQueue(queue);
-      respondWithQueue(ctx, queue);
-    });
-    routes.get(API + "/nodes", ctx -> ctx.json(NodesView.of(worker.nodes())));
+    }
+    access.audit(ctx, pause ? "queue.pause" : "queue.resume", queue, null);
+    respondWithQueue(ctx, queue);
   }
 
   // ---------------------------------------------------------------- the seed's API
@@ -126,7 +140,7 @@ final class TaskRoutes {
     } else {
       ctx.status(HttpStatus.OK).header("Idempotent-Replayed", "true");
     }
-    ctx.json(TaskView.of(task));
+    ctx.json(view(ctx, task));
   }
 
   /** {@code GET /api/v1/tasks?state=&queue=&type=&limit=&cursor=}: newest first, keyset-paged. */
@@ -141,7 +155,7 @@ final class TaskRoutes {
     q.throwIfInvalid();
     if (key != null) {
       // At most one task holds a key: the answer is that one page, whatever the other filters.
-      ctx.json(new TaskListView(worker.findByIdempotencyKey(key).map(TaskView::of).stream().toList(), null));
+      ctx.json(new TaskListView(worker.findByIdempotencyKey(key).map(t -> view(ctx, t)).stream().toList(), null));
       return;
     }
     TaskQuery query =
@@ -151,20 +165,38 @@ final class TaskRoutes {
             type,
             cursor == null ? null : new TaskId(cursor),
             limit);
-    ctx.json(TaskListView.of(worker.list(query)));
+    ctx.json(TaskListView.of(worker.list(query), AccessControl.seesInternals(ctx)));
   }
 
   private void get(Context ctx) {
     TaskId id = taskId(ctx);
-    ctx.json(TaskView.of(worker.get(id).orElseThrow(() -> new TaskNotFoundException(id))));
+    ctx.json(view(ctx, worker.get(id).orElseThrow(() -> new TaskNotFoundException(id))));
   }
 
   private void cancel(Context ctx) {
-    ctx.json(TaskView.of(worker.cancel(taskId(ctx))));
+    TaskId id = taskId(ctx);
+    Task task = worker.cancel(id);
+    access.audit(ctx, "task.cancel", id.toString(), null);
+    ctx.json(view(ctx, task));
   }
 
   private void retry(Context ctx) {
-    ctx.json(TaskView.of(worker.retry(taskId(ctx))));
+    TaskId id = taskId(ctx);
+    Task task = worker.retry(id);
+    access.audit(ctx, "task.retry", id.toString(), null);
+    ctx.json(view(ctx, task));
+  }
+
+  private void runNow(Context ctx) {
+    TaskId id = taskId(ctx);
+    Task task = worker.runNow(id);
+    access.audit(ctx, "task.run-now", id.toString(), null);
+    ctx.json(view(ctx, task));
+  }
+
+  /** The task as the caller may see it: stack traces only for roles that see internals. */
+  private static TaskView view(Context ctx, Task task) {
+    return TaskView.of(task, AccessControl.seesInternals(ctx));
   }
 
   /**
@@ -184,6 +216,7 @@ final class TaskRoutes {
     form.throwIfInvalid();
     if (body.has("limit")) {
       worker.setQueueLimit(queue, limit);
+      access.audit(ctx, "queue.limit", queue, limit == null ? "no limit" : "limit " + limit);
     }
     if (paused != null) {
       if (paused) {
@@ -191,6 +224,7 @@ final class TaskRoutes {
       } else {
         worker.resumeQueue(queue);
       }
+      access.audit(ctx, paused ? "queue.pause" : "queue.resume", queue, null);
     }
     respondWithQueue(ctx, queue);
   }
@@ -227,7 +261,8 @@ final class TaskRoutes {
     try {
       worker.checkStore();
     } catch (StoreException e) {
-      databaseError = e.getMessage();
+      // The cause may name hosts and files: only for those who may see internals.
+      databaseError = AccessControl.seesInternals(ctx) ? e.getMessage() : "unreachable";
       ctx.status(HttpStatus.SERVICE_UNAVAILABLE).header(Header.RETRY_AFTER, "1");
     }
     ctx.json(

@@ -39,14 +39,23 @@ record TaskView(
     boolean cancelRequested,
     String lastNode) {
 
-  /** One recorded failure of a task. */
+  /** One recorded failure of a task; its stack trace only for roles that see internals. */
   record ErrorView(int attempt, Instant at, String node, String message, String trace) {
-    static ErrorView of(TaskError e) {
-      return new ErrorView(e.attempt(), e.at(), e.node(), e.message(), e.trace());
+    static ErrorView of(TaskError e, boolean internals) {
+      return new ErrorView(e.attempt(), e.at(), e.node(), e.message(), internals ? e.trace() : null);
     }
   }
 
+  /** The task as every role may see it: stack traces left out. */
   static TaskView of(Task t) {
+    return of(t, false);
+  }
+
+  /**
+   * The task; with {@code internals}, its failures' stack traces too (they name classes, files and
+   * sometimes hosts, which only roles that operate the system see).
+   */
+  static TaskView of(Task t, boolean internals) {
     return new TaskView(
         t.id().value(),
         t.type(),
@@ -62,7 +71,7 @@ record TaskView(
         t.startedAt(),
         t.finishedAt(),
         t.lastError(),
-        t.errors().stream().map(ErrorView::of).toList(),
+        t.errors().stream().map(e -> ErrorView.of(e, internals)).toList(),
         t.result() == null ? null : json(t.result()),
         t.progress(),
         t.idempotencyKey(),

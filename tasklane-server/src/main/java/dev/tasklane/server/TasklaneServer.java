@@ -1,6 +1,8 @@
 package dev.tasklane.server;
 
 import dev.tasklane.Worker;
+import dev.tasklane.server.access.AccessControl;
+import dev.tasklane.spi.AccessStore;
 import io.javalin.Javalin;
 import io.javalin.json.JavalinJackson;
 import java.net.InetAddress;
@@ -45,13 +47,24 @@ public final class TasklaneServer implements AutoCloseable {
   private final List<String> routes;
 
   private final DashboardRoutes dashboard;
+  private final AccessControl access;
 
   private TasklaneServer(
-      Javalin app, ServerConfig config, List<String> routes, DashboardRoutes dashboard) {
+      Javalin app,
+      ServerConfig config,
+      List<String> routes,
+      DashboardRoutes dashboard,
+      AccessControl access) {
     this.app = app;
     this.config = config;
     this.routes = routes;
     this.dashboard = dashboard;
+    this.access = access;
+  }
+
+  /** Who may act on this server: its tokens, users and audit log. */
+  public AccessControl access() {
+    return access;
   }
 
   /** Every route the server serves, as {@code "GET /api/v1/tasks/{task_id}"}. */
@@ -73,11 +86,26 @@ public final class TasklaneServer implements AutoCloseable {
    * worker with {@code metrics} as its listener, or only the gauges move.
    */
   public static TasklaneServer create(Worker worker, ServerConfig config, TasklaneMetrics metrics) {
+    return create(worker, config, metrics, null);
+  }
+
+  /**
+   * {@link #create(Worker, ServerConfig, TasklaneMetrics)} keeping tokens, users, sessions and the
+   * audit log in {@code accessStore} (the task store's, e.g. {@code
+   * SqliteTaskStore.accessStore()}): requests then need a credential once one exists. With {@code
+   * null} the server keeps none and runs open, which it does only on loopback unless {@link
+   * dev.tasklane.server.access.AccessConfig#openOnNetwork()}.
+   */
+  public static TasklaneServer create(
+      Worker worker, ServerConfig config, TasklaneMetrics metrics, AccessStore accessStore) {
     Objects.requireNonNull(worker, "worker");
     Objects.requireNonNull(config, "config");
     Objects.requireNonNull(metrics, "metrics");
     metrics.bind(worker);
-    TaskRoutes routes = new TaskRoutes(worker, config.storeName(), metrics);
+    AccessControl access =
+        new AccessControl(accessStore, config.access(), isLoopback(config.bindAddress()));
+    TaskRoutes routes = new TaskRoutes(worker, config.storeName(), metrics, access);
+    AccessRoutes accessRoutes = new AccessRoutes(access);
     ApiDocs docs = new ApiDocs();
     DashboardRoutes dashboard = new DashboardRoutes(worker, metrics);
     List<String> registered = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -119,31 +147,35 @@ public final class TasklaneServer implements AutoCloseable {
                     }
                   });
               ErrorMapping.install(c, config.maxRequestBytes());
+              access.install(c.routes);
+              accessRoutes.register(c.routes);
               routes.register(c.routes);
               docs.register(c.routes);
               dashboard.register(c.routes);
             });
-    return new TasklaneServer(app, config, List.copyOf(registered), dashboard);
+    return new TasklaneServer(app, config, List.copyOf(registered), dashboard, access);
   }
 
   /**
    * Starts listening.
    *
    * @return this server
-   * @throws IllegalStateException if already started or stopped
+   * @throws IllegalStateException if already started or stopped, or if it would listen beyond
+   *     loopback with no credential to ask for (see {@link AccessControl#checkCanStart})
    * @throws io.javalin.util.JavalinBindException if the address or port cannot be bound
    */
   public TasklaneServer start() {
+    access.checkCanStart(config.bindAddress());
     if (!state.compareAndSet(State.NEW, State.STARTED)) {
       throw new IllegalStateException(
           "server is " + state.get().name().toLowerCase(Locale.ROOT) + ", not new");
     }
     app.start();
     log.debug("HTTP API listening on {}", url());
-    if (!isLoopback(config.bindAddress())) {
+    if (access.open() && !isLoopback(config.bindAddress())) {
       log.warn(
-          "the HTTP API has no authentication yet and listens on {}: anyone who can reach it can"
-              + " submit, cancel and read tasks",
+          "OPEN ON THE NETWORK: the server listens on {} without authentication; anybody who can"
+              + " reach it can submit, cancel and read tasks",
           config.bindAddress());
     }
     return this;
@@ -156,6 +188,7 @@ public final class TasklaneServer implements AutoCloseable {
   public void stop() {
     State previous = state.getAndSet(State.STOPPED);
     dashboard.close(); // open event streams would otherwise hold Jetty's stop
+    access.close();
     if (previous == State.STARTED) {
       app.stop();
     }

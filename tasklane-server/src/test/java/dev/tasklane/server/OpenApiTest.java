@@ -86,8 +86,11 @@ class OpenApiTest {
     assertThat(page.status()).isEqualTo(200);
     assertThat(page.headers().firstValue("Content-Type").orElse("")).startsWith("text/html");
     String assets = "/webjars/swagger-ui/" + ApiDocs.swaggerUiVersion();
-    assertThat(page.body()).contains(assets + "/swagger-ui-bundle.js").contains("\"/openapi.json\"");
+    assertThat(page.body()).contains(assets + "/swagger-ui-bundle.js").contains("\"/docs/init.js\"");
     assertThat(page.body()).doesNotContain("https://").doesNotContain("http://");
+    // No inline script: the Content-Security-Policy would block it.
+    assertThat(page.body()).doesNotContainPattern("<script>[^<]");
+    assertThat(node.get("/docs/init.js").body()).contains("\"/openapi.json\"");
 
     ServerFixture.Response script = node.get(assets + "/swagger-ui-bundle.js");
     assertThat(script.status()).isEqualTo(200);

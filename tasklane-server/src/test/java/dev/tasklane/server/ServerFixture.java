@@ -87,8 +87,45 @@ final class ServerFixture implements AutoCloseable {
         TasklaneServer.create(
                 worker,
                 serverConfig.apply(ServerConfig.defaults().withPort(0).withStoreName(storeName)),
-                metrics)
+                metrics,
+                accessStoreOf(store))
             .start();
+  }
+
+  /** The store's own access store: tokens and users in the same database as the tasks. */
+  static dev.tasklane.spi.AccessStore accessStoreOf(dev.tasklane.spi.TaskStore store) {
+    if (store instanceof SqliteTaskStore s) {
+      return s.accessStore();
+    }
+    if (store instanceof dev.tasklane.postgres.PostgresTaskStore p) {
+      return p.accessStore();
+    }
+    throw new IllegalArgumentException("no access store for " + store);
+  }
+
+  /** Makes a token of {@code role} on this node's store and returns its secret. */
+  String token(String name, dev.tasklane.server.access.Role role) {
+    String secret = server.access().tokens().create(name, role, null).secret();
+    server.access().credentialsChanged();
+    return secret;
+  }
+
+  /** A request with a bearer token (or none if {@code token} is null). */
+  Response send(String method, String path, String token, String jsonBody) {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(uri(path))
+            .method(
+                method,
+                jsonBody == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(jsonBody));
+    if (jsonBody != null) {
+      b.header("Content-Type", "application/json");
+    }
+    if (token != null) {
+      b.header("Authorization", "Bearer " + token);
+    }
+    return send(b.build());
   }
 
   static ServerFixture start(Path dir) {

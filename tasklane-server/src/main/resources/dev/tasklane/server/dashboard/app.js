@@ -6,6 +6,10 @@
 // change only what changed, in place: a button, link or field keeps its node for as long as it
 // is on the page, so keyboard focus, a half-typed value and a press begun before an update all
 // survive it. Each applied update increments <main data-refreshes>.
+//
+// The page first asks who its visitor is (GET /api/v1/session): without a session it goes to the
+// sign-in page; with one it shows only the buttons the visitor's role may use, and sends the
+// session's CSRF token with every change.
 "use strict";
 
 const API = "/api/v1";
@@ -18,6 +22,7 @@ let overview = null; // the latest pushed overview
 let onOverview = null; // the current page's update on a push
 let page = 0; // increments on each page change, so a late answer for a page left is dropped
 let detailTimer = null;
+let session = null; // who the visitor is: name, role, permissions, csrf_token
 
 // ------------------------------------------------------------------ helpers
 
@@ -110,13 +115,27 @@ function clock(ms) {
   return new Date(ms).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
 }
 
+/** Whether the visitor's role allows what {@code permission} guards (e.g. "control_tasks"). */
+function may(permission) {
+  return session !== null && session.permissions.includes(permission);
+}
+
+function toSignIn() {
+  location.assign("/login?next=" + encodeURIComponent(location.hash));
+}
+
 async function api(method, path, body) {
   const init = { method, headers: {} };
   if (body !== undefined) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
   }
+  if (session && session.csrf_token && method !== "GET") init.headers["X-CSRF-Token"] = session.csrf_token;
   const res = await fetch(API + path, init);
+  if (res.status === 401) {
+    toSignIn(); // the session ended: idle, signed out elsewhere, or its token was revoked
+    throw new Error("401: signed out");
+  }
   const text = await res.text();
   const json = text ? JSON.parse(text) : null;
   if (!res.ok) {
@@ -325,7 +344,7 @@ function queueRow(name) {
   const node = el("tr", { "data-queue": name },
     el("th", { scope: "row" }, el("a", { href: "#/tasks?queue=" + encodeURIComponent(name), text: name })),
     status, ...QUEUE_COUNTS.map((s) => counts[s]), limitCell, ...QUEUE_TOTALS.map((s) => counts[s]),
-    el("td", { "data-label": "Actions" }, el("div", { class: "actions" }, toggle, form)));
+    el("td", { "data-label": "Actions" }, may("control_queues") ? el("div", { class: "actions" }, toggle, form) : "–"));
   return {
     node,
     update(next) {
@@ -495,6 +514,7 @@ async function renderTask(id) {
 
   function allowed(state) {
     const out = [];
+    if (!may("control_tasks")) return out;
     if (["scheduled", "queued", "running"].includes(state)) out.push(cancel);
     if (["failed", "cancelled"].includes(state)) out.push(retry);
     if (state === "scheduled") out.push(runNow);
@@ -629,7 +649,36 @@ function route() {
   main.focus({ preventScroll: true });
 }
 
-window.addEventListener("hashchange", route);
-window.tasklaneLoadedAt = Date.now(); // lets tests tell a live update from a reload
-connect();
-route();
+/** The signed-in bar: who, as what role, and a way out. */
+function showVisitor() {
+  const bar = el("span", { class: "who", id: "who" });
+  if (session.via === "open") {
+    bar.append(el("span", { text: "open server (no sign-in configured)" }));
+  } else {
+    bar.append(el("span", { text: session.name + " · " + session.role }));
+    if (session.via === "session") {
+      bar.append(el("button", { type: "button", id: "sign-out", onclick: async () => {
+        await fetch(API + "/session", { method: "DELETE", headers: { "X-CSRF-Token": session.csrf_token } });
+        toSignIn();
+      } }, "Sign out"));
+    }
+  }
+  document.querySelector("header").append(bar);
+}
+
+async function start() {
+  const res = await fetch(API + "/session");
+  if (res.status === 401) {
+    toSignIn();
+    return;
+  }
+  session = await res.json();
+  document.body.dataset.role = session.role;
+  showVisitor();
+  window.addEventListener("hashchange", route);
+  window.tasklaneLoadedAt = Date.now(); // lets tests tell a live update from a reload
+  connect();
+  route();
+}
+
+start();

@@ -1,0 +1,34 @@
+package dev.tasklane.server.access;
+
+import java.util.Objects;
+
+/**
+ * Who a request acts as, once its credentials have been checked.
+ *
+ * @param name the token's or user's name, written to the audit log
+ * @param role what it may do
+ * @param via how it proved who it is
+ * @param tokenId the token's id when it came with one (directly or through a session); else null
+ * @param csrfToken the session's CSRF token when it came with a session cookie; else null
+ */
+public record Principal(String name, Role role, Via via, String tokenId, String csrfToken) {
+
+  /** How a request proved who it is. */
+  public enum Via {
+    /** Nothing: an open server on loopback with no credentials configured. */
+    OPEN,
+    /** An {@code Authorization: Bearer} token. */
+    TOKEN,
+    /** The dashboard's session cookie, with a CSRF token for every change. */
+    SESSION
+  }
+
+  /** Who acts on an open loopback server: its local user, with every permission. */
+  public static final Principal LOCAL = new Principal("local", Role.ADMIN, Via.OPEN, null, null);
+
+  public Principal {
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(role, "role");
+    Objects.requireNonNull(via, "via");
+  }
+}
