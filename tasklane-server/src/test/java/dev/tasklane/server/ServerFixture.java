@@ -143,6 +143,15 @@ final class ServerFixture implements AutoCloseable {
     return new ServerFixture(dir, b -> b, Duration.ZERO, c -> c, openStore, storeName);
   }
 
+  /** A node with its own worker settings (e.g. a node id) on the store {@code openStore} opens. */
+  static ServerFixture start(
+      Path dir,
+      UnaryOperator<WorkerConfig.Builder> workerConfig,
+      java.util.function.Function<Path, dev.tasklane.spi.TaskStore> openStore,
+      String storeName) {
+    return new ServerFixture(dir, workerConfig, Duration.ZERO, c -> c, openStore, storeName);
+  }
+
   static ServerFixture start(Path dir, UnaryOperator<ServerConfig> serverConfig) {
     return new ServerFixture(dir, b -> b, Duration.ZERO, serverConfig);
   }
