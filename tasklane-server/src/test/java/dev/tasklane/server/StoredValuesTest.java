@@ -26,27 +26,16 @@ import org.junit.jupiter.params.provider.MethodSource;
  * and on the real PostgreSQL server.
  */
 class StoredValuesTest {
-  private static final String PG_URL =
-      System.getenv().getOrDefault(
-          "TASKLANE_TEST_PG_URL", "jdbc:postgresql://127.0.0.1:5432/test?user=postgres");
-
   @TempDir Path dir;
   private ServerFixture node;
-  private String schema;
+  private final TestStores stores = new TestStores();
 
   static Stream<String> stores() {
-    return Stream.of("sqlite", "postgres");
+    return TestStores.names();
   }
 
   private ServerFixture start(String store) {
-    Function<Path, TaskStore> open;
-    if (store.equals("sqlite")) {
-      open = d -> SqliteTaskStore.open(d.resolve("tasklane.db"));
-    } else {
-      schema = "tl_values_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
-      open = d -> PostgresTaskStore.open(PostgresOptions.of(PG_URL).withSchema(schema).withPoolSize(4));
-    }
-    node = ServerFixture.start(dir, open, store);
+    node = ServerFixture.start(dir, stores.opener(store, "tl_values_"), store);
     return node;
   }
 
@@ -55,12 +44,7 @@ class StoredValuesTest {
     if (node != null) {
       node.close();
     }
-    if (schema != null) {
-      try (Connection c = DriverManager.getConnection(PG_URL);
-          Statement s = c.createStatement()) {
-        s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
-      }
-    }
+    stores.close();
   }
 
   private static String nested(int depth, String innermost) {
