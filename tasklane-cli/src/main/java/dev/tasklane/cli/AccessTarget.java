@@ -45,6 +45,12 @@ final class AccessTarget {
       description = "With --server: an admin token to send (env TASKLANE_TOKEN).")
   String token;
 
+  @Option(
+      names = "--ca-cert",
+      paramLabel = "<pem>",
+      description = "With --server over HTTPS: trust the certificate in this PEM file (env TASKLANE_CA_CERT).")
+  String caCert;
+
   /** Runs {@code work} on the store, opened for it and closed after; or returns null with --server. */
   private <T> T onStore(Function<AccessStore, T> work) {
     StoreChoice choice = store.choice(spec, o -> o.withPoolSize(2));
@@ -71,6 +77,7 @@ final class AccessTarget {
     option.spec = spec;
     option.server = server;
     option.token = token;
+    option.caCert = caCert;
     return option.client();
   }
 

@@ -7,6 +7,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.HttpURLConnection;
+import javax.net.ssl.HttpsURLConnection;
+import javax.net.ssl.SSLSocketFactory;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 
@@ -28,11 +30,53 @@ final class ApiClient {
 
   private final URI base;
   private final String token;
+  private final SSLSocketFactory tls;
 
   /** A client of {@code base}, sending {@code token} as a bearer token unless it is null. */
   ApiClient(URI base, String token) {
+    this(base, token, null);
+  }
+
+  /**
+   * A client of {@code base} that, over HTTPS, trusts the certificates {@code tls} was made from
+   * (see {@link #trusting}) instead of the JDK's; {@code null} for the JDK's.
+   */
+  ApiClient(URI base, String token, SSLSocketFactory tls) {
     this.base = base;
     this.token = token;
+    this.tls = tls;
+  }
+
+  /**
+   * Sockets that trust the PEM certificates in {@code pem} and the JDK's own authorities.
+   *
+   * @throws CommandFailedException if the file holds no certificate
+   */
+  static SSLSocketFactory trusting(java.nio.file.Path pem) {
+    try {
+      java.security.KeyStore extra = dev.tasklane.server.net.PemKeyStore.trustStore(pem);
+      javax.net.ssl.TrustManagerFactory jdk =
+          javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+      jdk.init((java.security.KeyStore) null);
+      for (javax.net.ssl.TrustManager m : jdk.getTrustManagers()) {
+        if (m instanceof javax.net.ssl.X509TrustManager x) {
+          int i = 0;
+          for (java.security.cert.X509Certificate c : x.getAcceptedIssuers()) {
+            extra.setCertificateEntry("jdk-" + i++, c);
+          }
+        }
+      }
+      javax.net.ssl.TrustManagerFactory both =
+          javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+      both.init(extra);
+      javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+      context.init(null, both.getTrustManagers(), null);
+      return context.getSocketFactory();
+    } catch (IllegalArgumentException e) {
+      throw new CommandFailedException(ExitCodes.USAGE, "--ca-cert: " + e.getMessage());
+    } catch (java.security.GeneralSecurityException e) {
+      throw new CommandFailedException(ExitCodes.FAILED, "--ca-cert: " + e.getMessage());
+    }
   }
 
   /** A 2xx answer: its status, body and whether it replayed an earlier submission. */
@@ -56,6 +100,9 @@ final class ApiClient {
     String replayedHeader;
     try {
       HttpURLConnection c = (HttpURLConnection) URI.create(base + path).toURL().openConnection();
+      if (tls != null && c instanceof HttpsURLConnection https) {
+        https.setSSLSocketFactory(tls);
+      }
       c.setRequestMethod(method);
       c.setConnectTimeout(CONNECT_TIMEOUT_MS);
       c.setReadTimeout(READ_TIMEOUT_MS);
@@ -78,6 +125,15 @@ final class ApiClient {
       InputStream in = status >= 400 ? c.getErrorStream() : c.getInputStream();
       text = in == null ? "" : readAll(in);
       replayedHeader = c.getHeaderField("Idempotent-Replayed");
+    } catch (javax.net.ssl.SSLException e) {
+      throw new CommandFailedException(
+          ExitCodes.FAILED,
+          "cannot talk TLS with "
+              + base
+              + ": "
+              + describe(e)
+              + "\nIf the server's certificate is your own, trust it with --ca-cert FILE.pem (or"
+              + " TASKLANE_CA_CERT)");
     } catch (IOException | IllegalArgumentException e) {
       throw new CommandFailedException(
           ExitCodes.UNREACHABLE,

@@ -43,6 +43,9 @@ final class EnvDefaults implements IDefaultValueProvider {
           Map.entry("--metrics-open", "TASKLANE_METRICS_OPEN"),
           Map.entry("--insecure-open-on-network", "TASKLANE_INSECURE_OPEN_ON_NETWORK"),
           Map.entry("--token", "TASKLANE_TOKEN"),
+          Map.entry("--tls-cert", "TASKLANE_TLS_CERT"),
+          Map.entry("--tls-key", "TASKLANE_TLS_KEY"),
+          Map.entry("--ca-cert", "TASKLANE_CA_CERT"),
           Map.entry("--server", "TASKLANE_SERVER"));
 
   private final Map<String, String> env;

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import dev.tasklane.server.access.AccessConfig;
 import dev.tasklane.server.access.InsecureStartException;
+import dev.tasklane.server.net.TlsFiles;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -196,6 +197,18 @@ final class ServeCommand implements Callable<Integer> {
   List<String> allowedOrigins = new ArrayList<>();
 
   @Option(
+      names = "--tls-cert",
+      paramLabel = "<pem>",
+      description = "Serve HTTPS (with HTTP/2) with this PEM certificate chain; needs --tls-key (env TASKLANE_TLS_CERT).")
+  String tlsCert;
+
+  @Option(
+      names = "--tls-key",
+      paramLabel = "<pem>",
+      description = "The certificate's unencrypted PEM private key (env TASKLANE_TLS_KEY).")
+  String tlsKey;
+
+  @Option(
       names = "--metrics-open",
       description = "Serve /metrics without a token (env TASKLANE_METRICS_OPEN).")
   boolean metricsOpen;
@@ -231,6 +244,9 @@ final class ServeCommand implements Callable<Integer> {
       throw new CommandFailedException(
           ExitCodes.FAILED, StartChecks.listenFailure(settings.bind(), settings.port(), e));
     } catch (java.io.UncheckedIOException e) {
+      throw new CommandFailedException(ExitCodes.FAILED, "cannot start: " + e.getMessage());
+    } catch (IllegalArgumentException e) {
+      // A PEM file that cannot be used: said before anything listens.
       throw new CommandFailedException(ExitCodes.FAILED, "cannot start: " + e.getMessage());
     } catch (InsecureStartException e) {
       throw new CommandFailedException(ExitCodes.FAILED, "cannot start: " + e.getMessage());
@@ -304,7 +320,8 @@ final class ServeCommand implements Callable<Integer> {
             retention,
             leaderTimeout,
             executionLog == null || executionLog.isBlank() ? null : Path.of(executionLog),
-            accessConfig());
+            accessConfig(),
+            tlsFiles());
     try {
       // Fails here, before anything is opened, if the worker or server would refuse a value.
       settings.workerConfig();
@@ -313,6 +330,19 @@ final class ServeCommand implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }
     return settings;
+  }
+
+  private TlsFiles tlsFiles() {
+    boolean cert = tlsCert != null && !tlsCert.isBlank();
+    boolean key = tlsKey != null && !tlsKey.isBlank();
+    require(cert == key, "--tls-cert and --tls-key go together: give both, or neither");
+    if (!cert) {
+      return null;
+    }
+    for (String file : new String[] {tlsCert, tlsKey}) {
+      require(java.nio.file.Files.isReadable(Path.of(file)), "cannot read the TLS file " + file);
+    }
+    return new TlsFiles(Path.of(tlsCert), Path.of(tlsKey));
   }
 
   private AccessConfig accessConfig() {

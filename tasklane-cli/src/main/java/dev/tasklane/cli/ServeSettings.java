@@ -3,6 +3,7 @@ package dev.tasklane.cli;
 import dev.tasklane.WorkerConfig;
 import dev.tasklane.server.ServerConfig;
 import dev.tasklane.server.access.AccessConfig;
+import dev.tasklane.server.net.TlsFiles;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -42,7 +43,8 @@ record ServeSettings(
     Duration retention,
     Duration leaderTimeout,
     Path executionLog,
-    AccessConfig access) {
+    AccessConfig access,
+    TlsFiles tls) {
 
   ServeSettings {
     Objects.requireNonNull(bind, "bind");
@@ -89,6 +91,7 @@ record ServeSettings(
         .withBindAddress(bind)
         .withPort(port)
         .withStoreName(store.name())
-        .withAccess(access);
+        .withAccess(access)
+        .withTls(tls);
   }
 }

@@ -29,9 +29,20 @@ final class ServerOption {
               + " users cannot see in the process list (env TASKLANE_TOKEN).")
   String token;
 
+  @Option(
+      names = "--ca-cert",
+      paramLabel = "<pem>",
+      description =
+          "Trust the HTTPS server whose certificate (or its CA's) is in this PEM file, besides"
+              + " the JDK's trusted authorities (env TASKLANE_CA_CERT).")
+  String caCert;
+
   /** A client for the server, sending the token if one was given. */
   ApiClient client() {
-    return new ApiClient(uri(), token == null || token.isBlank() ? null : token.strip());
+    return new ApiClient(
+        uri(),
+        token == null || token.isBlank() ? null : token.strip(),
+        caCert == null || caCert.isBlank() ? null : ApiClient.trusting(java.nio.file.Path.of(caCert)));
   }
 
   /**

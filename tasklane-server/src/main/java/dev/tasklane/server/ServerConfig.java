@@ -1,6 +1,8 @@
 package dev.tasklane.server;
 
 import dev.tasklane.server.access.AccessConfig;
+import dev.tasklane.server.net.TlsFiles;
+import java.time.Duration;
 import java.util.Objects;
 
 /**
@@ -16,13 +18,23 @@ import java.util.Objects;
  * @param maxRequestBytes largest accepted request body; larger bodies get 413; default {@value
  *     #DEFAULT_MAX_REQUEST_BYTES} (1 MiB)
  * @param access who may reach the server and how (hosts, origins, sessions, sign-in limits)
+ * @param tls the PEM files to serve HTTPS (and HTTP/2) with; {@code null} for plain HTTP
+ * @param headerTimeout a client must send a request's line and headers within this; default
+ *     {@link #DEFAULT_HEADER_TIMEOUT}
  */
 public record ServerConfig(
-    String bindAddress, int port, String storeName, long maxRequestBytes, AccessConfig access) {
+    String bindAddress,
+    int port,
+    String storeName,
+    long maxRequestBytes,
+    AccessConfig access,
+    TlsFiles tls,
+    Duration headerTimeout) {
 
   public static final String DEFAULT_BIND_ADDRESS = "127.0.0.1";
   public static final int DEFAULT_PORT = 8000;
   public static final long DEFAULT_MAX_REQUEST_BYTES = 1024 * 1024;
+  public static final Duration DEFAULT_HEADER_TIMEOUT = Duration.ofSeconds(10);
 
   /**
    * @throws IllegalArgumentException if the port is outside 0..65535, the bind address or store
@@ -32,6 +44,10 @@ public record ServerConfig(
     Objects.requireNonNull(bindAddress, "bindAddress");
     Objects.requireNonNull(storeName, "storeName");
     Objects.requireNonNull(access, "access");
+    Objects.requireNonNull(headerTimeout, "headerTimeout");
+    if (headerTimeout.isNegative() || headerTimeout.isZero()) {
+      throw new IllegalArgumentException("headerTimeout must be positive: " + headerTimeout);
+    }
     if (bindAddress.isBlank()) {
       throw new IllegalArgumentException("bindAddress must not be blank");
     }
@@ -56,31 +72,43 @@ public record ServerConfig(
         DEFAULT_PORT,
         "unknown",
         DEFAULT_MAX_REQUEST_BYTES,
-        AccessConfig.defaults());
+        AccessConfig.defaults(),
+        null,
+        DEFAULT_HEADER_TIMEOUT);
   }
 
   /** A copy listening on {@code address}, e.g. {@code 0.0.0.0} for every interface. */
   public ServerConfig withBindAddress(String address) {
-    return new ServerConfig(address, port, storeName, maxRequestBytes, access);
+    return new ServerConfig(address, port, storeName, maxRequestBytes, access, tls, headerTimeout);
   }
 
   /** A copy listening on {@code newPort}; {@code 0} picks a free port. */
   public ServerConfig withPort(int newPort) {
-    return new ServerConfig(bindAddress, newPort, storeName, maxRequestBytes, access);
+    return new ServerConfig(bindAddress, newPort, storeName, maxRequestBytes, access, tls, headerTimeout);
   }
 
   /** A copy whose {@code GET /health} names the store {@code name}. */
   public ServerConfig withStoreName(String name) {
-    return new ServerConfig(bindAddress, port, name, maxRequestBytes, access);
+    return new ServerConfig(bindAddress, port, name, maxRequestBytes, access, tls, headerTimeout);
   }
 
   /** A copy accepting request bodies of at most {@code bytes}. */
   public ServerConfig withMaxRequestBytes(long bytes) {
-    return new ServerConfig(bindAddress, port, storeName, bytes, access);
+    return new ServerConfig(bindAddress, port, storeName, bytes, access, tls, headerTimeout);
   }
 
   /** A copy with these access rules. */
   public ServerConfig withAccess(AccessConfig rules) {
-    return new ServerConfig(bindAddress, port, storeName, maxRequestBytes, rules);
+    return new ServerConfig(bindAddress, port, storeName, maxRequestBytes, rules, tls, headerTimeout);
+  }
+
+  /** A copy serving HTTPS (with HTTP/2) from these PEM files; {@code null} for plain HTTP. */
+  public ServerConfig withTls(TlsFiles files) {
+    return new ServerConfig(bindAddress, port, storeName, maxRequestBytes, access, files, headerTimeout);
+  }
+
+  /** A copy cutting off clients whose request head takes longer than {@code timeout}. */
+  public ServerConfig withHeaderTimeout(Duration timeout) {
+    return new ServerConfig(bindAddress, port, storeName, maxRequestBytes, access, tls, timeout);
   }
 }

@@ -2,6 +2,7 @@ package dev.tasklane.server;
 
 import dev.tasklane.Worker;
 import dev.tasklane.server.access.AccessControl;
+import dev.tasklane.server.net.Connectors;
 import dev.tasklane.spi.AccessStore;
 import io.javalin.Javalin;
 import io.javalin.json.JavalinJackson;
@@ -48,13 +49,16 @@ public final class TasklaneServer implements AutoCloseable {
 
   private final DashboardRoutes dashboard;
   private final AccessControl access;
+  private final Connectors connectors;
 
   private TasklaneServer(
       Javalin app,
       ServerConfig config,
       List<String> routes,
       DashboardRoutes dashboard,
-      AccessControl access) {
+      AccessControl access,
+      Connectors connectors) {
+    this.connectors = connectors;
     this.app = app;
     this.config = config;
     this.routes = routes;
@@ -108,6 +112,7 @@ public final class TasklaneServer implements AutoCloseable {
     AccessRoutes accessRoutes = new AccessRoutes(access);
     ApiDocs docs = new ApiDocs();
     DashboardRoutes dashboard = new DashboardRoutes(worker, metrics);
+    Connectors connectors = new Connectors(config.headerTimeout(), config.tls());
     List<String> registered = new java.util.concurrent.CopyOnWriteArrayList<>();
     Javalin app =
         Javalin.create(
@@ -117,6 +122,9 @@ public final class TasklaneServer implements AutoCloseable {
               c.concurrency.useVirtualThreads = true;
               c.jetty.host = config.bindAddress();
               c.jetty.port = config.port();
+              c.jetty.addConnector(
+                  (server, http) ->
+                      connectors.connector(server, http, config.bindAddress(), config.port()));
               c.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
               c.http.maxRequestSize = config.maxRequestBytes();
               // FastAPI answers a known path with the wrong method 405, not 404.
@@ -153,7 +161,7 @@ public final class TasklaneServer implements AutoCloseable {
               docs.register(c.routes);
               dashboard.register(c.routes);
             });
-    return new TasklaneServer(app, config, List.copyOf(registered), dashboard, access);
+    return new TasklaneServer(app, config, List.copyOf(registered), dashboard, access, connectors);
   }
 
   /**
@@ -189,6 +197,7 @@ public final class TasklaneServer implements AutoCloseable {
     State previous = state.getAndSet(State.STOPPED);
     dashboard.close(); // open event streams would otherwise hold Jetty's stop
     access.close();
+    connectors.close();
     if (previous == State.STARTED) {
       app.stop();
     }
@@ -220,13 +229,16 @@ public final class TasklaneServer implements AutoCloseable {
     return app.port();
   }
 
-  /** {@code http://<bind address>:<port>}, as a client on this host would call it. */
+  /**
+   * {@code http://<bind address>:<port>} ({@code https://} with TLS), as a client on this host
+   * would call it.
+   */
   public String url() {
     String host = config.bindAddress();
     if (host.contains(":") && !host.startsWith("[")) {
       host = "[" + host + "]"; // an IPv6 literal
     }
-    return "http://" + host + ":" + port();
+    return (config.tls() == null ? "http://" : "https://") + host + ":" + port();
   }
 
   /** What it was created with; {@link #port()} tells the port picked for port 0. */

@@ -1,0 +1,151 @@
+package dev.tasklane.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.tasklane.server.net.TlsFiles;
+import dev.tasklane.testkit.TestCertificate;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** HTTPS with HTTP/2, and clients too slow to be served: cut off, while others are served. */
+class ConnectionLimitsTest {
+  @TempDir Path dir;
+  private ServerFixture node;
+
+  @AfterEach
+  void stop() {
+    if (node != null) {
+      node.close();
+    }
+  }
+
+  @Test
+  void tlsServesHttp2WithTheGivenCertificateAndRefusesPlainHttp() throws Exception {
+    TestCertificate cert = TestCertificate.create(dir);
+    node = ServerFixture.start(dir, c -> c.withTls(new TlsFiles(cert.certificate(), cert.privateKey())));
+    assertThat(node.server.url()).startsWith("https://127.0.0.1:");
+
+    HttpClient client = HttpClient.newBuilder().sslContext(cert.trustingIt()).version(HttpClient.Version.HTTP_2).build();
+    HttpResponse<String> health =
+        client.send(HttpRequest.newBuilder(URI.create(node.server.url() + "/health")).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(health.statusCode()).isEqualTo(200);
+    assertThat(health.version()).isEqualTo(HttpClient.Version.HTTP_2);
+
+    HttpResponse<String> submitted =
+        client.send(
+            HttpRequest.newBuilder(URI.create(node.server.url() + "/api/v1/tasks"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"type\": \"noop\"}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(submitted.statusCode()).isEqualTo(202);
+
+    HttpClient untrusting = HttpClient.newHttpClient();
+    org.junit.jupiter.api.Assertions.assertThrows(
+        IOException.class,
+        () ->
+            untrusting.send(
+                HttpRequest.newBuilder(URI.create(node.server.url() + "/health")).build(),
+                HttpResponse.BodyHandlers.ofString()));
+    RawHttp.Answer plain =
+        rawOrClosed(node.server.port(), "GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    assertThat(plain == null || plain.status() != 200).as("no plain HTTP on the TLS port").isTrue();
+  }
+
+  @Test
+  void aBadKeyFileFailsBeforeAnythingListens() throws Exception {
+    TestCertificate cert = TestCertificate.create(dir);
+    Path notAKey = dir.resolve("not-a-key.pem");
+    java.nio.file.Files.writeString(notAKey, "hello");
+    IllegalArgumentException e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            IllegalArgumentException.class,
+            () -> ServerFixture.start(dir, c -> c.withTls(new TlsFiles(cert.certificate(), notAKey))));
+    assertThat(e.getMessage()).contains("not-a-key.pem").contains("no unencrypted PEM private key");
+  }
+
+  @Test
+  void clientsTricklingRequestHeadsAreCutOffWhileOthersAreServed() throws Exception {
+    Duration timeout = Duration.ofSeconds(2);
+    node = ServerFixture.start(dir, c -> c.withHeaderTimeout(timeout));
+    int port = node.server.port();
+    List<Socket> slow = new ArrayList<>();
+    AtomicInteger closedByServer = new AtomicInteger();
+    try {
+      for (int i = 0; i < 50; i++) {
+        Socket s = new Socket();
+        s.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
+        s.getOutputStream().write("GET /health HTTP/1.1\r\nHost: localhost\r\n".getBytes(StandardCharsets.ISO_8859_1));
+        slow.add(s);
+      }
+      long started = System.nanoTime();
+      // Each keeps sending a header byte every 200 ms, far inside the idle timeout.
+      await()
+          .atMost(timeout.plusSeconds(8))
+          .pollInterval(Duration.ofMillis(200))
+          .until(
+              () -> {
+                for (Socket s : slow) {
+                  if (!s.isClosed() && !trickle(s)) {
+                    s.close();
+                    closedByServer.incrementAndGet();
+                  }
+                }
+                assertThat(node.get("/health").status()).isEqualTo(200);
+                return closedByServer.get() == slow.size();
+              });
+      Duration took = Duration.ofNanos(System.nanoTime() - started);
+      assertThat(took).isGreaterThanOrEqualTo(timeout.minusMillis(200));
+    } finally {
+      for (Socket s : slow) {
+        s.close();
+      }
+    }
+  }
+
+  /** Sends one more header byte; false once the server has closed the connection. */
+  private static boolean trickle(Socket s) {
+    try {
+      OutputStream out = s.getOutputStream();
+      out.write('X');
+      out.flush();
+      s.setSoTimeout(1);
+      InputStream in = s.getInputStream();
+      try {
+        return in.read() != -1 || false;
+      } catch (java.net.SocketTimeoutException stillOpen) {
+        return true;
+      }
+    } catch (SocketException closed) {
+      return false;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private static RawHttp.Answer rawOrClosed(int port, String request) {
+    try {
+      return RawHttp.exchange(port, request.getBytes(StandardCharsets.ISO_8859_1), false, Duration.ofSeconds(5));
+    } catch (IOException e) {
+      return null;
+    }
+  }
+}
