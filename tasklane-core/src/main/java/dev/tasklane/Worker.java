@@ -1,6 +1,7 @@
 package dev.tasklane;
 
 import dev.tasklane.internal.Engine;
+import dev.tasklane.spi.QueueRemoval;
 import dev.tasklane.spi.NewTask;
 import dev.tasklane.spi.QueueCounts;
 import dev.tasklane.spi.NodeInfo;
@@ -353,6 +354,29 @@ public final class Worker implements TaskClient, AutoCloseable {
   /** Resumes a paused queue on every node. Resuming a queue that is not paused changes nothing. */
   public void resumeQueue(String queue) {
     setPaused(queue, false);
+  }
+
+  /**
+   * Removes a queue that holds no task in any state (finished ones count until retention removes
+   * them), with its limit and pause, on every node.
+   *
+   * @return what happened
+   * @throws IllegalArgumentException if the name is not a queue name
+   */
+  public QueueRemoval deleteQueue(String queue) {
+    if (!TaskRequest.NAME.matcher(queue).matches()) {
+      throw new IllegalArgumentException("invalid queue name '" + queue + "'");
+    }
+    QueueRemoval removal = store.deleteQueue(queue);
+    if (removal == QueueRemoval.DELETED) {
+      engine.queuesChanged();
+    }
+    return removal;
+  }
+
+  /** Every registered queue's name, ordered by name: one cheap read. */
+  public List<String> queueNames() {
+    return store.queueNames();
   }
 
   private void setPaused(String queue, boolean paused) {

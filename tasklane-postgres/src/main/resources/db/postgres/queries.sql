@@ -603,6 +603,15 @@ DELETE FROM ${schema}.task
                           FOR UPDATE SKIP LOCKED))
    AND state IN ('succeeded', 'failed', 'cancelled');
 
+-- name: deleteQueue
+-- Only a queue no task names, in any state: the task rows' foreign key needs the queue's row.
+DELETE FROM ${schema}.queue
+ WHERE name = ?                                -- name
+   AND NOT EXISTS (SELECT 1 FROM ${schema}.task WHERE queue = ?);  -- queue
+
+-- name: queueExists
+SELECT 1 FROM ${schema}.queue WHERE name = ?;          -- name
+
 -- name: ping
 SELECT 1;
 

@@ -575,6 +575,15 @@ DELETE FROM task
                ORDER BY finished_at, id
                LIMIT ?);               -- limit
 
+-- name: deleteQueue
+-- Only a queue no task names, in any state: the task rows' foreign key needs the queue's row.
+DELETE FROM queue
+ WHERE name = ?                                -- name
+   AND NOT EXISTS (SELECT 1 FROM task WHERE queue = ?);  -- queue
+
+-- name: queueExists
+SELECT 1 FROM queue WHERE name = ?;          -- name
+
 -- name: ping
 SELECT 1;
 

@@ -32,6 +32,7 @@ final class EnvDefaults implements IDefaultValueProvider {
           Map.entry("--leader-timeout", "TASKLANE_LEADER_TIMEOUT"),
           Map.entry("--concurrency", "TASKLANE_CONCURRENCY"),
           Map.entry("--max-queued", "TASKLANE_MAX_QUEUED"),
+          Map.entry("--max-queues", "TASKLANE_MAX_QUEUES"),
           Map.entry("--seed-task-duration", "TASKLANE_SEED_TASK_DURATION"),
           Map.entry("--queue-limit", "TASKLANE_QUEUE_LIMIT"),
           Map.entry("--node-id", "TASKLANE_NODE_ID"),

@@ -209,6 +209,13 @@ final class ServeCommand implements Callable<Integer> {
   String tlsKey;
 
   @Option(
+      names = "--max-queues",
+      paramLabel = "<n>",
+      defaultValue = "" + ServerConfig.DEFAULT_MAX_QUEUES,
+      description = "Most queues clients may create; past it a new queue name gets 422 (env TASKLANE_MAX_QUEUES, default ${DEFAULT-VALUE}).")
+  int maxQueues;
+
+  @Option(
       names = "--metrics-open",
       description = "Serve /metrics without a token (env TASKLANE_METRICS_OPEN).")
   boolean metricsOpen;
@@ -291,6 +298,7 @@ final class ServeCommand implements Callable<Integer> {
         concurrency >= 1 && concurrency <= 10_000,
         "--concurrency must be between 1 and 10000, not " + concurrency);
     require(maxQueued >= 1, "--max-queued must be at least 1, not " + maxQueued);
+    require(maxQueues >= 1, "--max-queues must be at least 1, not " + maxQueues);
     require(!lease.isZero(), "--lease must be longer than zero");
     require(!pollInterval.isZero(), "--poll-interval must be longer than zero");
     queueLimits.forEach(
@@ -321,7 +329,8 @@ final class ServeCommand implements Callable<Integer> {
             leaderTimeout,
             executionLog == null || executionLog.isBlank() ? null : Path.of(executionLog),
             accessConfig(),
-            tlsFiles());
+            tlsFiles(),
+            maxQueues);
     try {
       // Fails here, before anything is opened, if the worker or server would refuse a value.
       settings.workerConfig();

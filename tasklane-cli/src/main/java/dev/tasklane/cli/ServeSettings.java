@@ -44,7 +44,8 @@ record ServeSettings(
     Duration leaderTimeout,
     Path executionLog,
     AccessConfig access,
-    TlsFiles tls) {
+    TlsFiles tls,
+    int maxQueues) {
 
   ServeSettings {
     Objects.requireNonNull(bind, "bind");
@@ -92,6 +93,7 @@ record ServeSettings(
         .withPort(port)
         .withStoreName(store.name())
         .withAccess(access)
-        .withTls(tls);
+        .withTls(tls)
+        .withMaxQueues(maxQueues);
   }
 }

@@ -148,6 +148,11 @@ public abstract class ForwardingTaskStore implements TaskStore {
   }
 
   @Override
+  public QueueRemoval deleteQueue(String queue) {
+    return delegate.deleteQueue(queue);
+  }
+
+  @Override
   public void setQueueLimit(String queue, Integer limit) {
     delegate.setQueueLimit(queue, limit);
   }

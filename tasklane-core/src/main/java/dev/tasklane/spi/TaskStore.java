@@ -210,6 +210,12 @@ public interface TaskStore extends TaskWriter, AutoCloseable {
   /** The queues that are paused, ordered by name. */
   List<String> pausedQueues();
 
+  /**
+   * Removes {@code queue}, its limit and its pause, if it holds no task in any state. A later
+   * submission to it registers it again.
+   */
+  QueueRemoval deleteQueue(String queue);
+
   // ---------------------------------------------------------------- cluster
 
   /**

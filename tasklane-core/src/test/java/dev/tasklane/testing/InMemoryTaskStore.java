@@ -570,6 +570,19 @@ public class InMemoryTaskStore implements TaskStore {
   }
 
   @Override
+  public synchronized dev.tasklane.spi.QueueRemoval deleteQueue(String queue) {
+    checkOpen();
+    if (!queues.containsKey(queue)) {
+      return dev.tasklane.spi.QueueRemoval.NOT_FOUND;
+    }
+    if (tasks.values().stream().anyMatch(t -> t.queue().equals(queue))) {
+      return dev.tasklane.spi.QueueRemoval.HOLDS_TASKS;
+    }
+    queues.remove(queue);
+    return dev.tasklane.spi.QueueRemoval.DELETED;
+  }
+
+  @Override
   public synchronized List<String> pausedQueues() {
     checkOpen();
     return queues.entrySet().stream().filter(e -> e.getValue().paused()).map(Map.Entry::getKey).toList();

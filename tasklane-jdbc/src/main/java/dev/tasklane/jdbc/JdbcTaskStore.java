@@ -9,6 +9,8 @@ import static dev.tasklane.jdbc.QueryName.COUNT_TASKS_BY_QUEUE_AND_STATE;
 import static dev.tasklane.jdbc.QueryName.COUNT_WAITING_BY_QUEUE;
 import static dev.tasklane.jdbc.QueryName.DELETE_FINISHED_TASKS;
 import static dev.tasklane.jdbc.QueryName.DELETE_NODE;
+import static dev.tasklane.jdbc.QueryName.DELETE_QUEUE;
+import static dev.tasklane.jdbc.QueryName.QUEUE_EXISTS;
 import static dev.tasklane.jdbc.QueryName.FIND_TASK;
 import static dev.tasklane.jdbc.QueryName.FIND_TASK_BY_IDEMPOTENCY_KEY;
 import static dev.tasklane.jdbc.QueryName.FIND_TASK_FOR_UPDATE;
@@ -68,6 +70,7 @@ import dev.tasklane.spi.NewTask;
 import dev.tasklane.spi.NodeInfo;
 import dev.tasklane.spi.NodeRecord;
 import dev.tasklane.spi.QueueCounts;
+import dev.tasklane.spi.QueueRemoval;
 import dev.tasklane.spi.RunOutcome;
 import dev.tasklane.spi.RunRef;
 import dev.tasklane.spi.RunWrites;
@@ -216,10 +219,30 @@ public class JdbcTaskStore implements TaskStore {
   @Override
   public Submission insert(NewTask task) {
     Objects.requireNonNull(task, "task");
-    Set<String> registered = new HashSet<>();
-    Submission submission = transactions.write("insert", c -> insertOne(c, task, registered));
-    knownQueues.addAll(registered);
-    return submission;
+    return forgettingDeletedQueues(
+        () -> {
+          Set<String> registered = new HashSet<>();
+          Submission submission = transactions.write("insert", c -> insertOne(c, task, registered));
+          knownQueues.addAll(registered);
+          return submission;
+        });
+  }
+
+  /**
+   * Runs an insert once more, without the cache of registered queues, if it failed because a
+   * queue this node knew was deleted meanwhile by another node (the task row's foreign key found
+   * no queue row). The first try changed nothing, so the second is the only one that counts.
+   */
+  private <T> T forgettingDeletedQueues(java.util.function.Supplier<T> insert) {
+    try {
+      return insert.get();
+    } catch (StoreException e) {
+      if (!SqlFailures.foreignKeyViolation(e)) {
+        throw e;
+      }
+      knownQueues.clear();
+      return insert.get();
+    }
   }
 
   @Override
@@ -228,6 +251,10 @@ public class JdbcTaskStore implements TaskStore {
     if (batch.isEmpty()) {
       return List.of();
     }
+    return forgettingDeletedQueues(() -> insertBatch(batch));
+  }
+
+  private List<Submission> insertBatch(List<NewTask> batch) {
     Set<String> registered = new HashSet<>();
     List<Submission> submissions =
         transactions.write(
@@ -352,6 +379,12 @@ public class JdbcTaskStore implements TaskStore {
    */
   private Submission insertOne(Connection c, NewTask task, Set<String> registered)
       throws SQLException {
+    return insertOne(c, task, registered, true);
+  }
+
+  private Submission insertOne(
+      Connection c, NewTask task, Set<String> registered, boolean trustKnownQueues)
+      throws SQLException {
     Long timeoutMs = task.timeout() == null ? null : ceilMillis(task.timeout());
     Optional<Task> inserted =
         queryTask(
@@ -385,7 +418,7 @@ public class JdbcTaskStore implements TaskStore {
     }
     // The queue is registered after the task row, so a de-duplicated submission never creates a
     // queue; the foreign key from task.queue is deferred to commit to allow this order.
-    if (!knownQueues.contains(task.queue()) && registered.add(task.queue())) {
+    if ((!trustKnownQueues || !knownQueues.contains(task.queue())) && registered.add(task.queue())) {
       update(c, INSERT_QUEUE, p -> p.text(task.queue()).instant(task.createdAt()));
     }
     return new Submission(inserted.get(), true);
@@ -1132,6 +1165,27 @@ public class JdbcTaskStore implements TaskStore {
   }
 
   @Override
+  public QueueRemoval deleteQueue(String queue) {
+    Objects.requireNonNull(queue, "queue");
+    QueueRemoval removal =
+        transactions.write(
+            "deleteQueue",
+            c -> {
+              if (update(c, DELETE_QUEUE, p -> p.text(queue).text(queue)) == 1) {
+                return QueueRemoval.DELETED;
+              }
+              try (PreparedStatement st = c.prepareStatement(sql(QUEUE_EXISTS))) {
+                new Params(st, dialect).text(queue);
+                try (ResultSet rs = st.executeQuery()) {
+                  return rs.next() ? QueueRemoval.HOLDS_TASKS : QueueRemoval.NOT_FOUND;
+                }
+              }
+            });
+    knownQueues.remove(queue);
+    return removal;
+  }
+
+  @Override
   public List<String> pausedQueues() {
     return transactions.read("pausedQueues", c -> names(c, SELECT_PAUSED_QUEUES));
   }
@@ -1310,7 +1364,9 @@ public class JdbcTaskStore implements TaskStore {
         List<Submission> out = new ArrayList<>(batch.size());
         try {
           for (NewTask task : batch) {
-            out.add(insertOne(connection, task, registered));
+            // Registers the queue every time: a queue this node knew may have been deleted by
+            // another, and a missing row would fail the caller's commit.
+            out.add(insertOne(connection, task, registered, false));
           }
         } catch (SQLException e) {
           throw new StoreException("insert", e);

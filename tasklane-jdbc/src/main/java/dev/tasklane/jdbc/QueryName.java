@@ -125,6 +125,10 @@ public enum QueryName {
   PRUNE_NODES,
   /** Deletes a batch of terminal tasks that finished before a cutoff (retention). */
   DELETE_FINISHED_TASKS,
+  /** Deletes a queue's row if no task names it. */
+  DELETE_QUEUE,
+  /** Whether a queue's row exists. */
+  QUEUE_EXISTS,
   /** A statement that touches no table: does the database answer? */
   PING,
 

@@ -46,6 +46,21 @@ public final class SqlFailures {
   }
 
   /**
+   * True for a foreign key that found no row (SQLState 23503; SQLite's FOREIGNKEY constraint): a
+   * task naming a queue whose row another node deleted.
+   */
+  public static boolean foreignKeyViolation(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof SQLException sql
+          && ("23503".equals(sql.getSQLState())
+              || String.valueOf(sql.getMessage()).contains("FOREIGNKEY"))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
    * SQLite's result codes for a database that is there but cannot be used now: another process
    * holds its lock past the busy timeout (BUSY 5, LOCKED 6), an I/O error (IOERR 10), a full disk
    * (FULL 13). sqlite-jdbc reports them as the exception's error code.

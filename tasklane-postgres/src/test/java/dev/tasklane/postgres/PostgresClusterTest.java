@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 import static org.awaitility.Awaitility.await;
 
+import dev.tasklane.Submission;
 import dev.tasklane.Task;
 import dev.tasklane.TaskError;
 import dev.tasklane.spi.LeaderElection;
@@ -14,6 +15,7 @@ import dev.tasklane.spi.ClaimRequest;
 import dev.tasklane.spi.RunOutcome;
 import dev.tasklane.spi.RunRef;
 import dev.tasklane.spi.TaskStore;
+import dev.tasklane.testkit.Fixtures;
 import dev.tasklane.testkit.TcpProxy;
 import dev.tasklane.testkit.MutableClock;
 import java.sql.Connection;
@@ -480,6 +482,23 @@ class PostgresClusterTest {
   }
 
   // ================================================================ helpers
+
+  @Test
+  void aNodeSubmittingToAQueueAnotherNodeDeletedRegistersItAgain() {
+    PostgresTaskStore a = open();
+    PostgresTaskStore b = open();
+    a.setQueueLimit("reports", 2); // a now takes "reports" for registered
+    assertThat(b.deleteQueue("reports")).isEqualTo(dev.tasklane.spi.QueueRemoval.DELETED);
+
+    Submission s = a.insert(Fixtures.aTask().queue("reports").build());
+    List<Submission> batch =
+        a.insertAll(List.of(Fixtures.aTask().queue("reports").build(), Fixtures.aTask().queue("reports").build()));
+
+    assertThat(s.created()).isTrue();
+    assertThat(batch).allMatch(Submission::created);
+    assertThat(b.queueNames()).contains("reports");
+    assertThat(b.find(s.task().id())).isPresent();
+  }
 
   private PostgresTaskStore open() {
     return open(DB.options().withClock(clock));

@@ -25,8 +25,9 @@ import org.slf4j.LoggerFactory;
  * server-sent events that pushes an {@code overview} (queues, nodes, timeline) every {@link
  * #PUSH_INTERVAL} to every open page, so pages update without reloading.
  *
- * <p>One pusher thread for all pages; it reads the store once per push, however many pages are
- * open, and only while at least one is.
+ * <p>One pusher thread for all pages; it reads the store and serialises the overview once per
+ * push, however many pages are open, and only while at least one is. Each page's stream is
+ * written by a thread of its own ({@link EventStreams}), at most {@code maxEventStreams} at once.
  */
 final class DashboardRoutes implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(DashboardRoutes.class);
@@ -36,8 +37,7 @@ final class DashboardRoutes implements AutoCloseable {
   private final Worker worker;
   private final TasklaneMetrics metrics;
   private final byte[] page;
-  /** Each open page, and whether it may see internals (host names). */
-  private final Map<SseClient, Boolean> clients = new ConcurrentHashMap<>();
+  private final EventStreams streams;
   private final ScheduledExecutorService pusher =
       Executors.newSingleThreadScheduledExecutor(
           r -> Thread.ofPlatform().name("tasklane-dashboard").daemon(true).unstarted(r));
@@ -49,9 +49,10 @@ final class DashboardRoutes implements AutoCloseable {
   /** The timeline as the API writes it. */
   record TimelineView(long bucketSeconds, List<Timeline.Point> points) {}
 
-  DashboardRoutes(Worker worker, TasklaneMetrics metrics) {
+  DashboardRoutes(Worker worker, TasklaneMetrics metrics, int maxEventStreams) {
     this.worker = worker;
     this.metrics = metrics;
+    this.streams = new EventStreams(maxEventStreams);
     this.page = resource(ASSETS + "/index.html");
     pusher.scheduleWithFixedDelay(
         this::push, PUSH_INTERVAL.toMillis(), PUSH_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
@@ -75,15 +76,19 @@ final class DashboardRoutes implements AutoCloseable {
                 "This is a stream of server-sent events: send 'Accept: text/event-stream'"
                     + " (curl -N -H 'Accept: text/event-stream' ...)");
           }
+          if (ctx.method() == io.javalin.http.HandlerType.GET && !streams.hasRoom()) {
+            ctx.header("Retry-After", "5");
+            throw new ClientErrorException(
+                503, "Too many open event streams; try again later");
+          }
         });
     routes.sse(
         TaskRoutes.API + "/events",
         client -> {
-          boolean internals = AccessControl.seesInternals(client.ctx());
           client.keepAlive();
-          client.onClose(() -> clients.remove(client));
-          clients.put(client, internals);
-          send(client, overview(internals)); // at once, not a second later
+          // The first update at once, not a second later.
+          streams.open(
+              EventStreams.Sink.of(client), AccessControl.seesInternals(client.ctx()), update());
         },
         Permission.READ);
   }
@@ -101,39 +106,40 @@ final class DashboardRoutes implements AutoCloseable {
         timeline());
   }
 
+  /** The overview, read from the store once and serialised once, in parts. */
+  private EventStreams.Update update() {
+    Overview o = overview(true);
+    try {
+      var json = ServerJson.MAPPER;
+      return new EventStreams.Update(
+          json.writeValueAsString(o.at()),
+          json.writeValueAsString(o.queues()),
+          json.writeValueAsString(o.nodes()),
+          json.writeValueAsString(o.nodes().withoutHosts()),
+          json.writeValueAsString(o.timeline()));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException("the overview always serialises", e);
+    }
+  }
+
   private void push() {
-    if (clients.isEmpty()) {
+    if (streams.size() == 0) {
       return;
     }
-    Overview full;
+    EventStreams.Update u;
     try {
-      full = overview(true);
+      u = update();
     } catch (RuntimeException e) {
       log.warn("dashboard update failed; pages keep their last view", e);
       return;
     }
-    Overview redacted =
-        new Overview(full.at(), full.queues(), full.nodes().withoutHosts(), full.timeline());
-    clients.forEach((c, internals) -> send(c, internals ? full : redacted));
-  }
-
-  private void send(SseClient client, Overview o) {
-    if (client.terminated()) {
-      clients.remove(client);
-      return;
-    }
-    try {
-      client.sendEvent("overview", o);
-    } catch (RuntimeException e) {
-      clients.remove(client); // the page went away mid-write
-    }
+    streams.publish(u);
   }
 
   @Override
   public void close() {
     pusher.shutdownNow();
-    clients.keySet().forEach(SseClient::close);
-    clients.clear();
+    streams.close();
   }
 
   static byte[] resource(String path) {

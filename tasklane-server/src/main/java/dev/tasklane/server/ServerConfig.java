@@ -21,6 +21,10 @@ import java.util.Objects;
  * @param tls the PEM files to serve HTTPS (and HTTP/2) with; {@code null} for plain HTTP
  * @param headerTimeout a client must send a request's line and headers within this; default
  *     {@link #DEFAULT_HEADER_TIMEOUT}
+ * @param maxEventStreams most dashboard event streams open at once; past it a new one gets 503;
+ *     default {@value #DEFAULT_MAX_EVENT_STREAMS}
+ * @param maxQueues most queues the API lets clients create; past it a request naming a new queue
+ *     gets 422; default {@value #DEFAULT_MAX_QUEUES}
  */
 public record ServerConfig(
     String bindAddress,
@@ -29,12 +33,16 @@ public record ServerConfig(
     long maxRequestBytes,
     AccessConfig access,
     TlsFiles tls,
-    Duration headerTimeout) {
+    Duration headerTimeout,
+    int maxEventStreams,
+    int maxQueues) {
 
   public static final String DEFAULT_BIND_ADDRESS = "127.0.0.1";
   public static final int DEFAULT_PORT = 8000;
   public static final long DEFAULT_MAX_REQUEST_BYTES = 1024 * 1024;
   public static final Duration DEFAULT_HEADER_TIMEOUT = Duration.ofSeconds(10);
+  public static final int DEFAULT_MAX_EVENT_STREAMS = 1000;
+  public static final int DEFAULT_MAX_QUEUES = 1000;
 
   /**
    * @throws IllegalArgumentException if the port is outside 0..65535, the bind address or store
@@ -45,6 +53,12 @@ public record ServerConfig(
     Objects.requireNonNull(storeName, "storeName");
     Objects.requireNonNull(access, "access");
     Objects.requireNonNull(headerTimeout, "headerTimeout");
+    if (maxQueues < 1) {
+      throw new IllegalArgumentException("maxQueues must be positive: " + maxQueues);
+    }
+    if (maxEventStreams < 1) {
+      throw new IllegalArgumentException("maxEventStreams must be positive: " + maxEventStreams);
+    }
     if (headerTimeout.isNegative() || headerTimeout.isZero()) {
       throw new IllegalArgumentException("headerTimeout must be positive: " + headerTimeout);
     }
@@ -74,41 +88,54 @@ public record ServerConfig(
         DEFAULT_MAX_REQUEST_BYTES,
         AccessConfig.defaults(),
         null,
-        DEFAULT_HEADER_TIMEOUT);
+        DEFAULT_HEADER_TIMEOUT,
+        DEFAULT_MAX_EVENT_STREAMS,
+        DEFAULT_MAX_QUEUES);
   }
 
   /** A copy listening on {@code address}, e.g. {@code 0.0.0.0} for every interface. */
   public ServerConfig withBindAddress(String address) {
-    return new ServerConfig(address, port, storeName, maxRequestBytes, access, tls, headerTimeout);
+    return new ServerConfig(address, port, storeName, maxRequestBytes, access, tls, headerTimeout, maxEventStreams, maxQueues);
   }
 
   /** A copy listening on {@code newPort}; {@code 0} picks a free port. */
   public ServerConfig withPort(int newPort) {
-    return new ServerConfig(bindAddress, newPort, storeName, maxRequestBytes, access, tls, headerTimeout);
+    return new ServerConfig(bindAddress, newPort, storeName, maxRequestBytes, access, tls, headerTimeout, maxEventStreams, maxQueues);
   }
 
   /** A copy whose {@code GET /health} names the store {@code name}. */
   public ServerConfig withStoreName(String name) {
-    return new ServerConfig(bindAddress, port, name, maxRequestBytes, access, tls, headerTimeout);
+    return new ServerConfig(bindAddress, port, name, maxRequestBytes, access, tls, headerTimeout, maxEventStreams, maxQueues);
   }
 
   /** A copy accepting request bodies of at most {@code bytes}. */
   public ServerConfig withMaxRequestBytes(long bytes) {
-    return new ServerConfig(bindAddress, port, storeName, bytes, access, tls, headerTimeout);
+    return new ServerConfig(bindAddress, port, storeName, bytes, access, tls, headerTimeout, maxEventStreams, maxQueues);
   }
 
   /** A copy with these access rules. */
   public ServerConfig withAccess(AccessConfig rules) {
-    return new ServerConfig(bindAddress, port, storeName, maxRequestBytes, rules, tls, headerTimeout);
+    return new ServerConfig(bindAddress, port, storeName, maxRequestBytes, rules, tls, headerTimeout, maxEventStreams, maxQueues);
   }
 
   /** A copy serving HTTPS (with HTTP/2) from these PEM files; {@code null} for plain HTTP. */
   public ServerConfig withTls(TlsFiles files) {
-    return new ServerConfig(bindAddress, port, storeName, maxRequestBytes, access, files, headerTimeout);
+    return new ServerConfig(bindAddress, port, storeName, maxRequestBytes, access, files, headerTimeout, maxEventStreams, maxQueues);
   }
 
   /** A copy cutting off clients whose request head takes longer than {@code timeout}. */
   public ServerConfig withHeaderTimeout(Duration timeout) {
-    return new ServerConfig(bindAddress, port, storeName, maxRequestBytes, access, tls, timeout);
+    return new ServerConfig(bindAddress, port, storeName, maxRequestBytes, access, tls, timeout, maxEventStreams, maxQueues);
+  }
+
+  /** A copy allowing at most {@code max} dashboard event streams at once. */
+  public ServerConfig withMaxEventStreams(int max) {
+    return new ServerConfig(bindAddress, port, storeName, maxRequestBytes, access, tls, headerTimeout, max, maxQueues);
+  }
+
+  /** A copy letting clients create at most {@code max} queues. */
+  public ServerConfig withMaxQueues(int max) {
+    return new ServerConfig(
+        bindAddress, port, storeName, maxRequestBytes, access, tls, headerTimeout, maxEventStreams, max);
   }
 }

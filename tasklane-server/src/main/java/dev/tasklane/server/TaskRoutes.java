@@ -44,12 +44,15 @@ final class TaskRoutes {
   private final String storeName;
   private final TasklaneMetrics metrics;
   private final AccessControl access;
+  private final QueueCatalog queues;
 
-  TaskRoutes(Worker worker, String storeName, TasklaneMetrics metrics, AccessControl access) {
+  TaskRoutes(
+      Worker worker, String storeName, TasklaneMetrics metrics, AccessControl access, int maxQueues) {
     this.worker = worker;
     this.storeName = storeName;
     this.metrics = metrics;
     this.access = access;
+    this.queues = new QueueCatalog(worker, maxQueues);
   }
 
   void register(RoutesConfig routes) {
@@ -79,6 +82,7 @@ final class TaskRoutes {
         Permission.READ);
     routes.get(API + "/queues", ctx -> ctx.json(QueuesView.of(worker.queues())), Permission.READ);
     routes.patch(API + "/queues/{queue}", this::updateQueue, Permission.CONTROL_QUEUES);
+    routes.delete(API + "/queues/{queue}", this::deleteQueue, Permission.CONTROL_QUEUES);
     routes.post(API + "/queues/{queue}/pause", ctx -> pauseOrResume(ctx, true), Permission.CONTROL_QUEUES);
     routes.post(API + "/queues/{queue}/resume", ctx -> pauseOrResume(ctx, false), Permission.CONTROL_QUEUES);
     routes.get(
@@ -89,6 +93,7 @@ final class TaskRoutes {
 
   private void pauseOrResume(Context ctx, boolean pause) {
     String queue = queueName(ctx);
+    queues.admit(queue, List.of("path", "queue"));
     if (pause) {
       worker.pauseQueue(queue);
     } else {
@@ -132,6 +137,10 @@ final class TaskRoutes {
     ObjectNode body = JsonBody.readObject(ctx);
     SubmitTaskForm form = SubmitTaskForm.parse(body, worker.types());
     ctx.attribute(ErrorMapping.QUEUE_NAMED, body.hasNonNull("queue"));
+    if (form.request().queue() != null) {
+      // A type's own queue exists once the type has run; only a named queue may be new.
+      queues.admit(form.request().queue(), List.of("body", "queue"));
+    }
     Submission submission = worker.submit(form.request());
     Task task = submission.task();
     ctx.header(Header.LOCATION, API + "/tasks/" + task.id());
@@ -214,6 +223,7 @@ final class TaskRoutes {
       form.modelError("give at least one of 'paused' and 'limit'");
     }
     form.throwIfInvalid();
+    queues.admit(queue, List.of("path", "queue"));
     if (body.has("limit")) {
       worker.setQueueLimit(queue, limit);
       access.audit(ctx, "queue.limit", queue, limit == null ? "no limit" : "limit " + limit);
@@ -227,6 +237,30 @@ final class TaskRoutes {
       access.audit(ctx, paused ? "queue.pause" : "queue.resume", queue, null);
     }
     respondWithQueue(ctx, queue);
+  }
+
+  /**
+   * {@code DELETE /api/v1/queues/{queue}}: 204 for a queue that held no task (its limit and pause
+   * go with it), 409 for one that still holds tasks, 404 for one nobody named.
+   */
+  private void deleteQueue(Context ctx) {
+    String queue = queueName(ctx);
+    switch (worker.deleteQueue(queue)) {
+      case DELETED -> {
+        queues.forget(queue);
+        access.audit(ctx, "queue.delete", queue, null);
+        ctx.status(HttpStatus.NO_CONTENT);
+      }
+      case HOLDS_TASKS ->
+          throw new ClientErrorException(
+              409,
+              "Queue "
+                  + queue
+                  + " still holds tasks; it can be deleted once they are gone (finished ones go"
+                  + " with retention)");
+      case NOT_FOUND ->
+          ctx.status(HttpStatus.NOT_FOUND).json(new DetailView("Queue " + queue + " not found"));
+    }
   }
 
   /** Answers with the queue's view, or 404 for a queue no task, pause or limit ever named. */

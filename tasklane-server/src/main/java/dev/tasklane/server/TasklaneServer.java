@@ -108,10 +108,10 @@ public final class TasklaneServer implements AutoCloseable {
     metrics.bind(worker);
     AccessControl access =
         new AccessControl(accessStore, config.access(), isLoopback(config.bindAddress()));
-    TaskRoutes routes = new TaskRoutes(worker, config.storeName(), metrics, access);
+    TaskRoutes routes = new TaskRoutes(worker, config.storeName(), metrics, access, config.maxQueues());
     AccessRoutes accessRoutes = new AccessRoutes(access);
     ApiDocs docs = new ApiDocs();
-    DashboardRoutes dashboard = new DashboardRoutes(worker, metrics);
+    DashboardRoutes dashboard = new DashboardRoutes(worker, metrics, config.maxEventStreams());
     Connectors connectors = new Connectors(config.headerTimeout(), config.tls());
     List<String> registered = new java.util.concurrent.CopyOnWriteArrayList<>();
     Javalin app =

@@ -65,7 +65,8 @@ class RoutePermissionsTest {
     }
     for (String r :
         List.of(
-            "PATCH /api/v1/queues/{queue}", "POST /api/v1/queues/{queue}/pause",
+            "PATCH /api/v1/queues/{queue}", "DELETE /api/v1/queues/{queue}",
+            "POST /api/v1/queues/{queue}/pause",
             "POST /api/v1/queues/{queue}/resume")) {
       RULES.put(r, Permission.CONTROL_QUEUES);
     }

@@ -24,6 +24,7 @@ import dev.tasklane.spi.NodeInfo;
 import dev.tasklane.spi.NodeRecord;
 import dev.tasklane.spi.RunWrites;
 import dev.tasklane.spi.QueueCounts;
+import dev.tasklane.spi.QueueRemoval;
 import dev.tasklane.spi.RunOutcome;
 import dev.tasklane.spi.RunRef;
 import dev.tasklane.spi.TaskStore;
@@ -1770,6 +1771,27 @@ public abstract class TaskStoreContract {
     assertThat(store.queueLimits()).containsExactly(Map.entry("fresh", 2));
     assertThat(store.pausedQueues()).containsExactly("brand-new");
     assertThat(store.queuePauses()).containsExactly(Map.entry("brand-new", true), Map.entry("fresh", false));
+  }
+
+  @Test
+  void onlyAQueueHoldingNoTaskIsDeletedWithItsLimitAndPauseAndASubmissionBringsItBack() {
+    store.setQueueLimit("empty", 3);
+    store.setQueuePaused("empty", true);
+    store.insert(aTask().queue("busy").build());
+
+    assertThat(store.deleteQueue("empty")).isEqualTo(QueueRemoval.DELETED);
+    assertThat(store.deleteQueue("busy")).isEqualTo(QueueRemoval.HOLDS_TASKS);
+    assertThat(store.deleteQueue("never-named")).isEqualTo(QueueRemoval.NOT_FOUND);
+    assertThat(store.deleteQueue("empty")).isEqualTo(QueueRemoval.NOT_FOUND);
+
+    assertThat(store.queueNames()).containsExactly("busy");
+    assertThat(store.queueLimits()).isEmpty();
+    assertThat(store.pausedQueues()).isEmpty();
+
+    Submission again = store.insert(aTask().queue("empty").build());
+    assertThat(again.created()).isTrue();
+    assertThat(store.queueNames()).containsExactly("busy", "empty");
+    assertThat(store.pausedQueues()).as("a queue comes back as new: not paused").isEmpty();
   }
 
   // ================================================================ cluster-wide queue limits

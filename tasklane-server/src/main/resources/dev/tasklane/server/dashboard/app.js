@@ -166,7 +166,10 @@ async function act(label, fn) {
 function connect() {
   const events = new EventSource(API + "/events");
   events.addEventListener("overview", (e) => {
-    overview = JSON.parse(e.data);
+    const next = JSON.parse(e.data);
+    // An update leaves the queues out when they are as this stream last sent them.
+    if (next.queues === undefined) next.queues = overview ? overview.queues : [];
+    overview = next;
     // The status region speaks only when the connection's state changes, not every second.
     setText(live, "live");
     setText(liveAt, "· " + new Date(overview.at).toLocaleTimeString());
