@@ -629,6 +629,29 @@ function renderNodes() {
   if (overview) onOverview(overview);
 }
 
+// ------------------------------------------------------------------ audit
+
+/** Who did what, newest first, a page at a time (admins only). */
+async function renderAudit(params) {
+  const body = el("tbody");
+  const pager = el("div", { class: "pager" });
+  main.replaceChildren(el("h1", { text: "Audit log" }), el("div", { class: "scroll" },
+    el("table", { id: "audit" }, el("thead", {}, el("tr", {},
+      ...["When", "Who", "Action", "On", "From", "Detail"].map((h) => el("th", { scope: "col", text: h })))), body)), pager);
+  const query = new URLSearchParams({ limit: "100" });
+  if (params.get("before")) query.set("before", params.get("before"));
+  try {
+    const page = await api("GET", "/audit?" + query);
+    body.replaceChildren(...(page.entries.length ? page.entries.map((e) => el("tr", { "data-action": e.action },
+      el("td", {}, when(e.at)), el("td", { text: e.actor }), el("td", {}, el("code", { text: e.action })),
+      el("td", { text: e.target ?? "–" }), el("td", { text: e.client }), el("td", { text: e.detail ?? "" }))) :
+      [el("tr", {}, el("td", { colspan: 6, text: "Nothing recorded yet." }))]));
+    if (page.next_before) pager.append(el("a", { href: "#/audit?before=" + page.next_before, text: "Older entries →" }));
+  } catch (e) {
+    body.replaceChildren(el("tr", {}, el("td", { colspan: 6, text: e.message })));
+  }
+}
+
 // ------------------------------------------------------------------ routing
 
 function route() {
@@ -639,7 +662,7 @@ function route() {
   const hash = location.hash.replace(/^#/, "") || "/";
   const [path, query] = hash.split("?");
   const params = new URLSearchParams(query || "");
-  const section = path.startsWith("/tasks") ? "tasks" : path.startsWith("/nodes") ? "nodes" : "overview";
+  const section = path.startsWith("/tasks") ? "tasks" : path.startsWith("/nodes") ? "nodes" : path.startsWith("/audit") ? "audit" : "overview";
   for (const a of document.querySelectorAll("nav a[data-nav]")) {
     if (a.dataset.nav === section) a.setAttribute("aria-current", "page");
     else a.removeAttribute("aria-current");
@@ -648,6 +671,7 @@ function route() {
   if (m) renderTask(m[1]);
   else if (section === "tasks") renderTasks(params);
   else if (section === "nodes") renderNodes();
+  else if (section === "audit") renderAudit(params);
   else renderOverview();
   main.focus({ preventScroll: true });
 }
@@ -677,6 +701,7 @@ async function start() {
   }
   session = await res.json();
   document.body.dataset.role = session.role;
+  if (!may("manage_access")) document.querySelector("nav a[data-nav='audit']").remove();
   showVisitor();
   window.addEventListener("hashchange", route);
   window.tasklaneLoadedAt = Date.now(); // lets tests tell a live update from a reload
