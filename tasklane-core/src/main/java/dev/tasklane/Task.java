@@ -33,6 +33,8 @@ import java.util.Objects;
  * @param cancelRequested a cancel was asked for while it ran
  * @param lastNode the node that claimed its latest run (kept after the run ends), or {@code null}
  *     if it never ran
+ * @param submittedBy who submitted it, as {@link TaskRequest#submittedBy()} said; {@code null} if
+ *     nobody in particular
  */
 public record Task(
     TaskId id,
@@ -57,7 +59,39 @@ public record Task(
     Instant leaseExpiresAt,
     long fencingToken,
     boolean cancelRequested,
-    String lastNode) {
+    String lastNode,
+    String submittedBy) {
+
+  /** A task nobody in particular submitted (see {@link TaskRequest#submittedBy()}). */
+  public Task(
+      TaskId id,
+      String type,
+      String queue,
+      String payload,
+      int priority,
+      TaskState state,
+      int attempt,
+      int maxAttempts,
+      Instant runAt,
+      Duration timeout,
+      Instant createdAt,
+      Instant startedAt,
+      Instant finishedAt,
+      String lastError,
+      List<TaskError> errors,
+      String result,
+      int progress,
+      String idempotencyKey,
+      String leaseOwner,
+      Instant leaseExpiresAt,
+      long fencingToken,
+      boolean cancelRequested,
+      String lastNode) {
+    this(
+        id, type, queue, payload, priority, state, attempt, maxAttempts, runAt, timeout, createdAt,
+        startedAt, finishedAt, lastError, errors, result, progress, idempotencyKey, leaseOwner,
+        leaseExpiresAt, fencingToken, cancelRequested, lastNode, null);
+  }
 
   public Task {
     Objects.requireNonNull(id, "id");

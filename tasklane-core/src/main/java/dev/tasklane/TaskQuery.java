@@ -10,7 +10,8 @@ package dev.tasklane;
  * @param after the previous page's cursor, or {@code null} for the first page
  * @param limit page size, 1 to {@value #MAX_LIMIT}
  */
-public record TaskQuery(TaskState state, String queue, String type, TaskId after, int limit) {
+public record TaskQuery(
+    TaskState state, String queue, String type, TaskId after, int limit, String submittedBy) {
   public static final int DEFAULT_LIMIT = 50;
   public static final int MAX_LIMIT = 500;
 
@@ -18,6 +19,16 @@ public record TaskQuery(TaskState state, String queue, String type, TaskId after
     if (limit < 1 || limit > MAX_LIMIT) {
       throw new IllegalArgumentException("limit must be between 1 and " + MAX_LIMIT + ": " + limit);
     }
+  }
+
+  /** A query over every submitter's tasks. */
+  public TaskQuery(TaskState state, String queue, String type, TaskId after, int limit) {
+    this(state, queue, type, after, limit, null);
+  }
+
+  /** The same query over the tasks {@code submitter} submitted only. */
+  public TaskQuery submittedBy(String submitter) {
+    return new TaskQuery(state, queue, type, after, limit, submitter);
   }
 
   /** The first page of all tasks. */

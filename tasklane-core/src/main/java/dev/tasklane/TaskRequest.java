@@ -23,6 +23,9 @@ import java.util.regex.Pattern;
  * @param maxAttempts 1 to {@value #MAX_ATTEMPTS_LIMIT}, or {@code null} for the type's default
  * @param timeout per-run limit, positive, or {@code null} for the type's default
  * @param idempotencyKey a repeated key returns the original task instead of a new one
+ * @param submittedBy who submits it, recorded on the task: a server sets its caller's identity
+ *     (a token's or user's), so that a caller allowed to read only its own tasks reads these;
+ *     {@code null} (the default) for nobody in particular. At most 200 characters
  */
 public record TaskRequest(
     String type,
@@ -33,7 +36,8 @@ public record TaskRequest(
     Duration delay,
     Integer maxAttempts,
     Duration timeout,
-    String idempotencyKey) {
+    String idempotencyKey,
+    String submittedBy) {
 
   /** The queue used when neither the request nor the type names one. */
   public static final String DEFAULT_QUEUE = "default";
@@ -83,6 +87,9 @@ public record TaskRequest(
       throw new IllegalArgumentException(
           "idempotencyKey must have 1 to " + MAX_IDEMPOTENCY_KEY_LENGTH + " characters");
     }
+    if (submittedBy != null && (submittedBy.isEmpty() || submittedBy.length() > 200)) {
+      throw new IllegalArgumentException("submittedBy must have 1 to 200 characters");
+    }
     if (runAt != null && delay != null) {
       throw new IllegalArgumentException("give runAt or delay, not both");
     }
@@ -126,6 +133,7 @@ public record TaskRequest(
     b.maxAttempts = maxAttempts;
     b.timeout = timeout;
     b.idempotencyKey = idempotencyKey;
+    b.submittedBy = submittedBy;
     return b;
   }
 
@@ -140,6 +148,7 @@ public record TaskRequest(
     private Integer maxAttempts;
     private Duration timeout;
     private String idempotencyKey;
+    private String submittedBy;
 
     private Builder(String type) {
       this.type = type;
@@ -199,9 +208,16 @@ public record TaskRequest(
     /**
      * @throws IllegalArgumentException if a value is out of range
      */
+    /** Records who submits the task (see {@link TaskRequest#submittedBy()}). */
+    public Builder submittedBy(String submitter) {
+      this.submittedBy = submitter;
+      return this;
+    }
+
     public TaskRequest build() {
       return new TaskRequest(
-          type, payload, queue, priority, runAt, delay, maxAttempts, timeout, idempotencyKey);
+          type, payload, queue, priority, runAt, delay, maxAttempts, timeout, idempotencyKey,
+          submittedBy);
     }
   }
 }

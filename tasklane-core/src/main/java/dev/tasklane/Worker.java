@@ -245,7 +245,8 @@ public final class Worker implements TaskClient, AutoCloseable {
         runAt,
         r.timeout() != null ? r.timeout() : type.timeout(),
         now,
-        r.idempotencyKey());
+        r.idempotencyKey(),
+        r.submittedBy());
   }
 
   @Override

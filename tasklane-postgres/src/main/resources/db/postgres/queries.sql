@@ -43,7 +43,7 @@ SELECT name,
 -- An insert racing another transaction's insert of the same key waits for it, then sees its row.
 -- Any other conflict (a duplicate id) is an error and fails the whole transaction.
 INSERT INTO ${schema}.task (id, type, queue, payload, priority, state, max_attempts, run_at,
-                            timeout_ms, created_at, idempotency_key)
+                            timeout_ms, created_at, idempotency_key, submitted_by)
 VALUES (?,         -- id
         ?,         -- type
         ?,         -- queue
@@ -54,7 +54,8 @@ VALUES (?,         -- id
         ?,         -- run_at
         ?,         -- timeout_ms (NULL: no limit)
         ?,         -- created_at
-        ?)         -- idempotency_key (NULL: none)
+        ?,         -- idempotency_key (NULL: none)
+        ?)         -- submitted_by (NULL: nobody in particular)
 ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL  -- task_idempotency_key_idx
 DO NOTHING
 RETURNING *;
@@ -65,7 +66,7 @@ RETURNING *;
 -- milliseconds, payload as a JSON string holding the payload's text, which json keeps exactly).
 -- The store sends each idempotency key at most once per batch.
 INSERT INTO ${schema}.task (id, type, queue, payload, priority, state, max_attempts, run_at,
-                            timeout_ms, created_at, idempotency_key)
+                            timeout_ms, created_at, idempotency_key, submitted_by)
 SELECT t.id,
        t.type,
        t.queue,
@@ -76,11 +77,12 @@ SELECT t.id,
        timestamptz 'epoch' + t.run_at * interval '1 millisecond',
        t.timeout_ms,
        timestamptz 'epoch' + t.created_at * interval '1 millisecond',
-       t.idempotency_key
+       t.idempotency_key,
+       t.submitted_by
   FROM json_to_recordset(?::json)  -- the tasks, a JSON array
        AS t(id uuid, type text, queue text, payload text, priority integer, state text,
             max_attempts integer, run_at bigint, timeout_ms bigint, created_at bigint,
-            idempotency_key text)
+            idempotency_key text, submitted_by text)
 ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL  -- task_idempotency_key_idx
 DO NOTHING
 RETURNING *;
@@ -140,6 +142,18 @@ SELECT *
    AND id < ?      -- id: the cursor
  ORDER BY id DESC
  LIMIT ?;          -- page size + 1
+
+-- name: listTasksBySubmitter
+-- task_submitter_idx, newest first; the other filters are residual.
+SELECT *
+  FROM ${schema}.task
+ WHERE submitted_by = ?                     -- submitted_by
+   AND (? IS NULL OR state = ?)             -- state, state
+   AND (? IS NULL OR queue = ?)             -- queue, queue
+   AND (? IS NULL OR type = ?)              -- type, type
+   AND id < ?                               -- id: the cursor
+ ORDER BY id DESC
+ LIMIT ?;                                   -- page size + 1
 
 -- name: countTasksByQueueAndState
 -- Every registered queue with every state: one range of task_claim_idx per pair (0 where the

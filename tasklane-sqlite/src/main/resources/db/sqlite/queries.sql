@@ -35,7 +35,7 @@ SELECT name,
 -- A taken idempotency key inserts nothing and returns no row; the store then reads the original.
 -- Any other conflict (a duplicate id) is an error and fails the whole transaction.
 INSERT INTO task (id, type, queue, payload, priority, state, max_attempts, run_at, timeout_ms,
-                  created_at, idempotency_key)
+                  created_at, idempotency_key, submitted_by)
 VALUES (?,   -- id
         ?,   -- type
         ?,   -- queue
@@ -46,7 +46,8 @@ VALUES (?,   -- id
         ?,   -- run_at
         ?,   -- timeout_ms (NULL: no limit)
         ?,   -- created_at
-        ?)   -- idempotency_key (NULL: none)
+        ?,   -- idempotency_key (NULL: none)
+        ?)   -- submitted_by (NULL: nobody in particular)
 ON CONFLICT (idempotency_key) DO NOTHING
 RETURNING *;
 
@@ -57,7 +58,7 @@ RETURNING *;
 -- sends each idempotency key at most once per batch. WHERE true: an INSERT ... SELECT needs it
 -- before ON CONFLICT, which SQLite would otherwise read as a join constraint.
 INSERT INTO task (id, type, queue, payload, priority, state, max_attempts, run_at, timeout_ms,
-                  created_at, idempotency_key)
+                  created_at, idempotency_key, submitted_by)
 SELECT value ->> 'id',
        value ->> 'type',
        value ->> 'queue',
@@ -68,7 +69,8 @@ SELECT value ->> 'id',
        value ->> 'run_at',
        value ->> 'timeout_ms',
        value ->> 'created_at',
-       value ->> 'idempotency_key'
+       value ->> 'idempotency_key',
+       value ->> 'submitted_by'
   FROM json_each(?)  -- the tasks, a JSON array
  WHERE true
 ON CONFLICT (idempotency_key) DO NOTHING
@@ -127,6 +129,18 @@ SELECT *
    AND id < ?      -- id: the cursor
  ORDER BY id DESC
  LIMIT ?;          -- page size + 1
+
+-- name: listTasksBySubmitter
+-- task_submitter_idx, newest first; the other filters are residual.
+SELECT *
+  FROM task
+ WHERE submitted_by = ?                     -- submitted_by
+   AND (? IS NULL OR state = ?)             -- state, state
+   AND (? IS NULL OR queue = ?)             -- queue, queue
+   AND (? IS NULL OR type = ?)              -- type, type
+   AND id < ?                               -- id: the cursor
+ ORDER BY id DESC
+ LIMIT ?;                                   -- page size + 1
 
 -- name: countTasksByQueueAndState
 -- Every registered queue with every state: one exact range of task_claim_idx, counted from the

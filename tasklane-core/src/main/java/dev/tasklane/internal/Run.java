@@ -107,7 +107,7 @@ public final class Run implements TaskContext {
             t.maxAttempts(), t.runAt(), t.timeout(), t.createdAt(), now, t.finishedAt(),
             t.lastError(), t.errors(), t.result(), t.progress(), t.idempotencyKey(),
             t.leaseOwner(), t.leaseExpiresAt(), t.fencingToken(), t.cancelRequested(),
-            t.lastNode());
+            t.lastNode(), t.submittedBy());
     this.pendingStart = write;
   }
 

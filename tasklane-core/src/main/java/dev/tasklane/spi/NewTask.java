@@ -10,7 +10,8 @@ import java.util.Objects;
  * A fully resolved task for {@link TaskStore#insert(NewTask)}: defaults applied, state chosen
  * ({@code scheduled} when {@code runAt} is after {@code createdAt}, else {@code queued}).
  *
- * <p>Stability: SPI; may gain fields in minor releases.
+ * <p>Stability: SPI; may gain fields in minor releases. {@code submittedBy} is {@link
+ * dev.tasklane.TaskRequest#submittedBy()}.
  */
 public record NewTask(
     TaskId id,
@@ -23,7 +24,26 @@ public record NewTask(
     Instant runAt,
     Duration timeout,
     Instant createdAt,
-    String idempotencyKey) {
+    String idempotencyKey,
+    String submittedBy) {
+
+  /** A task nobody in particular submitted. */
+  public NewTask(
+      TaskId id,
+      String type,
+      String queue,
+      String payload,
+      int priority,
+      TaskState state,
+      int maxAttempts,
+      Instant runAt,
+      Duration timeout,
+      Instant createdAt,
+      String idempotencyKey) {
+    this(
+        id, type, queue, payload, priority, state, maxAttempts, runAt, timeout, createdAt,
+        idempotencyKey, null);
+  }
 
   public NewTask {
     Objects.requireNonNull(id, "id");

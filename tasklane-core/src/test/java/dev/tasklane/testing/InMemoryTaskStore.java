@@ -125,7 +125,8 @@ public class InMemoryTaskStore implements TaskStore {
         new Task(
             t.id(), t.type(), t.queue(), t.payload(), t.priority(), t.state(), 0, t.maxAttempts(),
             ms(t.runAt()), t.timeout() == null ? null : ceilMillis(t.timeout()), ms(t.createdAt()),
-            null, null, null, List.of(), null, 0, t.idempotencyKey(), null, null, 0, false, null);
+            null, null, null, List.of(), null, 0, t.idempotencyKey(), null, null, 0, false, null,
+            t.submittedBy());
     put(task);
     queues.putIfAbsent(t.queue(), new QueueRow(null, false));
     return new Submission(task, true);
@@ -165,7 +166,8 @@ public class InMemoryTaskStore implements TaskStore {
     for (Task t : view.values()) {
       if ((q.state() == null || t.state() == q.state())
           && (q.queue() == null || t.queue().equals(q.queue()))
-          && (q.type() == null || t.type().equals(q.type()))) {
+          && (q.type() == null || t.type().equals(q.type()))
+          && (q.submittedBy() == null || q.submittedBy().equals(t.submittedBy()))) {
         rows.add(t);
         if (rows.size() > q.limit()) {
           break;
@@ -719,6 +721,7 @@ public class InMemoryTaskStore implements TaskStore {
     private long fencingToken;
     private boolean cancelRequested;
     private String lastNode;
+    private String submittedBy;
 
     Row(Task t) {
       id = t.id();
@@ -744,6 +747,7 @@ public class InMemoryTaskStore implements TaskStore {
       fencingToken = t.fencingToken();
       cancelRequested = t.cancelRequested();
       lastNode = t.lastNode();
+      submittedBy = t.submittedBy();
     }
 
     Row state(TaskState v) { state = v; return this; }
@@ -766,7 +770,7 @@ public class InMemoryTaskStore implements TaskStore {
       return new Task(
           id, type, queue, payload, priority, state, attempt, maxAttempts, runAt, timeout, createdAt,
           startedAt, finishedAt, lastError, errors, result, progress, idempotencyKey, leaseOwner,
-          leaseExpiresAt, fencingToken, cancelRequested, lastNode);
+          leaseExpiresAt, fencingToken, cancelRequested, lastNode, submittedBy);
     }
   }
 

@@ -26,6 +26,7 @@ import static dev.tasklane.jdbc.QueryName.INSERT_TASKS;
 import static dev.tasklane.jdbc.QueryName.LIST_TASKS;
 import static dev.tasklane.jdbc.QueryName.LIST_TASKS_BY_QUEUE;
 import static dev.tasklane.jdbc.QueryName.LIST_TASKS_BY_STATE;
+import static dev.tasklane.jdbc.QueryName.LIST_TASKS_BY_SUBMITTER;
 import static dev.tasklane.jdbc.QueryName.LIST_TASKS_BY_TYPE;
 import static dev.tasklane.jdbc.QueryName.LOCK_QUEUE_LIMIT;
 import static dev.tasklane.jdbc.QueryName.SELECT_PAUSED_QUEUES;
@@ -346,6 +347,7 @@ public class JdbcTaskStore implements TaskStore {
           }
           g.writeNumberField("created_at", task.createdAt().toEpochMilli());
           g.writeStringField("idempotency_key", task.idempotencyKey());
+          g.writeStringField("submitted_by", task.submittedBy());
         });
   }
 
@@ -401,7 +403,8 @@ public class JdbcTaskStore implements TaskStore {
                     .instant(task.runAt())
                     .bigint(timeoutMs)
                     .instant(task.createdAt())
-                    .text(task.idempotencyKey()));
+                    .text(task.idempotencyKey())
+                    .text(task.submittedBy()));
     if (inserted.isEmpty()) {
       if (task.idempotencyKey() == null) {
         throw new SQLException("inserting task " + task.id() + " returned no row");
@@ -467,10 +470,27 @@ public class JdbcTaskStore implements TaskStore {
     String state = query.state() == null ? null : query.state().apiName();
     String queue = query.queue();
     String type = query.type();
+    String submitter = query.submittedBy();
     List<Task> rows =
         transactions.read(
             "list",
             c -> {
+              if (submitter != null) {
+                // One submitter's tasks are few next to all: its index leads, the rest filter.
+                return queryTasks(
+                    c,
+                    LIST_TASKS_BY_SUBMITTER,
+                    p ->
+                        p.text(submitter)
+                            .text(state)
+                            .text(state)
+                            .text(queue)
+                            .text(queue)
+                            .text(type)
+                            .text(type)
+                            .id(cursor)
+                            .integer(fetch));
+              }
               // The most selective indexed filter picks the statement; the others are residual
               // filters bound twice as "(? IS NULL OR column = ?)".
               if (state != null) {

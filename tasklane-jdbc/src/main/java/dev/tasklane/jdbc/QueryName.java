@@ -37,6 +37,8 @@ public enum QueryName {
   LIST_TASKS_BY_QUEUE,
   /** A page of tasks of one type. */
   LIST_TASKS_BY_TYPE,
+  /** A page of the tasks one submitter submitted, optionally filtered by state, queue and type. */
+  LIST_TASKS_BY_SUBMITTER,
   /** Task counts per known queue and state, including queues without tasks. */
   COUNT_TASKS_BY_QUEUE_AND_STATE,
   /** Queued tasks of one queue that come before a given one in claim order. */

@@ -41,6 +41,7 @@ final class TaskRowMapper {
         dialect.getInstant(row, "lease_expires_at"),
         row.getLong("fencing_token"),
         row.getBoolean("cancel_requested"),
-        row.getString("last_node"));
+        row.getString("last_node"),
+        row.getString("submitted_by"));
   }
 }

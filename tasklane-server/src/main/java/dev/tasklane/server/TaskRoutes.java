@@ -22,6 +22,7 @@ import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -71,15 +72,15 @@ final class TaskRoutes {
         ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()),
         Permission.METRICS);
     routes.post(API + "/tasks", this::submit, Permission.SUBMIT);
-    routes.get(API + "/tasks", this::list, Permission.READ);
-    routes.get(API + "/tasks/{task_id}", this::get, Permission.READ);
+    routes.get(API + "/tasks", this::list, Permission.READ_OWN);
+    routes.get(API + "/tasks/{task_id}", this::get, Permission.READ_OWN);
     routes.post(API + "/tasks/{task_id}/cancel", this::cancel, Permission.CONTROL_TASKS);
     routes.post(API + "/tasks/{task_id}/retry", this::retry, Permission.CONTROL_TASKS);
     routes.post(API + "/tasks/{task_id}/run-now", this::runNow, Permission.CONTROL_TASKS);
     routes.get(
         API + "/tasks/{task_id}/explain",
-        ctx -> ctx.json(ExplanationView.of(worker.explain(taskId(ctx)))),
-        Permission.READ);
+        ctx -> ctx.json(ExplanationView.of(worker.explain(readable(ctx, taskId(ctx)).id()))),
+        Permission.READ_OWN);
     routes.get(API + "/queues", ctx -> ctx.json(QueuesView.of(worker.queues())), Permission.READ);
     routes.patch(API + "/queues/{queue}", this::updateQueue, Permission.CONTROL_QUEUES);
     routes.delete(API + "/queues/{queue}", this::deleteQueue, Permission.CONTROL_QUEUES);
@@ -113,6 +114,7 @@ final class TaskRoutes {
             .payload(new ProcessTaskPayload(form.data(), form.priority()))
             .priority(form.priority())
             .queue(TaskRequest.DEFAULT_QUEUE)
+            .submittedBy(AccessControl.submitter(ctx))
             .build();
     Task task = worker.submit(request).task();
     ctx.json(new SeedQueuedView("Task queued", task.id().value()));
@@ -122,7 +124,11 @@ final class TaskRoutes {
   private void submitDebugTask(Context ctx) {
     Task task =
         worker
-            .submit(TaskRequest.builder(BuiltinTasks.DEBUG_TASK).queue(TaskRequest.DEFAULT_QUEUE).build())
+            .submit(
+                TaskRequest.builder(BuiltinTasks.DEBUG_TASK)
+                    .queue(TaskRequest.DEFAULT_QUEUE)
+                    .submittedBy(AccessControl.submitter(ctx))
+                    .build())
             .task();
     ctx.json(new SeedQueuedView("Debug task queued", task.id().value()));
   }
@@ -141,7 +147,8 @@ final class TaskRoutes {
       // A type's own queue exists once the type has run; only a named queue may be new.
       queues.admit(form.request().queue(), List.of("body", "queue"));
     }
-    Submission submission = worker.submit(form.request());
+    Submission submission =
+        worker.submit(form.request().toBuilder().submittedBy(AccessControl.submitter(ctx)).build());
     Task task = submission.task();
     ctx.header(Header.LOCATION, API + "/tasks/" + task.id());
     if (submission.created()) {
@@ -164,7 +171,15 @@ final class TaskRoutes {
     q.throwIfInvalid();
     if (key != null) {
       // At most one task holds a key: the answer is that one page, whatever the other filters.
-      ctx.json(new TaskListView(worker.findByIdempotencyKey(key).map(t -> view(ctx, t)).stream().toList(), null));
+      Optional<String> only = AccessControl.readsOnlyTasksOf(ctx);
+      ctx.json(
+          new TaskListView(
+              worker.findByIdempotencyKey(key)
+                  .filter(t -> only.isEmpty() || only.get().equals(t.submittedBy()))
+                  .map(t -> view(ctx, t))
+                  .stream()
+                  .toList(),
+              null));
       return;
     }
     TaskQuery query =
@@ -174,12 +189,28 @@ final class TaskRoutes {
             type,
             cursor == null ? null : new TaskId(cursor),
             limit);
+    Optional<String> only = AccessControl.readsOnlyTasksOf(ctx);
+    if (only.isPresent()) {
+      query = query.submittedBy(only.get());
+    }
     ctx.json(TaskListView.of(worker.list(query), AccessControl.seesInternals(ctx)));
   }
 
   private void get(Context ctx) {
-    TaskId id = taskId(ctx);
-    ctx.json(view(ctx, worker.get(id).orElseThrow(() -> new TaskNotFoundException(id))));
+    ctx.json(view(ctx, readable(ctx, taskId(ctx))));
+  }
+
+  /**
+   * The task, if the caller may read it: any task for a role that reads all, its own for one that
+   * reads only its own. Another's task is "not found", which tells nothing about it.
+   */
+  private Task readable(Context ctx, TaskId id) {
+    Task task = worker.get(id).orElseThrow(() -> new TaskNotFoundException(id));
+    Optional<String> only = AccessControl.readsOnlyTasksOf(ctx);
+    if (only.isPresent() && !only.get().equals(task.submittedBy())) {
+      throw new TaskNotFoundException(id);
+    }
+    return task;
   }
 
   private void cancel(Context ctx) {

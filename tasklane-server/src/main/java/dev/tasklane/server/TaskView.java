@@ -37,7 +37,8 @@ record TaskView(
     Instant leaseExpiresAt,
     long fencingToken,
     boolean cancelRequested,
-    String lastNode) {
+    String lastNode,
+    String submittedBy) {
 
   /** One recorded failure of a task; its stack trace only for roles that see internals. */
   record ErrorView(int attempt, Instant at, String node, String message, String trace) {
@@ -79,7 +80,8 @@ record TaskView(
         t.leaseExpiresAt(),
         t.fencingToken(),
         t.cancelRequested(),
-        t.lastNode());
+        t.lastNode(),
+        t.submittedBy());
   }
 
   /** {@code 30} for 30 s, {@code 1.5} for 1.5 s: exact, and never in exponent notation. */

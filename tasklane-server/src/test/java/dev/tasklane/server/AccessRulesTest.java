@@ -270,6 +270,31 @@ class AccessRulesTest {
     assertThat(ok.json().get("permissions").toString()).contains("read").doesNotContain("control");
   }
 
+  // ---------------------------------------------------------------- submitters
+
+  @Test
+  void aSubmitterReadsTheTasksItSubmittedAndNoOther() {
+    node = ServerFixture.start(dir);
+    String app = node.token("app", Role.SUBMITTER);
+    String other = node.token("other-app", Role.SUBMITTER);
+    String reader = node.token("dash", Role.READER);
+    String mine = node.send("POST", "/api/v1/tasks", app, "{\"type\": \"noop\", \"idempotency_key\": \"k1\"}").json().get("id").asText();
+    String seed = node.send("POST", "/submit-task", app, "{\"data\": \"x\"}").json().get("task_id").asText();
+    String theirs = node.send("POST", "/api/v1/tasks", other, "{\"type\": \"noop\", \"idempotency_key\": \"k2\"}").json().get("id").asText();
+
+    JsonNode own = node.send("GET", "/api/v1/tasks/" + mine, app, null).json();
+    assertThat(own.get("submitted_by").asText()).startsWith("token:tok_");
+    assertThat(node.send("GET", "/api/v1/tasks", app, null).json().get("tasks").findValuesAsText("id"))
+        .containsExactlyInAnyOrder(mine, seed);
+    assertThat(node.send("GET", "/api/v1/tasks/" + theirs, app, null).status()).as("not found, not forbidden").isEqualTo(404);
+    assertThat(node.send("GET", "/api/v1/tasks/" + theirs + "/explain", app, null).status()).isEqualTo(404);
+    assertThat(node.send("GET", "/api/v1/tasks?idempotency_key=k2", app, null).json().get("tasks")).isEmpty();
+    assertThat(node.send("GET", "/api/v1/queues", app, null).status()).isEqualTo(403);
+
+    assertThat(node.send("GET", "/api/v1/tasks", reader, null).json().get("tasks").findValuesAsText("id"))
+        .contains(mine, seed, theirs);
+  }
+
   // ---------------------------------------------------------------- brute force
 
   @Test

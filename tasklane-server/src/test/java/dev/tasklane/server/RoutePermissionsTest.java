@@ -48,10 +48,11 @@ class RoutePermissionsTest {
       RULES.put(r, Permission.PUBLIC);
     }
     for (String r :
-        List.of(
-            "GET /api/v1/tasks", "GET /api/v1/tasks/{task_id}", "GET /api/v1/tasks/{task_id}/explain",
-            "GET /api/v1/queues", "GET /api/v1/nodes", "GET /api/v1/stats/timeline",
-            "GET /api/v1/events")) {
+        List.of("GET /api/v1/tasks", "GET /api/v1/tasks/{task_id}", "GET /api/v1/tasks/{task_id}/explain")) {
+      RULES.put(r, Permission.READ_OWN);
+    }
+    for (String r :
+        List.of("GET /api/v1/queues", "GET /api/v1/nodes", "GET /api/v1/stats/timeline", "GET /api/v1/events")) {
       RULES.put(r, Permission.READ);
     }
     for (String r : List.of("POST /submit-task", "POST /debug-task", "POST /api/v1/tasks")) {

@@ -1774,6 +1774,34 @@ public abstract class TaskStoreContract {
   }
 
   @Test
+  void aTaskKeepsWhoSubmittedItAndASubmittersPageHoldsOnlyItsTasks() {
+    NewTask mine = withSubmitter(aTask().queue("a").build(), "token:tok_1");
+    NewTask theirs = withSubmitter(aTask().queue("a").build(), "user:bob");
+    NewTask nobodys = aTask().queue("a").build();
+    store.insert(mine);
+    store.insertAll(List.of(theirs, nobodys, withSubmitter(aTask().queue("b").build(), "token:tok_1")));
+
+    assertThat(store.find(mine.id()).orElseThrow().submittedBy()).isEqualTo("token:tok_1");
+    assertThat(store.find(nobodys.id()).orElseThrow().submittedBy()).isNull();
+    TaskPage page = store.list(TaskQuery.all().submittedBy("token:tok_1"));
+    assertThat(page.tasks()).extracting(Task::submittedBy).containsOnly("token:tok_1").hasSize(2);
+    assertThat(store.list(new TaskQuery(null, "a", null, null, 10).submittedBy("token:tok_1")).tasks())
+        .extracting(Task::id)
+        .containsExactly(mine.id());
+    TaskPage first = store.list(new TaskQuery(null, null, null, null, 1).submittedBy("token:tok_1"));
+    assertThat(first.tasks()).hasSize(1);
+    assertThat(store.list(new TaskQuery(null, null, null, first.nextCursor(), 1).submittedBy("token:tok_1")).tasks())
+        .extracting(Task::id)
+        .containsExactly(mine.id());
+  }
+
+  private static NewTask withSubmitter(NewTask t, String submitter) {
+    return new NewTask(
+        t.id(), t.type(), t.queue(), t.payload(), t.priority(), t.state(), t.maxAttempts(),
+        t.runAt(), t.timeout(), t.createdAt(), t.idempotencyKey(), submitter);
+  }
+
+  @Test
   void onlyAQueueHoldingNoTaskIsDeletedWithItsLimitAndPauseAndASubmissionBringsItBack() {
     store.setQueueLimit("empty", 3);
     store.setQueuePaused("empty", true);

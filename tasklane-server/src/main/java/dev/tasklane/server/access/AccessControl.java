@@ -178,6 +178,21 @@ public final class AccessControl implements AutoCloseable {
     return Optional.ofNullable(ctx.attribute(AccessGuard.PRINCIPAL));
   }
 
+  /**
+   * The submitter whose tasks alone the request may read, when its role reads only its own
+   * ({@link Permission#READ_OWN} without {@link Permission#READ}); empty when it reads all.
+   */
+  public static Optional<String> readsOnlyTasksOf(Context ctx) {
+    return principal(ctx)
+        .filter(p -> !p.role().may(Permission.READ))
+        .map(p -> p.submitterKey() == null ? "nobody" : p.submitterKey());
+  }
+
+  /** Who the request submits as (see {@link Principal#submitterKey()}); null if nobody. */
+  public static String submitter(Context ctx) {
+    return principal(ctx).map(Principal::submitterKey).orElse(null);
+  }
+
   /** Whether the request may see stack traces and host names. */
   public static boolean seesInternals(Context ctx) {
     return principal(ctx).map(p -> p.role().seesInternals()).orElse(false);

@@ -11,6 +11,11 @@ public enum Permission implements RouteRole {
   PUBLIC,
   /** Read tasks, queues, nodes, explanations and the dashboard's event stream. */
   READ,
+  /**
+   * Read the tasks one submitted itself, and their explanations: the task routes, narrowed to the
+   * caller's own tasks for a role without {@link #READ} (a task of another reads as not found).
+   */
+  READ_OWN,
   /** Submit tasks. */
   SUBMIT,
   /** Cancel, retry and run a task now. */

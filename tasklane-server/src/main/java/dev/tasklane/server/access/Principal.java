@@ -26,6 +26,18 @@ public record Principal(String name, Role role, Via via, String tokenId, String 
   /** Who acts on an open loopback server: its local user, with every permission. */
   public static final Principal LOCAL = new Principal("local", Role.ADMIN, Via.OPEN, null, null);
 
+  /**
+   * Who this is as a task's submitter: {@code token:<id>} for a token (also through a session it
+   * signed in), {@code user:<name>} for a user; {@code null} on an open server, where nobody in
+   * particular acts.
+   */
+  public String submitterKey() {
+    if (via == Via.OPEN) {
+      return null;
+    }
+    return tokenId != null ? "token:" + tokenId : "user:" + name;
+  }
+
   public Principal {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(role, "role");

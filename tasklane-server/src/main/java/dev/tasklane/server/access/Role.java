@@ -15,8 +15,8 @@ public enum Role {
       EnumSet.of(
           Permission.READ, Permission.METRICS, Permission.CONTROL_TASKS, Permission.CONTROL_QUEUES),
       true),
-  /** Submits tasks and reads them. */
-  SUBMITTER(EnumSet.of(Permission.SUBMIT, Permission.READ), false),
+  /** Submits tasks, and reads the tasks it submitted. */
+  SUBMITTER(EnumSet.of(Permission.SUBMIT, Permission.READ_OWN), false),
   /** A remote worker: claims and completes tasks, nothing else. */
   WORKER(EnumSet.of(Permission.WORK), false),
   /** Reads everything a page shows, and scrapes metrics; changes nothing. */
@@ -32,7 +32,9 @@ public enum Role {
 
   /** Whether it may do what {@code p} guards. */
   public boolean may(Permission p) {
-    return p == Permission.PUBLIC || permissions.contains(p);
+    return p == Permission.PUBLIC
+        || permissions.contains(p)
+        || (p == Permission.READ_OWN && permissions.contains(Permission.READ));
   }
 
   /** Its permissions, in declaration order. */
