@@ -125,9 +125,29 @@ final class JsonBody {
     } catch (HttpResponseException e) {
       throw e; // 413 for a body past the limit
     } catch (Exception e) { // Jetty's EofException and BadMessageException, thrown unchecked
+      if (tooSlow(e)) {
+        throw new ClientErrorException(
+            408,
+            "The request body arrived too slowly: send it at "
+                + dev.tasklane.server.net.Connectors.MIN_REQUEST_BYTES_PER_SECOND
+                + " bytes a second or faster");
+      }
       throw new ClientErrorException(
           400, "The request body ended before it was complete (Content-Length or chunking is wrong)");
     }
+  }
+
+  /** Jetty's refusal of a body slower than the connector's minimum data rate. */
+  private static boolean tooSlow(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof org.eclipse.jetty.http.BadMessageException bad && bad.getCode() == 408) {
+        return true;
+      }
+      if (String.valueOf(t.getMessage()).contains("data rate")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static String decode(byte[] bytes, Charset charset) {

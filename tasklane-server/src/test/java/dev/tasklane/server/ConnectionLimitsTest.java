@@ -121,6 +121,52 @@ class ConnectionLimitsTest {
     }
   }
 
+  @Test
+  void aBodyTrickledSlowerThanTheMinimumRateIsCutOffAndQueuesNothing() throws Exception {
+    node = ServerFixture.start(dir);
+    long before = node.worker.list(dev.tasklane.TaskQuery.all()).tasks().size();
+    try (Socket s = new Socket()) {
+      s.connect(new InetSocketAddress("127.0.0.1", node.server.port()), 5_000);
+      s.getOutputStream()
+          .write(
+              ("POST /api/v1/tasks HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                      + "Content-Length: 4000\r\n\r\n{\"type\": \"noop\", \"payload\": \"")
+                  .getBytes(StandardCharsets.ISO_8859_1));
+      long started = System.nanoTime();
+      // 5 bytes a second, far below the minimum; every byte well inside the idle timeout.
+      StringBuilder answer = new StringBuilder();
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .pollInterval(Duration.ofMillis(200))
+          .until(() -> !trickleReading(s, answer));
+      System.out.printf("slow body cut off after %d ms%n", (System.nanoTime() - started) / 1_000_000);
+      assertThat(answer.toString()).startsWith("HTTP/1.1 408").contains("too slowly");
+    }
+    assertThat(node.worker.list(dev.tasklane.TaskQuery.all()).tasks()).hasSize((int) before);
+    assertThat(node.get("/health").status()).isEqualTo(200);
+  }
+
+  /** Sends one more byte and keeps what the server answered; false once it closed. */
+  private static boolean trickleReading(Socket s, StringBuilder answer) {
+    try {
+      s.getOutputStream().write('X');
+      s.setSoTimeout(50);
+      byte[] b = new byte[4096];
+      try {
+        int n = s.getInputStream().read(b);
+        if (n < 0) {
+          return false;
+        }
+        answer.append(new String(b, 0, n, StandardCharsets.ISO_8859_1));
+        return true;
+      } catch (java.net.SocketTimeoutException stillOpen) {
+        return true;
+      }
+    } catch (IOException closed) {
+      return false;
+    }
+  }
+
   /** Sends one more header byte; false once the server has closed the connection. */
   private static boolean trickle(Socket s) {
     try {

@@ -25,8 +25,11 @@ import org.eclipse.jetty.util.ssl.SslContextFactory;
  * </ul>
  */
 public final class Connectors implements AutoCloseable {
-  /** Slower bodies are cut off: a megabyte in at most 17 minutes. */
-  static final long MIN_REQUEST_BYTES_PER_SECOND = 1024;
+  /**
+   * Slower bodies are cut off (Jetty measures from the request's start, so a body that follows
+   * its headers after a network round trip must not look slow: this is low on purpose).
+   */
+  public static final long MIN_REQUEST_BYTES_PER_SECOND = 256;
 
   /** A connection with no traffic closes after this long. */
   static final Duration IDLE_TIMEOUT = Duration.ofSeconds(30);
