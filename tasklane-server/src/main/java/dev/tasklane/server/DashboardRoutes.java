@@ -52,7 +52,8 @@ final class DashboardRoutes implements AutoCloseable {
   DashboardRoutes(Worker worker, TasklaneMetrics metrics, int maxEventStreams) {
     this.worker = worker;
     this.metrics = metrics;
-    this.streams = new EventStreams(maxEventStreams);
+    // A write blocked for two pushes means the page stopped reading.
+    this.streams = new EventStreams(maxEventStreams, PUSH_INTERVAL.multipliedBy(2));
     this.page = resource(ASSETS + "/index.html");
     pusher.scheduleWithFixedDelay(
         this::push, PUSH_INTERVAL.toMillis(), PUSH_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);

@@ -13,10 +13,11 @@ import org.slf4j.LoggerFactory;
  * The dashboard's open event streams, each written by a virtual thread of its own, so that a
  * client that stops reading stalls only its own writer, never the push to the others.
  *
- * <p>A stream holds at most one update waiting to be written. An update published while the
- * previous one still waits means the client has not taken a whole push interval's worth: it is
- * dropped (its stream closed), and its page reconnects if it is still there. So no stream holds
- * more than one overview in memory, and a stalled client costs the others nothing.
+ * <p>A stream holds at most one update waiting to be written: a newer one replaces it, so a page
+ * that reads slowly skips to the latest state. A stream whose write has been blocked for longer
+ * than the stall limit (its client stopped reading) is dropped at the next publish, its stream
+ * closed; its page reconnects if it is still there. So no stream holds more than one overview in
+ * memory, and a stalled client costs the others nothing.
  *
  * <p>An update is serialised once per push, in parts; each stream sends the queues only when they
  * differ from what it last sent (the page keeps its previous list otherwise), which keeps a quiet
@@ -65,10 +66,15 @@ final class EventStreams implements AutoCloseable {
   record Update(String at, String queues, String nodesFull, String nodesRedacted, String timeline) {}
 
   private final int maxStreams;
+  private final long stallLimitNanos;
   private final Map<Sink, Stream> streams = new ConcurrentHashMap<>();
 
-  EventStreams(int maxStreams) {
+  /**
+   * @param stallLimit how long one write may block before its stream is dropped
+   */
+  EventStreams(int maxStreams, java.time.Duration stallLimit) {
     this.maxStreams = maxStreams;
+    this.stallLimitNanos = stallLimit.toNanos();
   }
 
   /** Whether another stream may open now. */
@@ -89,12 +95,16 @@ final class EventStreams implements AutoCloseable {
     s.writer.start();
   }
 
-  /** Hands {@code update} to every stream; a stream still holding the previous one is dropped. */
+  /** Hands {@code update} to every stream; a stream stuck in a write past the limit is dropped. */
   void publish(Update update) {
+    long now = System.nanoTime();
     for (Stream s : streams.values()) {
-      if (!s.offer(update)) {
-        log.debug("dropping an event stream that has not read the last update");
+      long since = s.writingSince;
+      if (since != 0 && now - since > stallLimitNanos) {
+        log.debug("dropping an event stream whose client stopped reading");
         drop(s);
+      } else {
+        s.offer(update);
       }
     }
   }
@@ -131,6 +141,8 @@ final class EventStreams implements AutoCloseable {
     final AtomicReference<Update> pending = new AtomicReference<>();
     final Thread writer;
     volatile boolean closed;
+    /** When the write in progress began, as {@link System#nanoTime()}; 0 while not writing. */
+    volatile long writingSince;
     /** The queues JSON this stream last sent (written by its writer only). */
     private String sentQueues;
 
@@ -140,11 +152,10 @@ final class EventStreams implements AutoCloseable {
       this.writer = Thread.ofVirtual().name("tasklane-event-stream").unstarted(this::write);
     }
 
-    /** Leaves {@code u} for the writer; false if the previous update is still waiting. */
-    boolean offer(Update u) {
-      boolean taken = pending.getAndSet(u) == null;
+    /** Leaves {@code u} for the writer, in place of any update it has not taken yet. */
+    void offer(Update u) {
+      pending.set(u);
       LockSupport.unpark(writer);
-      return taken;
     }
 
     private void write() {
@@ -154,10 +165,13 @@ final class EventStreams implements AutoCloseable {
           LockSupport.park(this);
           continue;
         }
+        writingSince = Math.max(1, System.nanoTime());
         try {
           client.send(compose(u));
         } catch (RuntimeException e) {
           return; // the page went away mid-write; its onClose removes it
+        } finally {
+          writingSince = 0;
         }
       }
     }

@@ -705,7 +705,14 @@ async function start() {
   showVisitor();
   window.addEventListener("hashchange", route);
   window.tasklaneLoadedAt = Date.now(); // lets tests tell a live update from a reload
-  connect();
+  if (may("read")) {
+    connect();
+  } else {
+    // A role that reads only its own tasks (a submitter) sees those, and no overview or nodes.
+    for (const nav of ["overview", "nodes"]) document.querySelector(`nav a[data-nav='${nav}']`).remove();
+    setText(live, "");
+    if (!location.hash.startsWith("#/tasks")) location.hash = "#/tasks";
+  }
   route();
 }
 
