@@ -673,10 +673,9 @@ UPDATE ${schema}.access_token
    AND revoked_at IS NULL;
 
 -- name: hasCredentials
-SELECT EXISTS (SELECT 1
-                 FROM ${schema}.access_token
-                WHERE revoked_at IS NULL
-                  AND (expires_at IS NULL OR expires_at > ?))  -- now
+-- Any token ever made, revoked and expired ones too, or any user: once configured, a server stays
+-- closed (revoking the last token must not open it).
+SELECT EXISTS (SELECT 1 FROM ${schema}.access_token)
        OR EXISTS (SELECT 1 FROM ${schema}.dashboard_user) AS has_credentials;
 
 -- name: insertUser

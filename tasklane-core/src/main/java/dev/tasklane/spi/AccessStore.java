@@ -46,10 +46,10 @@ public interface AccessStore {
   void touchToken(String id, Instant at);
 
   /**
-   * Whether any credential that can sign in exists: a token neither revoked nor expired at {@code
-   * now}, or a user. A server with none may run open on loopback.
+   * Whether credentials were ever configured: any token (revoked and expired ones included) or any
+   * user. A server with none may run open on loopback; one that had some stays closed.
    */
-  boolean hasCredentials(Instant now);
+  boolean hasCredentials();
 
   // ------------------------------------------------------------------ users
 

@@ -118,10 +118,10 @@ public final class JdbcAccessStore implements AccessStore {
   }
 
   @Override
-  public boolean hasCredentials(Instant now) {
+  public boolean hasCredentials() {
     return transactions.read(
         "check credentials",
-        c -> query(c, HAS_CREDENTIALS, p -> p.instant(now), rs -> rs.getBoolean(1)).get(0));
+        c -> query(c, HAS_CREDENTIALS, p -> {}, rs -> rs.getBoolean(1)).get(0));
   }
 
   // ---------------------------------------------------------------- users

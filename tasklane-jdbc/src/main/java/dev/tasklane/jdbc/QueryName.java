@@ -148,7 +148,7 @@ public enum QueryName {
   REVOKE_TOKEN_BY_NAME,
   /** Sets an active token's last use. */
   TOUCH_TOKEN,
-  /** Whether an active, unexpired token or any user exists. */
+  /** Whether any token (revoked and expired ones too) or any user exists. */
   HAS_CREDENTIALS,
   /** Adds a user; a taken name inserts nothing. */
   INSERT_USER,

@@ -38,6 +38,7 @@ final class DashboardRoutes implements AutoCloseable {
   private final TasklaneMetrics metrics;
   private final byte[] page;
   private final EventStreams streams;
+  private final AccessControl access;
   private final ScheduledExecutorService pusher =
       Executors.newSingleThreadScheduledExecutor(
           r -> Thread.ofPlatform().name("tasklane-dashboard").daemon(true).unstarted(r));
@@ -49,7 +50,9 @@ final class DashboardRoutes implements AutoCloseable {
   /** The timeline as the API writes it. */
   record TimelineView(long bucketSeconds, List<Timeline.Point> points) {}
 
-  DashboardRoutes(Worker worker, TasklaneMetrics metrics, int maxEventStreams) {
+  DashboardRoutes(
+      Worker worker, TasklaneMetrics metrics, int maxEventStreams, AccessControl access) {
+    this.access = access;
     this.worker = worker;
     this.metrics = metrics;
     // A write blocked for two pushes means the page stopped reading.
@@ -89,7 +92,10 @@ final class DashboardRoutes implements AutoCloseable {
           client.keepAlive();
           // The first update at once, not a second later.
           streams.open(
-              EventStreams.Sink.of(client), AccessControl.seesInternals(client.ctx()), update());
+              EventStreams.Sink.of(client),
+              AccessControl.seesInternals(client.ctx()),
+              update(),
+              access.stillValid(client.ctx()));
         },
         Permission.READ);
   }

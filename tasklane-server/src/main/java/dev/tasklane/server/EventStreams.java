@@ -86,9 +86,12 @@ final class EventStreams implements AutoCloseable {
     return streams.size();
   }
 
-  /** Starts writing to {@code client}, beginning with {@code first}. */
-  void open(Sink client, boolean internals, Update first) {
-    Stream s = new Stream(client, internals);
+  /**
+   * Starts writing to {@code client}, beginning with {@code first}, for as long as {@code
+   * allowed} says its credential holds (asked at each publish).
+   */
+  void open(Sink client, boolean internals, Update first, java.util.function.BooleanSupplier allowed) {
+    Stream s = new Stream(client, internals, allowed);
     streams.put(client, s);
     client.onClose(() -> remove(client));
     s.offer(first);
@@ -103,9 +106,20 @@ final class EventStreams implements AutoCloseable {
       if (since != 0 && now - since > stallLimitNanos) {
         log.debug("dropping an event stream whose client stopped reading");
         drop(s);
+      } else if (!stillAllowed(s)) {
+        log.debug("closing an event stream whose credential no longer holds");
+        drop(s);
       } else {
         s.offer(update);
       }
+    }
+  }
+
+  private static boolean stillAllowed(Stream s) {
+    try {
+      return s.allowed.getAsBoolean();
+    } catch (RuntimeException e) {
+      return true; // the store did not answer: keep the stream; the next push asks again
     }
   }
 
@@ -138,6 +152,7 @@ final class EventStreams implements AutoCloseable {
   private static final class Stream {
     final Sink client;
     final boolean internals;
+    final java.util.function.BooleanSupplier allowed;
     final AtomicReference<Update> pending = new AtomicReference<>();
     final Thread writer;
     volatile boolean closed;
@@ -146,9 +161,10 @@ final class EventStreams implements AutoCloseable {
     /** The queues JSON this stream last sent (written by its writer only). */
     private String sentQueues;
 
-    Stream(Sink client, boolean internals) {
+    Stream(Sink client, boolean internals, java.util.function.BooleanSupplier allowed) {
       this.client = Objects.requireNonNull(client);
       this.internals = internals;
+      this.allowed = allowed;
       this.writer = Thread.ofVirtual().name("tasklane-event-stream").unstarted(this::write);
     }
 

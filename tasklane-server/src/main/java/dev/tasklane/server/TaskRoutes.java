@@ -150,6 +150,12 @@ final class TaskRoutes {
     Submission submission =
         worker.submit(form.request().toBuilder().submittedBy(AccessControl.submitter(ctx)).build());
     Task task = submission.task();
+    Optional<String> only = AccessControl.readsOnlyTasksOf(ctx);
+    if (!submission.created() && only.isPresent() && !only.get().equals(task.submittedBy())) {
+      // The key names another submitter's task: replaying it would show that task.
+      throw new ClientErrorException(
+          409, "This idempotency key is taken by a task this caller may not read; use another key");
+    }
     ctx.header(Header.LOCATION, API + "/tasks/" + task.id());
     if (submission.created()) {
       ctx.status(HttpStatus.ACCEPTED);

@@ -105,14 +105,16 @@ public final class TasklaneServer implements AutoCloseable {
     Objects.requireNonNull(worker, "worker");
     Objects.requireNonNull(config, "config");
     Objects.requireNonNull(metrics, "metrics");
+    // The PEM files first: a bad one fails here, before any thread is started.
+    Connectors connectors = new Connectors(config.headerTimeout(), config.tls());
     metrics.bind(worker);
     AccessControl access =
-        new AccessControl(accessStore, config.access(), isLoopback(config.bindAddress()));
+        new AccessControl(
+            accessStore, config.access(), isLoopback(config.bindAddress()), config.bindAddress());
     TaskRoutes routes = new TaskRoutes(worker, config.storeName(), metrics, access, config.maxQueues());
     AccessRoutes accessRoutes = new AccessRoutes(access);
     ApiDocs docs = new ApiDocs();
-    DashboardRoutes dashboard = new DashboardRoutes(worker, metrics, config.maxEventStreams());
-    Connectors connectors = new Connectors(config.headerTimeout(), config.tls());
+    DashboardRoutes dashboard = new DashboardRoutes(worker, metrics, config.maxEventStreams(), access);
     List<String> registered = new java.util.concurrent.CopyOnWriteArrayList<>();
     Javalin app =
         Javalin.create(

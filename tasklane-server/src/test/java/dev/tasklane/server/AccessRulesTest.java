@@ -59,6 +59,73 @@ class AccessRulesTest {
   }
 
   @Test
+  void revokingTheLastTokenDoesNotOpenTheServerAgain() {
+    node = ServerFixture.start(dir);
+    String admin = node.token("admin", Role.ADMIN);
+    assertThat(node.send("DELETE", "/api/v1/tokens/admin", admin, null).status()).isEqualTo(200);
+    assertThat(node.get("/api/v1/tasks").status()).isEqualTo(401);
+  }
+
+  @Test
+  void aLoopbackServerServingAnotherHostNameBehindAProxyIsNeverOpen() {
+    node = ServerFixture.start(dir, c -> c.withAccess(c.access().withAllowedHosts(List.of("tasks.example.com"))));
+    assertThat(node.server.access().open()).isFalse();
+  }
+
+  @Test
+  void openOnTheNetworkTheHostMustStillNameTheServer() throws Exception {
+    node =
+        ServerFixture.start(
+            dir, c -> c.withBindAddress("0.0.0.0").withAccess(c.access().withOpenOnNetwork(true)));
+    int port = node.server.port();
+    assertThat(raw(port, "GET", "/api/v1/queues", "attacker.example:" + port).status()).isEqualTo(400);
+    assertThat(raw(port, "GET", "/api/v1/queues", "127.0.0.1:" + port).status()).isEqualTo(200);
+    assertThat(raw(port, "GET", "/api/v1/queues", "0.0.0.0:" + port).status()).isEqualTo(200);
+  }
+
+  @Test
+  void anEventStreamEndsOnceItsTokenIsRevoked() throws Exception {
+    node = ServerFixture.start(dir);
+    String admin = node.token("admin", Role.ADMIN);
+    String reader = node.token("dash", Role.READER);
+    try (java.net.Socket s = new java.net.Socket("127.0.0.1", node.server.port())) {
+      s.setSoTimeout(20_000);
+      s.getOutputStream()
+          .write(
+              ("GET /api/v1/events HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n"
+                      + "Authorization: Bearer " + reader + "\r\n\r\n")
+                  .getBytes(StandardCharsets.ISO_8859_1));
+      java.io.InputStream in = s.getInputStream();
+      StringBuilder seen = new StringBuilder();
+      while (!seen.toString().contains("event: overview")) {
+        seen.append((char) in.read());
+      }
+      assertThat(seen.toString()).startsWith("HTTP/1.1 200");
+
+      assertThat(node.send("DELETE", "/api/v1/tokens/dash", admin, null).status()).isEqualTo(200);
+
+      // The stream goes on being written until the next push asks again, then ends.
+      byte[] buffer = new byte[8192];
+      while (in.read(buffer) >= 0) {
+        // drain until the server closes the stream
+      }
+    }
+  }
+
+  @Test
+  void anIdempotencyKeyOfAnotherSubmitterReplaysNothing() {
+    node = ServerFixture.start(dir);
+    String a = node.token("a", Role.SUBMITTER);
+    String b = node.token("b", Role.SUBMITTER);
+    assertThat(node.send("POST", "/api/v1/tasks", a, "{\"type\": \"echo\", \"payload\": \"secret\", \"idempotency_key\": \"order-1\"}").status())
+        .isEqualTo(202);
+    ServerFixture.Response replay =
+        node.send("POST", "/api/v1/tasks", b, "{\"type\": \"echo\", \"idempotency_key\": \"order-1\"}");
+    assertThat(replay.status()).isEqualTo(409);
+    assertThat(replay.body()).doesNotContain("secret");
+  }
+
+  @Test
   void aServerOnTheNetworkWithNoCredentialRefusesToStart() {
     IllegalStateException refused =
         org.junit.jupiter.api.Assertions.assertThrows(
@@ -91,7 +158,9 @@ class AccessRulesTest {
   void anAllowedHostIsServed() throws Exception {
     node = ServerFixture.start(dir, c -> c.withAccess(c.access().withAllowedHosts(List.of("tasks.example.com"))));
     int port = node.server.port();
-    assertThat(raw(port, "GET", "/api/v1/queues", "tasks.example.com:" + port).status()).isEqualTo(200);
+    // Serving a public name (behind a proxy), it is never open: the answer is 401, not 400.
+    assertThat(raw(port, "GET", "/api/v1/queues", "tasks.example.com:" + port).status()).isEqualTo(401);
+    assertThat(raw(port, "GET", "/health", "tasks.example.com:" + port).status()).isEqualTo(200);
     assertThat(raw(port, "GET", "/api/v1/queues", "localhost:" + port).status()).isEqualTo(400);
   }
 

@@ -57,6 +57,24 @@ class ConnectionLimitsTest {
                 .build(),
             HttpResponse.BodyHandlers.ofString());
     assertThat(submitted.statusCode()).isEqualTo(202);
+    // HTTP/2 carries the host as :authority, not as a Host header: the page's own origin passes.
+    HttpResponse<String> sameOrigin =
+        client.send(
+            HttpRequest.newBuilder(URI.create(node.server.url() + "/api/v1/queues/default/pause"))
+                .header("Origin", node.server.url())
+                .POST(HttpRequest.BodyPublishers.noBody())
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(sameOrigin.version()).isEqualTo(HttpClient.Version.HTTP_2);
+    assertThat(sameOrigin.statusCode()).as(sameOrigin.body()).isEqualTo(200);
+    HttpResponse<String> foreign =
+        client.send(
+            HttpRequest.newBuilder(URI.create(node.server.url() + "/api/v1/queues/default/resume"))
+                .header("Origin", "https://evil.example")
+                .POST(HttpRequest.BodyPublishers.noBody())
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(foreign.statusCode()).isEqualTo(403);
 
     HttpClient untrusting = HttpClient.newHttpClient();
     org.junit.jupiter.api.Assertions.assertThrows(

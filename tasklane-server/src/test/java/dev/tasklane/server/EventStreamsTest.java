@@ -65,8 +65,8 @@ class EventStreamsTest {
     try (EventStreams streams = new EventStreams(10, STALL_LIMIT)) {
       FakeClient stalled = new FakeClient(true);
       FakeClient reader = new FakeClient(false);
-      streams.open(stalled, false, update(0, "[]"));
-      streams.open(reader, false, update(0, "[]"));
+      streams.open(stalled, false, update(0, "[]"), () -> true);
+      streams.open(reader, false, update(0, "[]"), () -> true);
       stalled.stalled.await();
       long blockedSince = System.nanoTime();
 
@@ -91,8 +91,8 @@ class EventStreamsTest {
     try (EventStreams streams = new EventStreams(10, STALL_LIMIT)) {
       FakeClient reader = new FakeClient(false);
       FakeClient operator = new FakeClient(false);
-      streams.open(reader, false, update(0, "[\"q1\"]"));
-      streams.open(operator, true, update(0, "[\"q1\"]"));
+      streams.open(reader, false, update(0, "[\"q1\"]"), () -> true);
+      streams.open(operator, true, update(0, "[\"q1\"]"), () -> true);
       await().until(() -> reader.received.size() == 1 && operator.received.size() == 1);
       streams.publish(update(1, "[\"q1\"]"));
       await().until(() -> reader.received.size() == 2 && operator.received.size() == 2);
@@ -109,9 +109,9 @@ class EventStreamsTest {
   @Test
   void noMoreStreamsOpenThanAllowed() {
     try (EventStreams streams = new EventStreams(2, STALL_LIMIT)) {
-      streams.open(new FakeClient(false), false, update(0, "[]"));
+      streams.open(new FakeClient(false), false, update(0, "[]"), () -> true);
       assertThat(streams.hasRoom()).isTrue();
-      streams.open(new FakeClient(false), false, update(0, "[]"));
+      streams.open(new FakeClient(false), false, update(0, "[]"), () -> true);
       assertThat(streams.hasRoom()).isFalse();
     }
   }

@@ -30,6 +30,7 @@ public final class AccessControl implements AutoCloseable {
   private final AccessStore store;
   private final AccessConfig config;
   private final boolean loopbackBind;
+  private final String bindAddress;
   private final InstantSource clock;
   private final TokenRegistry tokens;
   private final UserRegistry users;
@@ -46,11 +47,18 @@ public final class AccessControl implements AutoCloseable {
    *     only on loopback unless {@code openOnNetwork})
    * @param loopbackBind whether the server listens on a loopback address only
    */
-  public AccessControl(AccessStore store, AccessConfig config, boolean loopbackBind) {
-    this(store, config, loopbackBind, InstantSource.system());
+  public AccessControl(
+      AccessStore store, AccessConfig config, boolean loopbackBind, String bindAddress) {
+    this(store, config, loopbackBind, bindAddress, InstantSource.system());
   }
 
-  AccessControl(AccessStore store, AccessConfig config, boolean loopbackBind, InstantSource clock) {
+  AccessControl(
+      AccessStore store,
+      AccessConfig config,
+      boolean loopbackBind,
+      String bindAddress,
+      InstantSource clock) {
+    this.bindAddress = bindAddress;
     this.store = store;
     this.config = config;
     this.loopbackBind = loopbackBind;
@@ -70,7 +78,7 @@ public final class AccessControl implements AutoCloseable {
 
   /** Registers the checks every request passes (see {@link AccessGuard}). */
   public void install(RoutesConfig routes) {
-    new AccessGuard(this, config, loopbackBind).install(routes);
+    new AccessGuard(this, config, loopbackBind, bindAddress).install(routes);
   }
 
   /**
@@ -92,12 +100,24 @@ public final class AccessControl implements AutoCloseable {
             + " server");
   }
 
-  /** Whether requests without a credential act as {@link Principal#LOCAL} right now. */
+  /**
+   * Whether requests without a credential act as {@link Principal#LOCAL} right now: never once a
+   * token or user has been made (revoked and expired ones count: revoking the last token must not
+   * open the server), and never on loopback behind a proxy that serves other host names.
+   */
   public boolean open() {
     if (!loopbackBind && !config.openOnNetwork()) {
       return false;
     }
+    if (!config.openOnNetwork() && servesForeignHosts()) {
+      return false;
+    }
     return !credentialsExist();
+  }
+
+  private boolean servesForeignHosts() {
+    return config.allowedHosts().stream()
+        .anyMatch(h -> !AccessGuard.loopbackNames().contains(h));
   }
 
   private boolean credentialsExist() {
@@ -106,7 +126,7 @@ public final class AccessControl implements AutoCloseable {
     }
     Instant now = clock.instant();
     if (credentialsCheckedAt.plus(config.credentialCacheTtl()).isBefore(now)) {
-      hasCredentials = store.hasCredentials(now);
+      hasCredentials = store.hasCredentials();
       credentialsCheckedAt = now;
     }
     return hasCredentials;
@@ -173,6 +193,25 @@ public final class AccessControl implements AutoCloseable {
     audit.record("anonymous", action, target, ctx.ip(), detail);
   }
 
+  /**
+   * A check that the request's credential still holds (not revoked, signed out or timed out; the
+   * server still open, for an open one), for a response that outlives the request: an event
+   * stream asks it at each push. Answers from the same 5 s caches as requests do.
+   */
+  public java.util.function.BooleanSupplier stillValid(Context ctx) {
+    String authorization = ctx.header("Authorization");
+    if (authorization != null) {
+      String secret = bearer(authorization);
+      return () -> tokens != null && secret != null && tokens.authenticate(secret).isPresent();
+    }
+    Optional<Principal> who = principal(ctx);
+    String cookie = ctx.cookie(AccessGuard.SESSION_COOKIE);
+    if (who.isPresent() && who.get().via() == Principal.Via.SESSION && cookie != null) {
+      return () -> sessions.find(cookie).isPresent();
+    }
+    return this::open;
+  }
+
   /** The principal the guard attached to the request; {@link Principal#LOCAL} never needs one. */
   public static Optional<Principal> principal(Context ctx) {
     return Optional.ofNullable(ctx.attribute(AccessGuard.PRINCIPAL));
@@ -224,11 +263,15 @@ public final class AccessControl implements AutoCloseable {
   /** Signs in with a user's name and password; as {@link #signInWithToken}. */
   public Optional<SignedIn> signInWithPassword(Context ctx, String name, String password) {
     refuseIfThrottled(ctx);
+    // Counted before the (slow) check, so that guesses sent in parallel cannot all pass the
+    // throttle before any has failed; a success gives its count back.
+    throttle.failed(ctx.ip());
     Optional<Principal> p = users == null ? Optional.empty() : users.verify(name, password);
     if (p.isEmpty()) {
-      signInFailed(ctx, "sign-in.failed", name, "wrong user name or password");
+      audit.record("anonymous", "sign-in.failed", name, ctx.ip(), "wrong user name or password");
       return Optional.empty();
     }
+    throttle.forgive(ctx.ip());
     return Optional.of(startSession(ctx, p.get()));
   }
 
@@ -249,8 +292,10 @@ public final class AccessControl implements AutoCloseable {
   /** Ends the request's session, if it has one, and clears its cookie. */
   public void signOut(Context ctx) {
     String cookie = ctx.cookie(AccessGuard.SESSION_COOKIE);
-    if (cookie != null && sessions != null) {
-      principal(ctx).ifPresent(p -> audit.record(p.name(), "sign-out", null, ctx.ip(), null));
+    Optional<Principal> who = principal(ctx);
+    // Only a session that proved itself (its CSRF token) signs out: no page can sign a user out.
+    if (cookie != null && sessions != null && who.filter(p -> p.via() == Principal.Via.SESSION).isPresent()) {
+      audit.record(who.get().name(), "sign-out", null, ctx.ip(), null);
       sessions.delete(cookie);
     }
     ctx.header(

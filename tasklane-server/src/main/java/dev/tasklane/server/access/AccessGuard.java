@@ -51,14 +51,41 @@ final class AccessGuard {
   private final AccessConfig config;
   private final Set<String> allowedHosts;
 
-  AccessGuard(AccessControl access, AccessConfig config, boolean loopbackBind) {
+  AccessGuard(AccessControl access, AccessConfig config, boolean loopbackBind, String bindAddress) {
     this.access = access;
     this.config = config;
     if (!config.allowedHosts().isEmpty()) {
       this.allowedHosts = Set.copyOf(config.allowedHosts());
+    } else if (loopbackBind) {
+      this.allowedHosts = LOOPBACK_NAMES;
+    } else if (config.openOnNetwork()) {
+      // Open on the network, no credential stands behind the Host check: keep rebinding out.
+      java.util.Set<String> names = new java.util.HashSet<>(LOOPBACK_NAMES);
+      names.add(hostName(bindAddress.contains(":") && !bindAddress.startsWith("[") ? "[" + bindAddress + "]" : bindAddress));
+      this.allowedHosts = Set.copyOf(names);
     } else {
-      this.allowedHosts = loopbackBind ? LOOPBACK_NAMES : Set.of(); // empty: any
+      this.allowedHosts = Set.of(); // any: every request needs a credential
     }
+  }
+
+  /**
+   * The Host the request names: its {@code Host} header, or for HTTP/2 (which carries the
+   * authority as {@code :authority}, not as a header) the server name and port the request
+   * resolved to.
+   */
+  static String hostOf(Context ctx) {
+    String host = ctx.header("Host");
+    if (host != null) {
+      return host;
+    }
+    String name = ctx.req().getServerName();
+    if (name == null || name.isEmpty()) {
+      return null;
+    }
+    if (name.contains(":") && !name.startsWith("[")) {
+      name = "[" + name + "]";
+    }
+    return name + ":" + ctx.req().getServerPort();
   }
 
   void install(RoutesConfig routes) {
@@ -81,7 +108,7 @@ final class AccessGuard {
     if (allowedHosts.isEmpty()) {
       return;
     }
-    String host = ctx.header("Host");
+    String host = hostOf(ctx);
     if (host == null) {
       return; // HTTP/1.0 without Host: no browser sends that, so no rebinding either
     }
@@ -136,7 +163,7 @@ final class AccessGuard {
 
   /** Whether {@code origin} is this very server as the request reached it (scheme, host, port). */
   private static boolean sameOrigin(Context ctx, String origin) {
-    String host = ctx.header("Host");
+    String host = hostOf(ctx);
     if (host == null) {
       return false;
     }

@@ -44,6 +44,12 @@ final class SignInThrottle {
     return left;
   }
 
+  /** Takes back one counted failure of the address (an attempt counted up front succeeded). */
+  void forgive(String address) {
+    windows.computeIfPresent(
+        address, (a, w) -> w.failures() <= 1 ? null : new Window(w.start(), w.failures() - 1));
+  }
+
   /** Counts one failure of the address. */
   void failed(String address) {
     Instant now = clock.instant();
