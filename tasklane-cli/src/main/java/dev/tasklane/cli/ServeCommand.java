@@ -4,7 +4,6 @@ import dev.tasklane.NodeIdInUseException;
 import dev.tasklane.StoreException;
 import dev.tasklane.TaskRequest;
 import dev.tasklane.WorkerConfig;
-import dev.tasklane.postgres.PostgresOptions;
 import dev.tasklane.server.ServerConfig;
 import dev.tasklane.server.builtin.BuiltinTasks;
 import io.javalin.util.JavalinBindException;

@@ -2,27 +2,18 @@ package dev.tasklane.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tasklane.postgres.PostgresOptions;
-import dev.tasklane.postgres.PostgresTaskStore;
 import dev.tasklane.server.access.Permission;
 import dev.tasklane.server.access.Role;
-import dev.tasklane.spi.TaskStore;
-import dev.tasklane.sqlite.SqliteTaskStore;
 import java.io.InputStream;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.UUID;
-import java.util.function.Function;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.io.TempDir;

@@ -3,16 +3,7 @@ package dev.tasklane.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.tasklane.postgres.PostgresOptions;
-import dev.tasklane.postgres.PostgresTaskStore;
-import dev.tasklane.spi.TaskStore;
-import dev.tasklane.sqlite.SqliteTaskStore;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.Statement;
-import java.util.UUID;
-import java.util.function.Function;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.io.TempDir;
