@@ -256,6 +256,41 @@ UPDATE ${schema}.task t
  WHERE t.id = picked.id
 RETURNING t.*;
 
+-- name: claimQueuedOfTypes
+-- claimQueued for a claimer that serves some task types only (a remote worker, a node beside
+-- remote workers): the walk of task_claim_idx passes over the queue's tasks of other types, which
+-- stay queued for the claimers that serve them. The types come as one JSON array of strings.
+WITH run AS (
+    SELECT ?::text                                                    AS lease_owner, -- lease_owner: the claiming node
+           coalesce(?::timestamptz, date_trunc('milliseconds', now())) AS now,        -- the store's clock
+           ?::bigint * interval '1 millisecond'                        AS lease,      -- lease length, ms
+           ?::integer                                                  AS start       -- 1: start now, 0: claim ahead
+),
+picked AS MATERIALIZED (
+    SELECT id
+      FROM ${schema}.task
+     WHERE state = 'queued'
+       AND queue = ?                             -- queue
+       AND type IN (SELECT jsonb_array_elements_text(?::jsonb)) -- types: a JSON array
+       AND run_at <= ?                           -- run_at: the engine's now
+     ORDER BY priority DESC, run_at, id
+     LIMIT ?                                     -- limit
+       FOR UPDATE SKIP LOCKED
+)
+UPDATE ${schema}.task t
+   SET state            = 'running',
+       lease_owner      = run.lease_owner,
+       lease_expires_at = run.now + run.lease,
+       started_at       = CASE WHEN run.start = 1 THEN run.now END,
+       last_node        = run.lease_owner,
+       attempt          = t.attempt + run.start,
+       fencing_token    = t.fencing_token + 1,
+       progress         = 0,
+       cancel_requested = false
+  FROM picked, run
+ WHERE t.id = picked.id
+RETURNING t.*;
+
 -- name: startRuns
 -- Starts runs that were claimed ahead: each spends its attempt and gets its start time, in one
 -- statement for a batch. The first parameter is a JSON array of objects with the keys id and
@@ -546,14 +581,28 @@ SELECT name, concurrency_limit
  WHERE concurrency_limit IS NOT NULL
  ORDER BY name;
 
+-- name: upsertTaskTypes
+-- Remote workers' announced types: one statement for the whole list (a JSON array of names).
+INSERT INTO ${schema}.task_type (name, announced_at)
+SELECT t.name, coalesce(?::timestamptz, date_trunc('milliseconds', now()))  -- the store's clock
+  FROM jsonb_array_elements_text(?::jsonb) AS t(name)                      -- names: a JSON array
+ON CONFLICT (name) DO UPDATE
+   SET announced_at = excluded.announced_at;
+
+-- name: selectTaskTypes
+SELECT name
+  FROM ${schema}.task_type
+ ORDER BY name;
+
 -- name: upsertNode
 -- Registers a node, or refreshes its registration: only while the id is free, held by this very
 -- instance, or held by an instance whose registration has expired by the database's clock (it
 -- died or froze). A live holder's row is left alone and no row comes back. Every field is written
 -- again, so a node that was pruned while frozen registers afresh.
 INSERT INTO ${schema}.node AS node (id, instance, host, pid, started_at, heartbeat_at, expires_at,
-                                    concurrency, types)
-SELECT n.id, n.instance, n.host, n.pid, n.started_at, n.now, n.now + n.lease, n.concurrency, n.types
+                                    concurrency, types, labels)
+SELECT n.id, n.instance, n.host, n.pid, n.started_at, n.now, n.now + n.lease, n.concurrency, n.types,
+       n.labels
   FROM (SELECT ?::text                                                    AS id,          -- id
                ?::text                                                    AS instance,    -- instance
                ?::text                                                    AS host,        -- host
@@ -562,7 +611,8 @@ SELECT n.id, n.instance, n.host, n.pid, n.started_at, n.now, n.now + n.lease, n.
                coalesce(?::timestamptz, date_trunc('milliseconds', now())) AS now,         -- the store's clock
                ?::bigint * interval '1 millisecond'                       AS lease,       -- lease length, ms
                ?::integer                                                 AS concurrency, -- concurrency
-               ?::jsonb                                                   AS types        -- types: a JSON array of strings
+               ?::jsonb                                                   AS types,       -- types: a JSON array of strings
+               ?::jsonb                                                   AS labels       -- labels: a JSON object, or NULL
        ) AS n
 ON CONFLICT (id) DO UPDATE
    SET instance     = excluded.instance,
@@ -572,7 +622,8 @@ ON CONFLICT (id) DO UPDATE
        heartbeat_at = excluded.heartbeat_at,
        expires_at   = excluded.expires_at,
        concurrency  = excluded.concurrency,
-       types        = excluded.types
+       types        = excluded.types,
+       labels       = excluded.labels
  WHERE node.instance = excluded.instance
     OR node.expires_at < excluded.heartbeat_at
 RETURNING instance;
@@ -585,13 +636,13 @@ DELETE FROM ${schema}.node
 
 -- name: selectNodes
 -- read_at is the store's clock when the rows were read: ages and liveness are measured by it.
-SELECT id, instance, host, pid, started_at, heartbeat_at, expires_at, concurrency, types,
+SELECT id, instance, host, pid, started_at, heartbeat_at, expires_at, concurrency, types, labels,
        coalesce(?::timestamptz, date_trunc('milliseconds', now())) AS read_at  -- the store's clock
   FROM ${schema}.node
  ORDER BY id;
 
 -- name: selectNode
-SELECT id, instance, host, pid, started_at, heartbeat_at, expires_at, concurrency, types,
+SELECT id, instance, host, pid, started_at, heartbeat_at, expires_at, concurrency, types, labels,
        coalesce(?::timestamptz, date_trunc('milliseconds', now())) AS read_at  -- the store's clock
   FROM ${schema}.node
  WHERE id = ?;                         -- id
@@ -633,22 +684,23 @@ SELECT 1;
 -- The statements of JdbcAccessStore start here. Tokens, users and sessions are found by the hash
 -- of their secret; the secrets never reach SQL.
 -- Any conflict (an active token's name, or the secret's hash) inserts nothing.
-INSERT INTO ${schema}.access_token (id, name, role, secret_hash, created_at, expires_at)
+INSERT INTO ${schema}.access_token (id, name, role, secret_hash, created_at, expires_at, scope)
 VALUES (?,   -- id
         ?,   -- name
         ?,   -- role
         ?,   -- secret_hash
         ?,   -- created_at
-        ?)   -- expires_at
+        ?,   -- expires_at
+        ?::jsonb)   -- scope: a JSON object, or NULL
 ON CONFLICT DO NOTHING;
 
 -- name: findTokenByHash
-SELECT id, name, role, secret_hash, created_at, expires_at, last_used_at, revoked_at
+SELECT id, name, role, secret_hash, created_at, expires_at, last_used_at, revoked_at, scope
   FROM ${schema}.access_token
  WHERE secret_hash = ?;  -- secret_hash
 
 -- name: listTokens
-SELECT id, name, role, secret_hash, created_at, expires_at, last_used_at, revoked_at
+SELECT id, name, role, secret_hash, created_at, expires_at, last_used_at, revoked_at, scope
   FROM ${schema}.access_token
  ORDER BY created_at, id;
 
@@ -657,14 +709,14 @@ UPDATE ${schema}.access_token
    SET revoked_at = ?         -- revoked_at
  WHERE id = ?                 -- id
    AND revoked_at IS NULL
-RETURNING id, name, role, secret_hash, created_at, expires_at, last_used_at, revoked_at;
+RETURNING id, name, role, secret_hash, created_at, expires_at, last_used_at, revoked_at, scope;
 
 -- name: revokeTokenByName
 UPDATE ${schema}.access_token
    SET revoked_at = ?         -- revoked_at
  WHERE name = ?               -- name
    AND revoked_at IS NULL
-RETURNING id, name, role, secret_hash, created_at, expires_at, last_used_at, revoked_at;
+RETURNING id, name, role, secret_hash, created_at, expires_at, last_used_at, revoked_at, scope;
 
 -- name: touchToken
 UPDATE ${schema}.access_token

@@ -232,6 +232,33 @@ UPDATE task
                LIMIT ?)                    -- limit
 RETURNING *;
 
+-- name: claimQueuedOfTypes
+-- claimQueued for a claimer that serves some task types only: the walk of task_claim_idx passes
+-- over the queue's tasks of other types, which stay queued for the claimers that serve them. The
+-- types come as one JSON array of strings.
+UPDATE task
+   SET state            = 'running',
+       lease_owner      = ?,                                   -- lease_owner: the claiming node
+       lease_expires_at = coalesce(?, CAST(unixepoch('subsec') * 1000 AS INTEGER))  -- the store's clock (?2)
+                          + ?,                                 -- lease length, ms
+       started_at       = CASE WHEN ? = 1                      -- 1: start now, 0: claim ahead (?4)
+                               THEN coalesce(?2, CAST(unixepoch('subsec') * 1000 AS INTEGER))
+                          END,
+       last_node        = ?1,                                  -- lease_owner again
+       attempt          = attempt + ?4,                        -- the start flag again
+       fencing_token    = fencing_token + 1,
+       progress         = 0,
+       cancel_requested = 0
+ WHERE id IN (SELECT id
+                FROM task INDEXED BY task_claim_idx
+               WHERE state = 'queued'
+                 AND queue = ?             -- queue
+                 AND type IN (SELECT value FROM json_each(?)) -- types: a JSON array
+                 AND run_at <= ?           -- run_at: the engine's now
+               ORDER BY priority DESC, run_at, id
+               LIMIT ?)                    -- limit
+RETURNING *;
+
 -- name: startRuns
 -- Starts runs that were claimed ahead: each spends its attempt and gets its start time, in one
 -- statement for a batch. The first parameter is a JSON array of objects with the keys id and
@@ -522,14 +549,29 @@ SELECT name, concurrency_limit
  WHERE concurrency_limit IS NOT NULL
  ORDER BY name;
 
+-- name: upsertTaskTypes
+-- Remote workers' announced types: one statement for the whole list (a JSON array of names).
+INSERT INTO task_type (name, announced_at)
+SELECT value, coalesce(?, CAST(unixepoch('subsec') * 1000 AS INTEGER))  -- the store's clock
+  FROM json_each(?)                                                     -- names: a JSON array
+ WHERE true                       -- (SQLite's upsert after a SELECT needs a WHERE to parse)
+ON CONFLICT (name) DO UPDATE
+   SET announced_at = excluded.announced_at;
+
+-- name: selectTaskTypes
+SELECT name
+  FROM task_type
+ ORDER BY name;
+
 -- name: upsertNode
 -- Registers a node, or refreshes its registration: only while the id is free, held by this very
 -- instance, or held by an instance whose registration has expired (it died or froze). A live
 -- holder's row is left alone and no row comes back. Every field is written again, so a node that
 -- was pruned while frozen registers afresh.
-INSERT INTO node (id, instance, host, pid, started_at, heartbeat_at, expires_at, concurrency, types)
+INSERT INTO node (id, instance, host, pid, started_at, heartbeat_at, expires_at, concurrency, types,
+                  labels)
 SELECT n.id, n.instance, n.host, n.pid, n.started_at, n.now, n.now + n.lease, n.concurrency,
-       json(n.types)
+       json(n.types), json(n.labels)
   FROM (SELECT ? AS id,           -- id
                ? AS instance,     -- instance
                ? AS host,         -- host
@@ -538,7 +580,8 @@ SELECT n.id, n.instance, n.host, n.pid, n.started_at, n.now, n.now + n.lease, n.
                coalesce(?, CAST(unixepoch('subsec') * 1000 AS INTEGER)) AS now,  -- the store's clock
                ? AS lease,        -- lease length, ms
                ? AS concurrency,  -- concurrency
-               ? AS types) AS n   -- types: a JSON array of strings
+               ? AS types,        -- types: a JSON array of strings
+               ? AS labels) AS n  -- labels: a JSON object, or NULL
  WHERE true                       -- (SQLite's upsert after a SELECT needs a WHERE to parse)
 ON CONFLICT (id) DO UPDATE
    SET instance     = excluded.instance,
@@ -548,7 +591,8 @@ ON CONFLICT (id) DO UPDATE
        heartbeat_at = excluded.heartbeat_at,
        expires_at   = excluded.expires_at,
        concurrency  = excluded.concurrency,
-       types        = excluded.types
+       types        = excluded.types,
+       labels       = excluded.labels
  WHERE node.instance = excluded.instance
     OR node.expires_at < excluded.heartbeat_at
 RETURNING instance;
@@ -561,13 +605,13 @@ DELETE FROM node
 
 -- name: selectNodes
 -- read_at is the store's clock when the rows were read: ages and liveness are measured by it.
-SELECT id, instance, host, pid, started_at, heartbeat_at, expires_at, concurrency, types,
+SELECT id, instance, host, pid, started_at, heartbeat_at, expires_at, concurrency, types, labels,
        coalesce(?, CAST(unixepoch('subsec') * 1000 AS INTEGER)) AS read_at  -- the store's clock
   FROM node
  ORDER BY id;
 
 -- name: selectNode
-SELECT id, instance, host, pid, started_at, heartbeat_at, expires_at, concurrency, types,
+SELECT id, instance, host, pid, started_at, heartbeat_at, expires_at, concurrency, types, labels,
        coalesce(?, CAST(unixepoch('subsec') * 1000 AS INTEGER)) AS read_at  -- the store's clock
   FROM node
  WHERE id = ?;                         -- id
@@ -605,22 +649,23 @@ SELECT 1;
 -- The statements of JdbcAccessStore start here. Tokens, users and sessions are found by the hash
 -- of their secret; the secrets never reach SQL.
 -- Any conflict (an active token's name, or the secret's hash) inserts nothing.
-INSERT INTO access_token (id, name, role, secret_hash, created_at, expires_at)
+INSERT INTO access_token (id, name, role, secret_hash, created_at, expires_at, scope)
 VALUES (?,   -- id
         ?,   -- name
         ?,   -- role
         ?,   -- secret_hash
         ?,   -- created_at
-        ?)   -- expires_at
+        ?,   -- expires_at
+        json(?))   -- scope: a JSON object, or NULL
 ON CONFLICT DO NOTHING;
 
 -- name: findTokenByHash
-SELECT id, name, role, secret_hash, created_at, expires_at, last_used_at, revoked_at
+SELECT id, name, role, secret_hash, created_at, expires_at, last_used_at, revoked_at, scope
   FROM access_token
  WHERE secret_hash = ?;  -- secret_hash
 
 -- name: listTokens
-SELECT id, name, role, secret_hash, created_at, expires_at, last_used_at, revoked_at
+SELECT id, name, role, secret_hash, created_at, expires_at, last_used_at, revoked_at, scope
   FROM access_token
  ORDER BY created_at, id;
 
@@ -629,14 +674,14 @@ UPDATE access_token
    SET revoked_at = ?         -- revoked_at
  WHERE id = ?                 -- id
    AND revoked_at IS NULL
-RETURNING id, name, role, secret_hash, created_at, expires_at, last_used_at, revoked_at;
+RETURNING id, name, role, secret_hash, created_at, expires_at, last_used_at, revoked_at, scope;
 
 -- name: revokeTokenByName
 UPDATE access_token
    SET revoked_at = ?         -- revoked_at
  WHERE name = ?               -- name
    AND revoked_at IS NULL
-RETURNING id, name, role, secret_hash, created_at, expires_at, last_used_at, revoked_at;
+RETURNING id, name, role, secret_hash, created_at, expires_at, last_used_at, revoked_at, scope;
 
 -- name: touchToken
 UPDATE access_token

@@ -53,6 +53,11 @@ public final class Json {
     return MAPPER.readValue(json, type);
   }
 
+  public static <T> T read(String json, com.fasterxml.jackson.core.type.TypeReference<T> type)
+      throws JsonProcessingException {
+    return MAPPER.readValue(json, type);
+  }
+
   /**
    * @throws IllegalArgumentException naming {@code field} if {@code json} is not one JSON value
    */

@@ -3,6 +3,7 @@ package dev.tasklane.spi;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * What {@link TaskStore#claim(ClaimRequest)} takes: up to {@code limit} ready tasks of {@code
@@ -23,10 +24,14 @@ import java.util.Objects;
  * @param now the engine's time: tasks whose {@code run_at} is after it are not ready
  * @param lease how long the leases last; the store adds it to its own clock, so that every node's
  *     lease is measured against one clock
+ * @param types the task types to claim, or {@code null} for any type. Tasks of other types are
+ *     passed over in claim order (they stay queued, ahead of the claimed ones, for a claimer that
+ *     serves them); an empty set claims nothing
  */
 public record ClaimRequest(
-    String queue, int limit, int start, String nodeId, Instant now, Duration lease) {
+    String queue, int limit, int start, String nodeId, Instant now, Duration lease, Set<String> types) {
   public ClaimRequest {
+    types = types == null ? null : Set.copyOf(types);
     Objects.requireNonNull(queue, "queue");
     Objects.requireNonNull(nodeId, "nodeId");
     Objects.requireNonNull(now, "now");
@@ -40,6 +45,16 @@ public record ClaimRequest(
     if (lease.isNegative()) {
       throw new IllegalArgumentException("lease must not be negative: " + lease);
     }
+  }
+
+  /** A claim of tasks of any type. */
+  public ClaimRequest(String queue, int limit, int start, String nodeId, Instant now, Duration lease) {
+    this(queue, limit, start, nodeId, now, lease, null);
+  }
+
+  /** The same claim, of tasks of {@code types} only (a claimer that serves some types). */
+  public ClaimRequest ofTypes(Set<String> types) {
+    return new ClaimRequest(queue, limit, start, nodeId, now, lease, types);
   }
 
   /** A claim of up to {@code limit} tasks that all start at once. */

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * A {@link TaskStore} that forwards every call to another one. Stores built around a shared
@@ -95,6 +96,16 @@ public abstract class ForwardingTaskStore implements TaskStore {
   @Override
   public Optional<Instant> nextScheduledAt() {
     return delegate.nextScheduledAt();
+  }
+
+  @Override
+  public void announceTypes(Set<String> types) {
+    delegate.announceTypes(types);
+  }
+
+  @Override
+  public List<String> announcedTypes() {
+    return delegate.announcedTypes();
   }
 
   @Override

@@ -15,6 +15,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Where tasks live. The engine holds all policy (what the next state is); a store makes each
@@ -215,6 +216,18 @@ public interface TaskStore extends TaskWriter, AutoCloseable {
    * submission to it registers it again.
    */
   QueueRemoval deleteQueue(String queue);
+
+  // ---------------------------------------------------------------- remote workers
+
+  /**
+   * Remembers that a remote worker serves {@code types} (registering new names, refreshing the
+   * time of known ones), so that submissions of them are accepted while no such worker is
+   * connected.
+   */
+  void announceTypes(Set<String> types);
+
+  /** Every type a remote worker has ever announced, ordered by name. */
+  List<String> announcedTypes();
 
   // ---------------------------------------------------------------- cluster
 

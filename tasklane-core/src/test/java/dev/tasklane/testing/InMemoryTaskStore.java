@@ -44,6 +44,8 @@ import java.util.function.Predicate;
  * them). Not durable, single process: for tests only.
  */
 public class InMemoryTaskStore implements TaskStore {
+  private final java.util.SortedSet<String> announced = new java.util.TreeSet<>();
+
   private static final Comparator<Task> CLAIM_ORDER =
       Comparator.comparingInt(Task::priority).reversed().thenComparing(Task::runAt).thenComparing(Task::id);
 
@@ -264,6 +266,18 @@ public class InMemoryTaskStore implements TaskStore {
   }
 
   @Override
+  public synchronized void announceTypes(java.util.Set<String> names) {
+    checkOpen();
+    announced.addAll(names);
+  }
+
+  @Override
+  public synchronized List<String> announcedTypes() {
+    checkOpen();
+    return List.copyOf(announced);
+  }
+
+  @Override
   public synchronized List<Task> claim(ClaimRequest r) {
     checkOpen();
     QueueRow queue = queues.get(r.queue());
@@ -279,6 +293,7 @@ public class InMemoryTaskStore implements TaskStore {
     List<Task> ready =
         tasks.values().stream()
             .filter(t -> t.state() == TaskState.QUEUED && t.queue().equals(r.queue()))
+            .filter(t -> r.types() == null || r.types().contains(t.type()))
             .filter(t -> !t.runAt().isAfter(r.now()))
             .sorted(CLAIM_ORDER)
             .limit(take)

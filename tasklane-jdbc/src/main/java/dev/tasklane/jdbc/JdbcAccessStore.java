@@ -34,7 +34,10 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
+import dev.tasklane.internal.Json;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -77,7 +80,8 @@ public final class JdbcAccessStore implements AccessStore {
                             .text(token.role())
                             .text(token.secretHash())
                             .instant(token.createdAt())
-                            .instant(token.expiresAt()))
+                            .instant(token.expiresAt())
+                            .text(scopeJson(token)))
                 == 1);
   }
 
@@ -255,7 +259,35 @@ public final class JdbcAccessStore implements AccessStore {
         dialect.getInstant(rs, "created_at"),
         dialect.getInstant(rs, "expires_at"),
         dialect.getInstant(rs, "last_used_at"),
-        dialect.getInstant(rs, "revoked_at"));
+        dialect.getInstant(rs, "revoked_at"),
+        scopeNames(rs, "types"),
+        scopeNames(rs, "queues"));
+  }
+
+  /** A token's scope as its column keeps it: {"types": [...], "queues": [...]}, or NULL. */
+  private static String scopeJson(StoredToken token) {
+    if (!token.scoped()) {
+      return null;
+    }
+    Map<String, Object> scope = new java.util.LinkedHashMap<>();
+    scope.put("types", token.types());
+    scope.put("queues", token.queues());
+    return Json.write(scope);
+  }
+
+  private static Set<String> scopeNames(ResultSet rs, String key) throws SQLException {
+    String scope = rs.getString("scope");
+    if (scope == null) {
+      return Set.of();
+    }
+    try {
+      Map<String, List<String>> parsed =
+          Json.read(scope, new com.fasterxml.jackson.core.type.TypeReference<Map<String, List<String>>>() {});
+      List<String> names = parsed.get(key);
+      return names == null ? Set.of() : Set.copyOf(names);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new SQLException("token " + rs.getString("id") + " has a scope that is not valid JSON", e);
+    }
   }
 
   private StoredUser user(ResultSet rs) throws SQLException {

@@ -2,6 +2,9 @@ package dev.tasklane.jdbc;
 
 import static dev.tasklane.jdbc.QueryName.CANCEL_WAITING;
 import static dev.tasklane.jdbc.QueryName.CLAIM_QUEUED;
+import static dev.tasklane.jdbc.QueryName.CLAIM_QUEUED_OF_TYPES;
+import static dev.tasklane.jdbc.QueryName.SELECT_TASK_TYPES;
+import static dev.tasklane.jdbc.QueryName.UPSERT_TASK_TYPES;
 import static dev.tasklane.jdbc.QueryName.CLEAR_QUEUE_LIMIT;
 import static dev.tasklane.jdbc.QueryName.COUNT_QUEUED_AHEAD;
 import static dev.tasklane.jdbc.QueryName.COUNT_RUNNING_IN_QUEUE;
@@ -52,6 +55,7 @@ import static dev.tasklane.jdbc.QueryName.UPDATE_PROGRESS;
 import static dev.tasklane.jdbc.QueryName.UPSERT_NODE;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
 import dev.tasklane.jdbc.TransactionRunner.Durability;
 import dev.tasklane.IllegalTransitionException;
 import dev.tasklane.LeaseLostException;
@@ -641,7 +645,7 @@ public class JdbcTaskStore implements TaskStore {
   @Override
   public List<Task> claim(ClaimRequest request) {
     Objects.requireNonNull(request, "request");
-    if (request.limit() == 0) {
+    if (request.limit() == 0 || (request.types() != null && request.types().isEmpty())) {
       return List.of();
     }
     List<Task> claimed =
@@ -685,6 +689,21 @@ public class JdbcTaskStore implements TaskStore {
       throws SQLException {
     if (limit == 0) {
       return List.of();
+    }
+    if (request.types() != null) {
+      String types = Json.write(new java.util.TreeSet<>(request.types()));
+      return queryTasks(
+          c,
+          CLAIM_QUEUED_OF_TYPES,
+          p ->
+              p.text(request.nodeId())
+                  .instant(storeNow())
+                  .bigint(request.lease().toMillis())
+                  .integer(start ? 1 : 0)
+                  .text(request.queue())
+                  .text(types)
+                  .instant(request.now())
+                  .integer(limit));
     }
     return queryTasks(
         c,
@@ -1213,6 +1232,34 @@ public class JdbcTaskStore implements TaskStore {
   // ---------------------------------------------------------------- cluster
 
   @Override
+  public void announceTypes(Set<String> types) {
+    Objects.requireNonNull(types, "types");
+    if (types.isEmpty()) {
+      return;
+    }
+    String names = Json.write(new java.util.TreeSet<>(types));
+    transactions.write(
+        "announceTypes",
+        c -> update(c, UPSERT_TASK_TYPES, p -> p.instant(storeNow()).text(names)));
+  }
+
+  @Override
+  public List<String> announcedTypes() {
+    return transactions.read(
+        "announcedTypes",
+        c -> {
+          List<String> out = new ArrayList<>();
+          try (PreparedStatement st = c.prepareStatement(sql(SELECT_TASK_TYPES));
+              ResultSet rs = st.executeQuery()) {
+            while (rs.next()) {
+              out.add(rs.getString("name"));
+            }
+          }
+          return List.copyOf(out);
+        });
+  }
+
+  @Override
   public NodeRecord claimNode(NodeInfo node, Duration lease) {
     Objects.requireNonNull(node, "node");
     Objects.requireNonNull(lease, "lease");
@@ -1248,7 +1295,8 @@ public class JdbcTaskStore implements TaskStore {
           .instant(storeNow())
           .bigint(lease.toMillis())
           .integer(node.concurrency())
-          .text(types);
+          .text(types)
+          .text(node.labels().isEmpty() ? null : Json.write(node.labels()));
       try (ResultSet rs = st.executeQuery()) {
         return rs.next() && node.instance().equals(rs.getString("instance"));
       }
@@ -1284,7 +1332,8 @@ public class JdbcTaskStore implements TaskStore {
                   rs.getLong("pid"),
                   dialect.getInstant(rs, "started_at"),
                   rs.getInt("concurrency"),
-                  readTypes(id, rs.getString("types")));
+                  readTypes(id, rs.getString("types")),
+                  readLabels(id, rs.getString("labels")));
           Instant heartbeatAt = dialect.getInstant(rs, "heartbeat_at");
           Instant expiresAt = dialect.getInstant(rs, "expires_at");
           Instant readAt = dialect.getInstant(rs, "read_at");
@@ -1313,6 +1362,17 @@ public class JdbcTaskStore implements TaskStore {
       return new HashSet<>(Arrays.asList(Json.read(json, String[].class)));
     } catch (JsonProcessingException e) {
       throw new SQLException("node " + nodeId + " has a types column that is no JSON array", e);
+    }
+  }
+
+  private static Map<String, String> readLabels(String nodeId, String json) throws SQLException {
+    if (json == null) {
+      return Map.of();
+    }
+    try {
+      return Json.read(json, new TypeReference<Map<String, String>>() {});
+    } catch (JsonProcessingException e) {
+      throw new SQLException("node " + nodeId + " has a labels column that is no JSON object", e);
     }
   }
 

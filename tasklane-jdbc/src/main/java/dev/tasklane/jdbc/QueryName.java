@@ -51,6 +51,8 @@ public enum QueryName {
   NEXT_SCHEDULED_AT,
   /** Claims ready tasks of one queue, started or claimed ahead, and returns them. */
   CLAIM_QUEUED,
+  /** {@link #CLAIM_QUEUED} of tasks whose type is in a JSON array of type names. */
+  CLAIM_QUEUED_OF_TYPES,
   /**
    * Starts runs claimed ahead in one statement from a JSON array (attempt spent, start time set),
    * each compare-and-set on its own fencing token.
@@ -112,6 +114,10 @@ public enum QueryName {
   CLEAR_QUEUE_LIMIT,
   /** Every queue with a cluster-wide limit, and the limit, ordered by name. */
   SELECT_QUEUE_LIMITS,
+  /** Registers remote workers' announced task types from a JSON array, refreshing known ones. */
+  UPSERT_TASK_TYPES,
+  /** Every announced task type, ordered by name. */
+  SELECT_TASK_TYPES,
   /**
    * Registers a node or refreshes its row, unless another live instance holds the id (then no
    * row comes back).

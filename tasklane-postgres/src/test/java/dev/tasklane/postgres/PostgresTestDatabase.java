@@ -95,7 +95,7 @@ final class PostgresTestDatabase
                       ", ",
                       java.util.stream.Stream.of(
                               "task", "queue", "node", "access_token", "dashboard_user",
-                              "web_session", "audit_entry")
+                              "web_session", "audit_entry", "task_type")
                           .map(t -> q(schema) + "." + t)
                           .toList()));
         }

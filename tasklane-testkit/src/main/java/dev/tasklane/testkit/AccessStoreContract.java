@@ -43,6 +43,22 @@ public abstract class AccessStoreContract {
   }
 
   @Test
+  void aTokensScopeIsKeptAndAnUnscopedTokenHasNone() {
+    StoredToken worker =
+        new StoredToken(
+            "tok_w", "resizer", "worker", "hw", T0, null, null, null,
+            java.util.Set.of("resize_image", "thumbnail"), java.util.Set.of("images"));
+    assertThat(access().insertToken(worker)).isTrue();
+    access().insertToken(token("tok_1", "ci", "h1", null));
+
+    assertThat(access().findTokenByHash("hw")).contains(worker);
+    assertThat(access().findTokenByHash("hw").orElseThrow().scoped()).isTrue();
+    assertThat(access().findTokenByHash("h1").orElseThrow().scoped()).isFalse();
+    assertThat(access().listTokens()).extracting(StoredToken::types)
+        .contains(java.util.Set.of("resize_image", "thumbnail"));
+  }
+
+  @Test
   void anActiveTokensNameIsTakenUntilItIsRevoked() {
     assertThat(access().insertToken(token("tok_1", "ci", "h1", null))).isTrue();
     assertThat(access().insertToken(token("tok_2", "ci", "h2", null))).isFalse();

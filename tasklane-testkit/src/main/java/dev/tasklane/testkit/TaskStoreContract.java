@@ -418,6 +418,30 @@ public abstract class TaskStoreContract {
   }
 
   @Test
+  void aClaimOfSomeTypesPassesOverTasksOfOtherTypesInClaimOrder() {
+    Instant t = clock.instant();
+    NewTask otherFirst = aTask().type("other").priority(9).createdAt(t).build();
+    NewTask mineLow = aTask().type("mine").priority(1).createdAt(t).build();
+    NewTask mineHigh = aTask().type("mine").priority(5).createdAt(t).build();
+    NewTask also = aTask().type("also").priority(3).createdAt(t).build();
+    store.insertAll(List.of(otherFirst, mineLow, mineHigh, also));
+
+    List<Task> claimed =
+        store.claim(
+            ClaimRequest.starting(Fixtures.DEFAULT_QUEUE, 10, "node-a", t, Duration.ofSeconds(30))
+                .ofTypes(Set.of("mine", "also")));
+
+    assertThat(claimed).extracting(Task::id).containsExactly(mineHigh.id(), also.id(), mineLow.id());
+    assertThat(find(otherFirst.id()).state()).isEqualTo(TaskState.QUEUED);
+    assertThat(
+            store.claim(
+                ClaimRequest.starting(Fixtures.DEFAULT_QUEUE, 10, "node-a", t, Duration.ofSeconds(30))
+                    .ofTypes(Set.of())))
+        .as("no type, no task")
+        .isEmpty();
+  }
+
+  @Test
   void claimLeavesQueuedTasksWhoseRunAtIsStillAhead() {
     Instant t = clock.instant();
     NewTask later = aTask().createdAt(t).runAt(t.plusSeconds(1)).queued().build();
@@ -2011,6 +2035,36 @@ public abstract class TaskStoreContract {
   private static NodeInfo node(String id, String instance) {
     return new NodeInfo(
         id, instance, "host-" + instance, 100, MutableClock.DEFAULT_START, 4, Set.of("email"));
+  }
+
+  @Test
+  void announcedTypesAreRememberedOnceEachInNameOrder() {
+    assertThat(store.announcedTypes()).isEmpty();
+    store.announceTypes(Set.of("resize_image", "send_email"));
+    store.announceTypes(Set.of("send_email", "bill"));
+    store.announceTypes(Set.of());
+
+    assertThat(store.announcedTypes()).containsExactly("bill", "resize_image", "send_email");
+  }
+
+  @Test
+  void aNodesLabelsAreKeptWithItsRegistration() {
+    NodeInfo worker =
+        new NodeInfo(
+            "py-1",
+            "instance-1",
+            "host-a",
+            42,
+            clock.instant(),
+            4,
+            Set.of("resize_image"),
+            Map.of(NodeInfo.KIND, "remote", "language", "python"));
+    assertThat(store.claimNode(worker, Duration.ofSeconds(30)).node()).isEqualTo(worker);
+
+    assertThat(store.nodes()).singleElement().satisfies(r -> {
+      assertThat(r.node().labels()).containsEntry("language", "python");
+      assertThat(r.node().isRemote()).isTrue();
+    });
   }
 
   @Test
