@@ -3,6 +3,7 @@ package dev.tasklane;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -22,6 +23,8 @@ import java.util.Set;
  * @param running the tasks whose handlers it runs now (started; never more than its concurrency)
  * @param claimed the tasks it holds leases on ahead of a free slot: they start there the moment one
  *     frees, and have not started yet
+ * @param labels what it says of itself beyond that: a remote worker's {@code kind} ({@code
+ *     remote}), {@code language}, {@code client} and {@code queues}; empty for an engine node
  */
 public record NodeStatus(
     String id,
@@ -34,8 +37,10 @@ public record NodeStatus(
     int concurrency,
     Set<String> types,
     List<Task> running,
-    List<Task> claimed) {
+    List<Task> claimed,
+    Map<String, String> labels) {
   public NodeStatus {
+    labels = Map.copyOf(labels);
     types = Set.copyOf(types);
     running = List.copyOf(running);
     claimed = List.copyOf(claimed);

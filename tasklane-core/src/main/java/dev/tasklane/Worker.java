@@ -1,6 +1,8 @@
 package dev.tasklane;
 
+import dev.tasklane.internal.AnnouncedTypes;
 import dev.tasklane.internal.Engine;
+import dev.tasklane.remote.RemoteWorkers;
 import dev.tasklane.spi.QueueRemoval;
 import dev.tasklane.spi.NewTask;
 import dev.tasklane.spi.QueueCounts;
@@ -55,6 +57,8 @@ public final class Worker implements TaskClient, AutoCloseable {
   private final WorkerConfig config;
   private final Map<String, TaskType<?>> types;
   private final Engine engine;
+  private final AnnouncedTypes announced;
+  private final RemoteWorkers remoteWorkers;
   private final AtomicReference<Lifecycle> lifecycle = new AtomicReference<>(Lifecycle.NEW);
 
   private Worker(
@@ -73,6 +77,8 @@ public final class Worker implements TaskClient, AutoCloseable {
             types.keySet());
     this.engine = new Engine(store, config, types, node, listener);
     engine.loadBacklog();
+    this.announced = new AnnouncedTypes(store, System::nanoTime);
+    this.remoteWorkers = new RemoteWorkers(store, config, engine, announced, this::type);
   }
 
   public static Builder builder(TaskStore store) {
@@ -90,6 +96,28 @@ public final class Worker implements TaskClient, AutoCloseable {
 
   public Optional<TaskType<?>> type(String name) {
     return Optional.ofNullable(types.get(name));
+  }
+
+  /**
+   * The side of this node that serves remote workers (processes in any language that claim tasks
+   * over the worker protocol), and through which it accepts submissions of the types they run.
+   */
+  public RemoteWorkers remoteWorkers() {
+    return remoteWorkers;
+  }
+
+  /**
+   * Whether a submission of {@code type} is accepted: a handler of this node runs it, or a remote
+   * worker has announced it (here or on another node of the cluster).
+   */
+  public boolean accepts(String type) {
+    return types.containsKey(type) || announced.find(type).isPresent();
+  }
+
+  /** Names of the types remote workers have announced, sorted. */
+  public Set<String> remoteTypes() {
+    announced.any();
+    return announced.names();
   }
 
   public Lifecycle lifecycle() {
@@ -138,6 +166,7 @@ public final class Worker implements TaskClient, AutoCloseable {
    */
   @Override
   public void close() {
+    remoteWorkers.close();
     if (lifecycle.compareAndSet(Lifecycle.NEW, Lifecycle.STOPPED)) {
       engine.closeWriters();
       return;
@@ -230,7 +259,12 @@ public final class Worker implements TaskClient, AutoCloseable {
   private NewTask resolve(TaskRequest r, Instant now) {
     TaskType<?> type = types.get(r.type());
     if (type == null) {
-      throw new UnknownTaskTypeException(r.type(), types.keySet());
+      type = announced.find(r.type()).orElse(null);
+    }
+    if (type == null) {
+      Set<String> known = new TreeSet<>(types.keySet());
+      known.addAll(announced.names());
+      throw new UnknownTaskTypeException(r.type(), known);
     }
     Instant runAt = r.resolveRunAt(now);
     TaskState state = runAt.isAfter(now) ? TaskState.SCHEDULED : TaskState.QUEUED;
@@ -413,7 +447,8 @@ public final class Worker implements TaskClient, AutoCloseable {
               n.concurrency(),
               n.types(),
               running.getOrDefault(n.id(), List.of()),
-              claimed.getOrDefault(n.id(), List.of())));
+              claimed.getOrDefault(n.id(), List.of()),
+              n.labels()));
     }
     return out;
   }

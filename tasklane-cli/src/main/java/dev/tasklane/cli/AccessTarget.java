@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tasklane.server.access.Role;
 import dev.tasklane.server.access.TokenRegistry;
+import dev.tasklane.server.access.TokenScope;
 import dev.tasklane.server.access.UserRegistry;
 import dev.tasklane.spi.AccessStore;
 import dev.tasklane.spi.StoredToken;
@@ -85,18 +86,24 @@ final class AccessTarget {
     return server != null && !server.isBlank();
   }
 
-  JsonNode createToken(String name, Role role, Duration expiresIn) {
+  JsonNode createToken(String name, Role role, Duration expiresIn, TokenScope scope) {
     if (viaServer()) {
       ObjectNode body = ApiClient.JSON.createObjectNode().put("name", name).put("role", role.apiName());
       if (expiresIn != null) {
         body.put("expires_in", expiresIn.toSeconds());
+      }
+      if (!scope.types().isEmpty()) {
+        scope.types().stream().sorted().forEach(body.putArray("types")::add);
+      }
+      if (!scope.queues().isEmpty()) {
+        scope.queues().stream().sorted().forEach(body.putArray("queues")::add);
       }
       return api().post("/api/v1/tokens", body).body();
     }
     return onStore(
         s -> {
           try {
-            TokenRegistry.Created c = TokenRegistry.on(s).create(name, role, expiresIn);
+            TokenRegistry.Created c = TokenRegistry.on(s).create(name, role, expiresIn, scope);
             return tokenJson(c.token()).put("token", c.secret());
           } catch (IllegalArgumentException e) {
             throw new CommandFailedException(ExitCodes.FAILED, e.getMessage());
@@ -184,6 +191,8 @@ final class AccessTarget {
     o.put("last_used_at", text(t.lastUsedAt()));
     o.put("revoked_at", text(t.revokedAt()));
     o.put("active", t.activeAt(Instant.now()));
+    t.types().forEach(o.putArray("types")::add);
+    t.queues().forEach(o.putArray("queues")::add);
     return o;
   }
 

@@ -1,6 +1,7 @@
 package dev.tasklane.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tasklane.server.access.TokenScope;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -47,9 +48,28 @@ final class TokenCommand implements Callable<Integer> {
     @Option(names = "--expires-in", paramLabel = "<duration>", description = "How long it works, e.g. 90d; default: until revoked.")
     Duration expiresIn;
 
+    @Option(
+        names = "--types",
+        split = ",",
+        paramLabel = "<type>",
+        description = "A worker token: the task types it may serve (comma-separated); default: any.")
+    java.util.List<String> types = java.util.List.of();
+
+    @Option(
+        names = "--queues",
+        split = ",",
+        paramLabel = "<queue>",
+        description = "A worker token: the queues it may serve (comma-separated); default: any.")
+    java.util.List<String> queues = java.util.List.of();
+
     @Override
     public Integer call() {
-      JsonNode t = target.createToken(name, AccessTarget.role(spec, role), expiresIn);
+      JsonNode t =
+          target.createToken(
+              name,
+              AccessTarget.role(spec, role),
+              expiresIn,
+              new TokenScope(java.util.Set.copyOf(types), java.util.Set.copyOf(queues)));
       PrintWriter out = spec.commandLine().getOut();
       out.println(t.path("token").asText());
       out.flush();

@@ -71,6 +71,8 @@ final class Dispatcher {
   /** Set when a run in line may have been stopped: the next pass sweeps it out. */
   private volatile boolean sweep;
   private int rotation;
+  /** The types this node claims, or null for any: see {@link #claimOnly}. */
+  private volatile Set<String> claimTypes;
 
   /**
    * @param mayClaim false while this node must not take new work (its node id was taken over)
@@ -98,6 +100,15 @@ final class Dispatcher {
     this.nanoTime = nanoTime;
     this.maxActive = config.concurrency() + config.claimAhead();
     this.maxHeld = 4 * maxActive;
+  }
+
+  /**
+   * Claims only tasks of {@code types} from now on: the queues hold tasks that remote workers run,
+   * which this node must pass over rather than claim and give back.
+   */
+  void claimOnly(Set<String> types) {
+    claimTypes = Set.copyOf(types);
+    wakeup.wake();
   }
 
   /** The loop of the dispatcher thread, until {@link #stopClaiming()}. */
@@ -242,9 +253,10 @@ final class Dispatcher {
     int startNow = executor.outcomesPending() ? 0 : Math.min(free, want);
     long claimSent = nanoTime.getAsLong();
     long epoch = backlog.epoch();
-    List<Task> claimed =
-        store.claim(
-            new ClaimRequest(queue, want, startNow, config.nodeId(), now, config.leaseDuration()));
+    ClaimRequest request =
+        new ClaimRequest(queue, want, startNow, config.nodeId(), now, config.leaseDuration());
+    Set<String> types = claimTypes;
+    List<Task> claimed = store.claim(types == null ? request : request.ofTypes(types));
     backlog.removed(queue, claimed.size(), epoch);
     if (!running.get()) {
       // Shutdown began while the claim ran: give everything back rather than start it.

@@ -18,6 +18,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
@@ -74,8 +75,12 @@ public final class Engine {
   private final Backlog backlog;
   private final ConcurrencyLimits limits;
   private final Transitions transitions;
+  private final RemoteOutcomes remoteOutcomes;
+  private final Set<String> executorTypes;
   private final RunRegistry registry = new RunRegistry(this::runLeft);
   private final Wakeup wakeup = new Wakeup();
+  /** Fired whenever work may have become ready: what remote workers' long polls wait on. */
+  private final ReadySignal ready = new ReadySignal();
   private final Timeouts timeouts;
   private final GroupCommit<NewTask, Submission> submissions;
   private final RunWriter writer;
@@ -125,6 +130,8 @@ public final class Engine {
     this.backlog = new Backlog(config.maxQueued());
     this.limits = new ConcurrencyLimits(config.concurrency(), config::limitOf);
     this.transitions = new Transitions(config.nodeId(), RandomGenerator.getDefault());
+    this.remoteOutcomes = new RemoteOutcomes(transitions);
+    this.executorTypes = Set.copyOf(types.keySet());
     this.submissions =
         new GroupCommit<>(
             "tasklane-submit", SUBMIT_BATCH, rows -> List.copyOf(store.insertAll(rows)), store::insert);
@@ -207,7 +214,7 @@ public final class Engine {
               config.clock(),
               config.heartbeatInterval(),
               config.retention(),
-              wakeup::wake,
+              this::workMayBeReady,
               dispatcher::isClaiming);
       maintenance.recoverOwn(config.nodeId());
       loadBacklog();
@@ -215,7 +222,7 @@ public final class Engine {
           store.subscribe(
               (named, settingsChanged) -> {
                 view.notified(named, settingsChanged);
-                wakeup.wake();
+                workMayBeReady();
               });
       Duration hb = config.heartbeatInterval();
       heartbeatLoop =
@@ -385,7 +392,35 @@ public final class Engine {
 
   /** Wakes the dispatcher: work may have arrived or a slot freed. */
   public void wake() {
+    workMayBeReady();
+  }
+
+  private void workMayBeReady() {
     wakeup.wake();
+    ready.fire();
+  }
+
+  /** What waits for work to become ready outside the dispatcher (remote workers' claims). */
+  public ReadySignal readySignal() {
+    return ready;
+  }
+
+  /**
+   * From now on this node claims only tasks of the types it has handlers for: other types in its
+   * queues are served by remote workers, and a claim must pass over them rather than bounce them.
+   */
+  public void claimOwnTypesOnly() {
+    dispatcher.claimOnly(executorTypes);
+  }
+
+  /** The listener the engine tells, for runs it does not execute itself (remote workers'). */
+  public TaskListener listener() {
+    return listener;
+  }
+
+  /** How runs end, for runs the engine does not execute itself (remote workers'). */
+  public RemoteOutcomes remoteOutcomes() {
+    return remoteOutcomes;
   }
 
   /** Interrupts a run of {@code id} on this node, if there is one, because of a cancel request. */

@@ -92,7 +92,9 @@ public final class Explainer {
           d);
     }
     List<NodeInfo> live = f.nodes().stream().filter(NodeRecord::live).map(NodeRecord::node).toList();
-    List<NodeInfo> serving = live.stream().filter(n -> n.types().contains(t.type())).toList();
+    // A remote worker that names its queues serves only those; an engine node serves every queue.
+    List<NodeInfo> serving =
+        live.stream().filter(n -> n.types().contains(t.type()) && servesQueue(n, t.queue())).toList();
     if (serving.isEmpty()) {
       d.put("type", t.type());
       d.put("live_nodes", live.stream().map(NodeInfo::id).toList());
@@ -100,13 +102,15 @@ public final class Explainer {
           t.id(),
           t.state(),
           Reason.NO_NODE_FOR_TYPE,
-          "No live node runs tasks of type "
+          "No live node or worker runs tasks of type "
               + t.type()
+              + " from queue "
+              + t.queue()
               + (live.isEmpty()
                   ? ": no node is running."
                   : "; the " + live.size() + " live node" + (live.size() == 1 ? "" : "s")
                       + " (" + String.join(", ", live.stream().map(NodeInfo::id).toList())
-                      + ") do not register it."),
+                      + ") do not serve it there."),
           d);
     }
     if (f.queueLimit() != null && f.runningInQueue() >= f.queueLimit()) {
@@ -261,5 +265,10 @@ public final class Explainer {
       return (s / 60) + " min " + (s % 60) + " s";
     }
     return (s / 3600) + " h " + (s % 3600 / 60) + " min";
+  }
+
+  private static boolean servesQueue(NodeInfo node, String queue) {
+    String queues = node.labels().get("queues");
+    return queues == null || queues.isEmpty() || List.of(queues.split(",")).contains(queue);
   }
 }

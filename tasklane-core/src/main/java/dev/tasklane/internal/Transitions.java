@@ -115,6 +115,22 @@ final class Transitions {
   }
 
   /**
+   * The outcome of a run that failed outside the engine (a remote worker's report): retried after
+   * backoff while attempts are left, unless a cancel was requested, which wins.
+   */
+  RunOutcome afterRemoteError(Task task, String message, String trace, RetryPolicy policy, Instant now) {
+    if (task.cancelRequested()) {
+      return checked(cancelled(task, now));
+    }
+    return checked(failure(task, now, message, trace, null, policy));
+  }
+
+  /** A run that outlived its timeout outside the engine: a failure, as a local timeout is. */
+  RunOutcome afterRemoteTimeout(Task task, RetryPolicy policy, Instant now) {
+    return afterRemoteError(task, "timed out after " + formatDuration(task.timeout()), null, policy, now);
+  }
+
+  /**
    * A task of a type this node does not serve goes back to its queue for a while, so that a node
    * that serves it can run it; its attempt, if spent, is given back.
    */

@@ -94,11 +94,38 @@ class ExplainerTest {
     NodeRecord silent = node("old", 4, NOW.minusSeconds(300), "report");
     Explanation e = explain(queued(), new Given(false, null, 0, List.of(), List.of(emailOnly, silent), Map.of(), 0));
     assertThat(e.reason()).isEqualTo(Reason.NO_NODE_FOR_TYPE);
-    assertThat(e.message()).isEqualTo("No live node runs tasks of type report; the 1 live node (mailer) do not register it.");
+    assertThat(e.message())
+        .isEqualTo("No live node or worker runs tasks of type report from queue reports; the 1 live node (mailer) do not serve it there.");
     assertThat(e.details()).containsEntry("live_nodes", List.of("mailer"));
 
     Explanation none = explain(queued(), new Given(false, null, 0, List.of(), List.of(), Map.of(), 0));
-    assertThat(none.message()).isEqualTo("No live node runs tasks of type report: no node is running.");
+    assertThat(none.message())
+        .isEqualTo("No live node or worker runs tasks of type report from queue reports: no node is running.");
+  }
+
+  @Test
+  void aRemoteWorkerServesOnlyTheQueuesItNames() {
+    NodeRecord elsewhere =
+        new NodeRecord(
+            new NodeInfo(
+                "py-1", "i", "host", 1, NOW.minusSeconds(60), 4, Set.of("report"),
+                Map.of(NodeInfo.KIND, "remote", "queues", "mail,billing")),
+            NOW.minusSeconds(1),
+            Duration.ofSeconds(1),
+            true);
+    Explanation e = explain(queued(), new Given(false, null, 0, List.of(), List.of(elsewhere), Map.of(), 0));
+    assertThat(e.reason()).isEqualTo(Reason.NO_NODE_FOR_TYPE);
+
+    NodeRecord here =
+        new NodeRecord(
+            new NodeInfo(
+                "py-2", "i", "host", 1, NOW.minusSeconds(60), 4, Set.of("report"),
+                Map.of(NodeInfo.KIND, "remote", "queues", "reports")),
+            NOW.minusSeconds(1),
+            Duration.ofSeconds(1),
+            true);
+    Explanation served = explain(queued(), new Given(false, null, 0, List.of(), List.of(elsewhere, here), Map.of(), 0));
+    assertThat(served.reason()).isNotEqualTo(Reason.NO_NODE_FOR_TYPE);
   }
 
   @Test

@@ -6,6 +6,7 @@ import dev.tasklane.server.access.Permission;
 import dev.tasklane.server.access.Principal;
 import dev.tasklane.server.access.Role;
 import dev.tasklane.server.access.TokenRegistry;
+import dev.tasklane.server.access.TokenScope;
 import dev.tasklane.server.access.UserRegistry;
 import dev.tasklane.spi.AuditRecord;
 import dev.tasklane.spi.StoredToken;
@@ -128,11 +129,13 @@ final class AccessRoutes {
       Instant lastUsedAt,
       Instant revokedAt,
       boolean active,
+      java.util.Set<String> types,
+      java.util.Set<String> queues,
       String token) {
     static TokenView of(StoredToken t, String secret) {
       return new TokenView(
           t.id(), t.name(), t.role(), t.createdAt(), t.expiresAt(), t.lastUsedAt(), t.revokedAt(),
-          t.activeAt(Instant.now()), secret);
+          t.activeAt(Instant.now()), t.types(), t.queues(), secret);
     }
   }
 
@@ -143,19 +146,31 @@ final class AccessRoutes {
     ctx.json(new TokenListView(access.tokens().list().stream().map(t -> TokenView.of(t, null)).toList()));
   }
 
-  /** {@code {"name": str, "role": str, "expires_in": seconds | null}}: 201 with the secret. */
+  /**
+   * {@code {"name": str, "role": str, "expires_in": seconds | null, "types": [str], "queues":
+   * [str]}}: 201 with the secret. Types and queues limit a worker's token.
+   */
   private void createToken(Context ctx) {
     FieldReader form = FieldReader.body(JsonBody.readObject(ctx));
     String name = name(form);
     String role = form.literal("role", true, Role.apiNames());
     Integer expiresIn = form.integer("expires_in", null, true, 1, (int) Math.min(Integer.MAX_VALUE, MAX_EXPIRY_SECONDS));
+    List<String> types = form.names("types", false, 100, dev.tasklane.TaskRequest.NAME);
+    List<String> queues = form.names("queues", false, 100, dev.tasklane.TaskRequest.NAME);
+    if (!form.hasErrors() && (!types.isEmpty() || !queues.isEmpty()) && !Role.WORKER.apiName().equals(role)) {
+      form.modelError("only a worker token can be limited to task types or queues");
+    }
     form.throwIfInvalid();
     requireStore();
     TokenRegistry.Created created;
     try {
       created =
           access.tokens()
-              .create(name, Role.fromApiName(role), expiresIn == null ? null : Duration.ofSeconds(expiresIn));
+              .create(
+                  name,
+                  Role.fromApiName(role),
+                  expiresIn == null ? null : Duration.ofSeconds(expiresIn),
+                  new TokenScope(java.util.Set.copyOf(types), java.util.Set.copyOf(queues)));
     } catch (IllegalArgumentException e) {
       throw new ClientErrorException(409, e.getMessage());
     }

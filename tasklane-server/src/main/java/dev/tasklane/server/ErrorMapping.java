@@ -6,7 +6,10 @@ import dev.tasklane.IllegalTransitionException;
 import dev.tasklane.QueueFullException;
 import dev.tasklane.StoreException;
 import dev.tasklane.TaskNotFoundException;
+import dev.tasklane.LeaseLostException;
+import dev.tasklane.NodeIdInUseException;
 import dev.tasklane.UnknownTaskTypeException;
+import dev.tasklane.remote.UnknownWorkerException;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import io.javalin.http.Header;
@@ -33,6 +36,8 @@ import org.slf4j.LoggerFactory;
  *   <tr><td>{@link RequestValidationException}, {@link UnknownTaskTypeException}</td><td>422</td></tr>
  *   <tr><td>{@link TaskNotFoundException}</td><td>404</td></tr>
  *   <tr><td>{@link IllegalTransitionException}</td><td>409</td></tr>
+ *   <tr><td>{@link LeaseLostException}, {@link UnknownWorkerException}, {@link
+ *       NodeIdInUseException} (the worker protocol)</td><td>409 with a {@code code}</td></tr>
  *   <tr><td>{@link ClientErrorException} (a body cut short, an unknown charset)</td><td>its status</td></tr>
  *   <tr><td>{@link AccessDeniedException} (no credential, wrong role, foreign host or origin, a
  *       body that is not JSON, too many failed sign-ins)</td><td>its status and headers</td></tr>
@@ -71,6 +76,18 @@ final class ErrorMapping {
         IllegalTransitionException.class,
         (e, ctx) -> ctx.status(HttpStatus.CONFLICT).json(new DetailView(e.getMessage())));
     routes.exception(ClientErrorException.class, ErrorMapping::clientError);
+    // The worker protocol's conflicts carry a code, so that a client can tell them apart.
+    routes.exception(
+        LeaseLostException.class,
+        (e, ctx) -> ctx.status(HttpStatus.CONFLICT).json(new CodedDetailView(e.getMessage(), "stale_run")));
+    routes.exception(
+        UnknownWorkerException.class,
+        (e, ctx) ->
+            ctx.status(HttpStatus.CONFLICT).json(new CodedDetailView(e.getMessage(), "unknown_worker")));
+    routes.exception(
+        NodeIdInUseException.class,
+        (e, ctx) ->
+            ctx.status(HttpStatus.CONFLICT).json(new CodedDetailView(e.getMessage(), "worker_id_in_use")));
     routes.exception(
         AccessDeniedException.class,
         (e, ctx) -> {

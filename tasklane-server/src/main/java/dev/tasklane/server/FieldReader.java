@@ -483,6 +483,97 @@ final class FieldReader {
     return null;
   }
 
+  // ---------------------------------------------------------------- lists
+
+  /**
+   * A {@code list[str]} of names, each matching {@code pattern}, with at most {@code maxItems}
+   * items; duplicates are kept once.
+   *
+   * @param required whether absence is an error ({@code missing}) or yields an empty list
+   */
+  List<String> names(String name, boolean required, int maxItems, Pattern pattern) {
+    JsonNode v = values.apply(name);
+    if (v == null || v.isNull()) {
+      if (required) {
+        missing(name);
+      }
+      return List.of();
+    }
+    if (!listWithin(name, v, maxItems)) {
+      return List.of();
+    }
+    List<String> out = new ArrayList<>();
+    for (int i = 0; i < v.size(); i++) {
+      JsonNode item = v.get(i);
+      if (!item.isTextual()) {
+        itemError(name, i, "string_type", "Input should be a valid string", item, null);
+      } else if (pattern != null && !pattern.matcher(item.textValue()).matches()) {
+        String shown = anchored(pattern);
+        itemError(
+            name, i, "string_pattern_mismatch", "String should match pattern '" + shown + "'", item,
+            ctx("pattern", shown));
+      } else if (!out.contains(item.textValue())) {
+        out.add(item.textValue());
+      }
+    }
+    return out;
+  }
+
+  /**
+   * A list of objects, at most {@code maxItems}: each comes with a reader of its own fields,
+   * located at its index ({@code ["body", "runs", 3, "task_id"]}).
+   */
+  List<FieldReader> objects(String name, boolean required, int maxItems) {
+    JsonNode v = values.apply(name);
+    if (v == null || v.isNull()) {
+      if (required) {
+        missing(name);
+      }
+      return List.of();
+    }
+    if (!listWithin(name, v, maxItems)) {
+      return List.of();
+    }
+    List<FieldReader> out = new ArrayList<>();
+    List<Object> loc = new ArrayList<>(location);
+    loc.add(name);
+    for (int i = 0; i < v.size(); i++) {
+      JsonNode item = v.get(i);
+      if (!item.isObject()) {
+        itemError(name, i, "model_type", "Input should be a valid dictionary or object", item, null);
+        continue;
+      }
+      List<Object> at = new ArrayList<>(loc);
+      at.add(i);
+      out.add(new FieldReader(at, item::get, item, errors));
+    }
+    return out;
+  }
+
+  private boolean listWithin(String name, JsonNode v, int maxItems) {
+    if (!v.isArray()) {
+      error(name, "list_type", "Input should be a valid list", v, null);
+      return false;
+    }
+    if (v.size() > maxItems) {
+      error(
+          name,
+          "too_long",
+          "List should have at most " + maxItems + " items after validation, not " + v.size(),
+          echoable(v),
+          ctx("max_length", maxItems));
+      return false;
+    }
+    return true;
+  }
+
+  private void itemError(
+      String name, int index, String type, String msg, JsonNode input, Map<String, Object> ctx) {
+    List<Object> loc = at(name);
+    loc.add(index);
+    errors.add(new FieldError(type, loc, msg, echoable(input), ctx));
+  }
+
   // ---------------------------------------------------------------- anything
 
   /** A field of any JSON value ({@code Any}), {@code fallback} when absent. */

@@ -26,7 +26,11 @@ record NodesView(List<NodeView> nodes) {
       Set<String> types,
       int runningCount,
       List<RunningTask> running,
-      int claimedCount) {
+      int claimedCount,
+      String kind,
+      String language,
+      String client,
+      List<String> queues) {
     static NodeView of(NodeStatus n, boolean internals) {
       return new NodeView(
           n.id(),
@@ -40,7 +44,13 @@ record NodesView(List<NodeView> nodes) {
           n.types(),
           n.running().size(),
           n.running().stream().map(RunningTask::of).toList(),
-          n.claimed().size());
+          n.claimed().size(),
+          n.labels().getOrDefault("kind", "engine"),
+          n.labels().getOrDefault("language", "java"),
+          n.labels().get("client"),
+          n.labels().containsKey("queues")
+              ? List.of(n.labels().get("queues").split(","))
+              : List.of());
     }
   }
 
@@ -60,7 +70,7 @@ record NodesView(List<NodeView> nodes) {
                     new NodeView(
                         n.id(), n.startedAt(), n.heartbeatAt(), n.heartbeatAgeSeconds(), n.live(),
                         null, n.pid(), n.concurrency(), n.types(), n.runningCount(), n.running(),
-                        n.claimedCount()))
+                        n.claimedCount(), n.kind(), n.language(), n.client(), n.queues()))
             .toList());
   }
 

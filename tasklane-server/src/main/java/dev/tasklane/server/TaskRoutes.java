@@ -140,7 +140,7 @@ final class TaskRoutes {
    */
   private void submit(Context ctx) {
     ObjectNode body = JsonBody.readObject(ctx);
-    SubmitTaskForm form = SubmitTaskForm.parse(body, worker.types());
+    SubmitTaskForm form = SubmitTaskForm.parse(body, acceptedTypes(body));
     ctx.attribute(ErrorMapping.QUEUE_NAMED, body.hasNonNull("queue"));
     if (form.request().queue() != null) {
       // A type's own queue exists once the type has run; only a named queue may be new.
@@ -162,6 +162,20 @@ final class TaskRoutes {
       ctx.status(HttpStatus.OK).header("Idempotent-Replayed", "true");
     }
     ctx.json(view(ctx, task));
+  }
+
+  /**
+   * The types a submission may name: this server's handlers' and those remote workers announced
+   * (a name announced on another node of the cluster is looked up in the store when it is asked
+   * for).
+   */
+  private java.util.Set<String> acceptedTypes(ObjectNode body) {
+    java.util.Set<String> types = new java.util.TreeSet<>(worker.types());
+    types.addAll(worker.remoteTypes());
+    if (body.path("type").isTextual() && worker.accepts(body.path("type").asText())) {
+      types.add(body.path("type").asText());
+    }
+    return types;
   }
 
   /** {@code GET /api/v1/tasks?state=&queue=&type=&limit=&cursor=}: newest first, keyset-paged. */

@@ -113,6 +113,7 @@ public final class TasklaneServer implements AutoCloseable {
             accessStore, config.access(), isLoopback(config.bindAddress()), config.bindAddress());
     TaskRoutes routes = new TaskRoutes(worker, config.storeName(), metrics, access, config.maxQueues());
     AccessRoutes accessRoutes = new AccessRoutes(access);
+    WorkerRoutes workerRoutes = new WorkerRoutes(worker.remoteWorkers(), access);
     ApiDocs docs = new ApiDocs();
     DashboardRoutes dashboard = new DashboardRoutes(worker, metrics, config.maxEventStreams(), access);
     List<String> registered = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -160,6 +161,7 @@ public final class TasklaneServer implements AutoCloseable {
               access.install(c.routes);
               accessRoutes.register(c.routes);
               routes.register(c.routes);
+              workerRoutes.register(c.routes);
               docs.register(c.routes);
               dashboard.register(c.routes);
             });

@@ -65,6 +65,16 @@ class RoutePermissionsTest {
     RULES.put("GET /metrics", Permission.METRICS);
     for (String r :
         List.of(
+            "POST /api/v1/workers",
+            "POST /api/v1/workers/{worker_id}/claim",
+            "POST /api/v1/workers/{worker_id}/heartbeat",
+            "POST /api/v1/workers/{worker_id}/tasks/{task_id}/finish",
+            "POST /api/v1/workers/{worker_id}/release",
+            "DELETE /api/v1/workers/{worker_id}")) {
+      RULES.put(r, Permission.WORK);
+    }
+    for (String r :
+        List.of(
             "GET /api/v1/tokens", "POST /api/v1/tokens", "DELETE /api/v1/tokens/{token}",
             "GET /api/v1/users", "POST /api/v1/users", "DELETE /api/v1/users/{user}",
             "GET /api/v1/audit")) {
@@ -115,7 +125,8 @@ class RoutePermissionsTest {
               .replace("{task_id}", taskId)
               .replace("{queue}", "default")
               .replace("{token}", "no-such-token")
-              .replace("{user}", "no-such-user");
+              .replace("{user}", "no-such-user")
+              .replace("{worker_id}", "no-such-worker");
       boolean body = !route[0].equals("GET") && !route[0].equals("DELETE") && !path.contains("/" + taskId + "/") && !path.endsWith("/pause") && !path.endsWith("/resume");
       int anonymous = status(route[0], path, null, body);
       if (rule.getValue() == Permission.PUBLIC) {

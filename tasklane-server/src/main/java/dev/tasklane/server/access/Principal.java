@@ -10,8 +10,16 @@ import java.util.Objects;
  * @param via how it proved who it is
  * @param tokenId the token's id when it came with one (directly or through a session); else null
  * @param csrfToken the session's CSRF token when it came with a session cookie; else null
+ * @param scope the task types and queues its token is limited to; {@link TokenScope#UNLIMITED}
+ *     for none
  */
-public record Principal(String name, Role role, Via via, String tokenId, String csrfToken) {
+public record Principal(
+    String name, Role role, Via via, String tokenId, String csrfToken, TokenScope scope) {
+
+  /** A principal whose credential is not limited to types or queues. */
+  public Principal(String name, Role role, Via via, String tokenId, String csrfToken) {
+    this(name, role, via, tokenId, csrfToken, TokenScope.UNLIMITED);
+  }
 
   /** How a request proved who it is. */
   public enum Via {
@@ -42,5 +50,6 @@ public record Principal(String name, Role role, Via via, String tokenId, String 
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(role, "role");
     Objects.requireNonNull(via, "via");
+    Objects.requireNonNull(scope, "scope");
   }
 }

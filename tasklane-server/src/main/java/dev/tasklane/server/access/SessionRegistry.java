@@ -48,7 +48,8 @@ final class SessionRegistry {
         new StoredSession(
             Secrets.hash(secret), who.name(), who.role().apiName(), who.tokenId(), csrf, now, now));
     return new Created(
-        secret, new Principal(who.name(), who.role(), Principal.Via.SESSION, who.tokenId(), csrf));
+        secret,
+        new Principal(who.name(), who.role(), Principal.Via.SESSION, who.tokenId(), csrf, who.scope()));
   }
 
   /** Who a cookie's secret acts as; empty if it is unknown, signed out or timed out. */

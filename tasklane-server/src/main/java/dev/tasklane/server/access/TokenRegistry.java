@@ -57,7 +57,29 @@ public final class TokenRegistry {
    * @throws IllegalArgumentException if the name is not valid, or an active token has it
    */
   public Created create(String name, Role role, Duration expiresIn) {
+    return create(name, role, expiresIn, TokenScope.UNLIMITED);
+  }
+
+  /**
+   * Makes a token limited to {@code scope}'s task types and queues (a worker's token).
+   *
+   * @throws IllegalArgumentException as {@link #create(String, Role, Duration)}, or if the scope
+   *     names an invalid type or queue, or limits a role that serves no tasks
+   */
+  public Created create(String name, Role role, Duration expiresIn, TokenScope scope) {
     Names.check("token name", name);
+    if (!scope.types().isEmpty() || !scope.queues().isEmpty()) {
+      if (role != Role.WORKER) {
+        throw new IllegalArgumentException(
+            "only a worker token can be limited to task types or queues, not a " + role.apiName() + " token");
+      }
+      for (String n : scope.types()) {
+        requireName("task type", n);
+      }
+      for (String n : scope.queues()) {
+        requireName("queue", n);
+      }
+    }
     if (expiresIn != null && (expiresIn.isNegative() || expiresIn.isZero())) {
       throw new IllegalArgumentException("expiry must be in the future: " + expiresIn);
     }
@@ -72,7 +94,9 @@ public final class TokenRegistry {
             now,
             expiresIn == null ? null : now.plus(expiresIn),
             null,
-            null);
+            null,
+            scope.types(),
+            scope.queues());
     if (!store.insertToken(token)) {
       throw new IllegalArgumentException(
           "a token named '" + name + "' exists already; revoke it or choose another name");
@@ -118,7 +142,20 @@ public final class TokenRegistry {
     }
     touch(hash, cached, now);
     return Optional.of(
-        new Principal(token.name(), Role.fromApiName(token.role()), Principal.Via.TOKEN, token.id(), null));
+        new Principal(
+            token.name(),
+            Role.fromApiName(token.role()),
+            Principal.Via.TOKEN,
+            token.id(),
+            null,
+            new TokenScope(token.types(), token.queues())));
+  }
+
+  private static void requireName(String what, String name) {
+    if (!dev.tasklane.TaskRequest.NAME.matcher(name).matches()) {
+      throw new IllegalArgumentException(
+          what + " must be 1 to 128 letters, digits or _.:- : '" + name + "'");
+    }
   }
 
   private void touch(String hash, Cached cached, Instant now) {
@@ -129,7 +166,8 @@ public final class TokenRegistry {
     StoredToken t = cached.token();
     StoredToken touched =
         new StoredToken(
-            t.id(), t.name(), t.role(), t.secretHash(), t.createdAt(), t.expiresAt(), now, t.revokedAt());
+            t.id(), t.name(), t.role(), t.secretHash(), t.createdAt(), t.expiresAt(), now,
+            t.revokedAt(), t.types(), t.queues());
     if (byHash.replace(hash, cached, new Cached(touched, cached.readAt()))) {
       store.touchToken(t.id(), now); // only the request that won the replace writes
     }
