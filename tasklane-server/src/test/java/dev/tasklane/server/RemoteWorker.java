@@ -14,14 +14,20 @@ import java.util.UUID;
  */
 final class RemoteWorker {
   final String id;
-  final String instance = UUID.randomUUID().toString();
+  final String instance;
   private final ServerFixture node;
   private final String token;
 
   RemoteWorker(ServerFixture node, String id, String token) {
+    this(node, id, token, UUID.randomUUID().toString());
+  }
+
+  /** A worker of this id and instance acting with {@code token}. */
+  RemoteWorker(ServerFixture node, String id, String token, String instance) {
     this.node = node;
     this.id = id;
     this.token = token;
+    this.instance = instance;
   }
 
   /** Announces with these types, queues (none: every queue) and concurrency; asserts 200. */
