@@ -42,6 +42,7 @@ final class EnvDefaults implements IDefaultValueProvider {
           Map.entry("--allowed-host", "TASKLANE_ALLOWED_HOSTS"),
           Map.entry("--allowed-origin", "TASKLANE_ALLOWED_ORIGINS"),
           Map.entry("--metrics-open", "TASKLANE_METRICS_OPEN"),
+          Map.entry("--no-builtin-tasks", "TASKLANE_NO_BUILTIN_TASKS"),
           Map.entry("--insecure-open-on-network", "TASKLANE_INSECURE_OPEN_ON_NETWORK"),
           Map.entry("--token", "TASKLANE_TOKEN"),
           Map.entry("--tls-cert", "TASKLANE_TLS_CERT"),

@@ -215,6 +215,14 @@ final class ServeCommand implements Callable<Integer> {
   int maxQueues;
 
   @Option(
+      names = "--no-builtin-tasks",
+      description =
+          "Serve no built-in task type (process_task, debug_task, noop, echo, sleep, fail), and so"
+              + " neither /submit-task nor /debug-task: every type is one a remote worker announces"
+              + " (env TASKLANE_NO_BUILTIN_TASKS).")
+  boolean noBuiltinTasks;
+
+  @Option(
       names = "--metrics-open",
       description = "Serve /metrics without a token (env TASKLANE_METRICS_OPEN).")
   boolean metricsOpen;
@@ -329,7 +337,8 @@ final class ServeCommand implements Callable<Integer> {
             executionLog == null || executionLog.isBlank() ? null : Path.of(executionLog),
             accessConfig(),
             tlsFiles(),
-            maxQueues);
+            maxQueues,
+            !noBuiltinTasks);
     try {
       // Fails here, before anything is opened, if the worker or server would refuse a value.
       settings.workerConfig();

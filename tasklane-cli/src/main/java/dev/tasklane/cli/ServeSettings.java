@@ -45,7 +45,8 @@ record ServeSettings(
     Path executionLog,
     AccessConfig access,
     TlsFiles tls,
-    int maxQueues) {
+    int maxQueues,
+    boolean builtinTasks) {
 
   ServeSettings {
     Objects.requireNonNull(bind, "bind");

@@ -61,12 +61,11 @@ final class ServerNode implements AutoCloseable {
       if (store instanceof ConnectionPools pools) {
         pools.connectionPools().forEach(pool -> pool.setMetricRegistry(metrics.registry()));
       }
-      worker =
-          BuiltinTasks.register(
-                  Worker.builder(store).config(workerConfig).listener(metrics),
-                  settings.seedTaskDuration(),
-                  executionLog)
-              .build();
+      Worker.Builder builder = Worker.builder(store).config(workerConfig).listener(metrics);
+      if (settings.builtinTasks()) {
+        BuiltinTasks.register(builder, settings.seedTaskDuration(), executionLog);
+      }
+      worker = builder.build();
       // --queue-limit is a cluster-wide limit: written to the store, it binds every node.
       for (var limit : settings.queueLimits().entrySet()) {
         worker.setQueueLimit(limit.getKey(), limit.getValue());
