@@ -307,6 +307,15 @@ class Worker:
                 log.info("worker %s serves %s (concurrency %d)", self.id, ", ".join(self.types), self.concurrency)
                 self._ready.set()
                 return
+            except errors.Conflict as e:
+                if e.code != "worker_id_in_use":
+                    raise
+                # A restart under a stable id: the previous process's registration holds the id
+                # until its lease lapses (it died without leaving). Wait that out.
+                if self._stopping.wait(delay):
+                    raise
+                log.warning("worker id %s is still held by a previous process; waiting for it to lapse", self.id)
+                delay = min(delay * 2, 5.0)
             except (errors.Unreachable, errors.Unavailable) as e:
                 if self._stopping.wait(delay):
                     raise

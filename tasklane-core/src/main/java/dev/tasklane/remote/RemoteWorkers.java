@@ -153,6 +153,11 @@ public final class RemoteWorkers {
       engine
           .readySignal()
           .awaitAfter(seen, Duration.ofNanos(Math.min(left, config.pollInterval().toNanos())));
+      // The worker may have died while its claim waited (its connection gone, the request still
+      // here). Its registration lapses no later than its runs' leases, so a task recovered from
+      // it finds the registration dead here, rather than being claimed for it again and losing
+      // another attempt.
+      reg = registration(workerId, instance, owner, true);
     }
   }
 
@@ -429,8 +434,14 @@ public final class RemoteWorkers {
    * else the store's (the worker may have announced itself to another server of the cluster).
    */
   private Registration registration(String workerId, String instance, String owner) {
+    return registration(workerId, instance, owner, false);
+  }
+
+  /** @param fresh read the store whatever this server's copy says */
+  private Registration registration(String workerId, String instance, String owner, boolean fresh) {
     Registration reg = registrations.get(workerId);
-    if (reg == null
+    if (fresh
+        || reg == null
         || !reg.node.instance().equals(instance)
         || System.nanoTime() - reg.confirmedAt >= heartbeatInterval().toNanos()) {
       reg = null;

@@ -135,6 +135,33 @@ class WorkerProtocolTest {
 
   @ParameterizedTest
   @MethodSource("stores")
+  void aClaimStillWaitingForAWorkerThatWentSilentTakesNothingForIt(String store) throws Exception {
+    // A worker killed while its long poll waits leaves the request behind on the server. Work
+    // that becomes ready after the worker's registration lapsed must not be leased to it.
+    start(store, b -> b.leaseDuration(Duration.ofSeconds(2)).heartbeatInterval(Duration.ofMillis(500)));
+    RemoteWorker gone = new RemoteWorker(node, "py-gone", null);
+    gone.announce(List.of("resize_image"), List.of(), 1);
+    CompletableFuture<ServerFixture.Response> orphan = CompletableFuture.supplyAsync(() -> gone.claimRaw(1, 30));
+    await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100)).until(() -> {
+      for (JsonNode n : node.get("/api/v1/nodes").json().get("nodes")) {
+        if (n.get("id").asText().equals("py-gone")) {
+          return !n.get("live").asBoolean();
+        }
+      }
+      return true;
+    });
+    String id = submit("resize_image", 1).get("id").asText();
+
+    ServerFixture.Response answer = orphan.get(40, java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(answer.status()).as(answer.body()).isEqualTo(409);
+    assertThat(answer.json().get("code").asText()).isEqualTo("unknown_worker");
+    JsonNode task = node.task(id);
+    assertThat(task.get("state").asText()).isEqualTo("queued");
+    assertThat(task.get("fencing_token").asLong()).as("never leased").isZero();
+  }
+
+  @ParameterizedTest
+  @MethodSource("stores")
   void heartbeatsRenewLeasesRecordProgressAndCarryACancelWhichTheWorkerConfirms(String store) {
     start(store);
     RemoteWorker py = new RemoteWorker(node, "py-1", null);
