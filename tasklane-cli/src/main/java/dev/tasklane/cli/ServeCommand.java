@@ -6,6 +6,8 @@ import dev.tasklane.TaskRequest;
 import dev.tasklane.WorkerConfig;
 import dev.tasklane.server.ServerConfig;
 import dev.tasklane.server.builtin.BuiltinTasks;
+import dev.tasklane.server.webhook.Webhook;
+import dev.tasklane.server.webhook.WebhookConfig;
 import io.javalin.util.JavalinBindException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -215,6 +217,38 @@ final class ServeCommand implements Callable<Integer> {
   int maxQueues;
 
   @Option(
+      names = "--webhook",
+      paramLabel = "<type>=<url>",
+      description =
+          "A task type whose run is a signed POST of its payload to <url>; repeatable (env"
+              + " TASKLANE_WEBHOOKS as a=url,b=url). The host must be in --webhook-allow.")
+  List<String> webhooks = new ArrayList<>();
+
+  @Option(
+      names = "--webhook-allow",
+      paramLabel = "<host[:port]>",
+      split = ",",
+      description =
+          "Destinations webhooks may call: host (ports 80 and 443) or host:port; repeatable (env"
+              + " TASKLANE_WEBHOOK_ALLOW).")
+  List<String> webhookAllow = new ArrayList<>();
+
+  @Option(
+      names = "--webhook-secret",
+      paramLabel = "<secret>",
+      description =
+          "The key of the HMAC-SHA256 signature every webhook call carries, at least 16 characters"
+              + " (env TASKLANE_WEBHOOK_SECRET).")
+  String webhookSecret;
+
+  @Option(
+      names = "--webhook-timeout",
+      paramLabel = "<duration>",
+      defaultValue = "30s",
+      description = "How long one webhook call may take (env TASKLANE_WEBHOOK_TIMEOUT, default ${DEFAULT-VALUE}).")
+  Duration webhookTimeout;
+
+  @Option(
       names = "--no-builtin-tasks",
       description =
           "Serve no built-in task type (process_task, debug_task, noop, echo, sleep, fail), and so"
@@ -233,6 +267,25 @@ final class ServeCommand implements Callable<Integer> {
           "Start on a non-loopback --bind with no token or user configured: ANYBODY who can reach"
               + " the port can then submit, cancel and read tasks (env TASKLANE_INSECURE_OPEN_ON_NETWORK).")
   boolean openOnNetwork;
+
+  private WebhookConfig webhookConfig() {
+    if (webhooks.isEmpty()) {
+      return WebhookConfig.NONE;
+    }
+    require(!webhookTimeout.isZero() && !webhookTimeout.isNegative(), "--webhook-timeout must be longer than zero");
+    List<Webhook> hooks = new ArrayList<>();
+    try {
+      for (String spec : webhooks) {
+        for (String one : spec.split(",(?=[A-Za-z0-9_.:-]+=)")) {
+          Webhook w = Webhook.parse(one);
+          hooks.add(new Webhook(w.type(), w.url(), webhookTimeout));
+        }
+      }
+      return new WebhookConfig(hooks, new java.util.HashSet<>(webhookAllow), webhookSecret);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+    }
+  }
 
   private final ShutdownHooks hooks;
 
@@ -338,7 +391,8 @@ final class ServeCommand implements Callable<Integer> {
             accessConfig(),
             tlsFiles(),
             maxQueues,
-            !noBuiltinTasks);
+            !noBuiltinTasks,
+            webhookConfig());
     try {
       // Fails here, before anything is opened, if the worker or server would refuse a value.
       settings.workerConfig();

@@ -7,6 +7,7 @@ import dev.tasklane.server.net.TlsFiles;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import dev.tasklane.server.webhook.WebhookConfig;
 import java.util.Objects;
 
 /**
@@ -46,7 +47,8 @@ record ServeSettings(
     AccessConfig access,
     TlsFiles tls,
     int maxQueues,
-    boolean builtinTasks) {
+    boolean builtinTasks,
+    WebhookConfig webhooks) {
 
   ServeSettings {
     Objects.requireNonNull(bind, "bind");

@@ -5,6 +5,7 @@ import dev.tasklane.jdbc.ConnectionPools;
 import dev.tasklane.server.TasklaneMetrics;
 import dev.tasklane.server.TasklaneServer;
 import dev.tasklane.server.builtin.BuiltinTasks;
+import dev.tasklane.server.webhook.WebhookTasks;
 import dev.tasklane.server.builtin.ExecutionLog;
 import dev.tasklane.spi.TaskStore;
 import java.util.concurrent.CountDownLatch;
@@ -65,6 +66,7 @@ final class ServerNode implements AutoCloseable {
       if (settings.builtinTasks()) {
         BuiltinTasks.register(builder, settings.seedTaskDuration(), executionLog);
       }
+      WebhookTasks.register(builder, settings.webhooks());
       worker = builder.build();
       // --queue-limit is a cluster-wide limit: written to the store, it binds every node.
       for (var limit : settings.queueLimits().entrySet()) {

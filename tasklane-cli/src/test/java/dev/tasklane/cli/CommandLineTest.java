@@ -66,6 +66,38 @@ class CommandLineTest {
   }
 
   @Test
+  void webhooksComeFromFlagsOrTheEnvironmentAndMustBeAllowedAndSigned() {
+    ServeSettings s =
+        new CliRun(Map.of("TASKLANE_WEBHOOK_SECRET", "sixteen-chars-at-least"))
+            .serveSettings(
+                "--webhook", "notify=https://hooks.example.com/n",
+                "--webhook", "bill=http://billing.internal:8080/hook",
+                "--webhook-allow", "hooks.example.com,billing.internal:8080",
+                "--webhook-timeout", "5s",
+                "--no-builtin-tasks");
+    assertThat(s.builtinTasks()).isFalse();
+    assertThat(s.webhooks().webhooks()).extracting(w -> w.type() + " " + w.url() + " " + w.timeout())
+        .containsExactly("notify https://hooks.example.com/n PT5S", "bill http://billing.internal:8080/hook PT5S");
+
+    ServeSettings fromEnv =
+        new CliRun(Map.of(
+                "TASKLANE_WEBHOOKS", "a=https://h.example/a,b=https://h.example/b",
+                "TASKLANE_WEBHOOK_ALLOW", "h.example",
+                "TASKLANE_WEBHOOK_SECRET", "sixteen-chars-at-least"))
+            .serveSettings();
+    assertThat(fromEnv.webhooks().webhooks()).extracting(w -> w.type()).containsExactly("a", "b");
+    assertThat(new CliRun().serveSettings().webhooks().isEmpty()).isTrue();
+
+    CliRun notAllowed = new CliRun(Map.of("TASKLANE_WEBHOOK_SECRET", "sixteen-chars-at-least"));
+    assertThat(notAllowed.execute("serve", "--webhook", "x=http://169.254.169.254/")).isEqualTo(ExitCodes.USAGE);
+    assertThat(notAllowed.err()).contains("--webhook-allow");
+    CliRun unsigned = new CliRun(Map.of());
+    assertThat(unsigned.execute("serve", "--webhook", "x=https://h.example/", "--webhook-allow", "h.example"))
+        .isEqualTo(ExitCodes.USAGE);
+    assertThat(unsigned.err()).contains("signing secret");
+  }
+
+  @Test
   void servePostgresWithoutAUrlIsAUsageError() {
     CliRun run = new CliRun(Map.of());
     assertThat(run.execute("serve", "--store", "postgres")).isEqualTo(ExitCodes.USAGE);
