@@ -344,6 +344,18 @@ class DashboardBrowserIT {
 
     open("#/nodes");
     wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("nodes"), "test-node"));
+    assertThat(browser.findElement(By.cssSelector("tr[data-node='test-node']")).getText()).contains("engine node");
+
+    // A remote worker announces itself and takes a task while the page is open: its row appears
+    // and shows the task it runs, from the page's live updates alone.
+    RemoteWorker py = new RemoteWorker(node, "py-dash", null);
+    py.announce(java.util.List.of("resize_image"), java.util.List.of("images"), 3);
+    By row = By.cssSelector("tr[data-node='py-dash']");
+    wait.until(ExpectedConditions.textToBePresentInElementLocated(row, "worker: java-test (raw/1), queues images"));
+    String remote = node.submit("{\"type\": \"resize_image\", \"queue\": \"images\"}").get("id").asText();
+    assertThat(py.claim(1, 0)).hasSize(1);
+    wait.until(ExpectedConditions.textToBePresentInElementLocated(row, "resize_image " + remote.substring(0, 8)));
+    assertThat(browser.findElement(row).getText()).contains("resize_image").contains("3");
     screenshot("nodes");
 
     browser.manage().window().setSize(new Dimension(390, 844));

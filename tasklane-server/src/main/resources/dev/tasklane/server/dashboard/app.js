@@ -585,6 +585,7 @@ async function renderTask(id) {
 /** A node's row, built once: its cells change in place, its running tasks' links stay. */
 function nodeRow(first) {
   const process = el("small");
+  const kind = el("td");
   const heartbeat = el("td");
   const count = document.createTextNode("");
   const list = el("ul");
@@ -592,8 +593,8 @@ function nodeRow(first) {
   const concurrency = el("td", { class: "num" });
   const types = el("td");
   const started = el("td");
-  const node = el("tr", {}, el("th", { scope: "row" }, first.id, el("br"), process),
-    heartbeat, el("td", {}, count, list), concurrency, types, started);
+  const node = el("tr", { "data-node": first.id }, el("th", { scope: "row" }, first.id, el("br"), process),
+    kind, heartbeat, el("td", {}, count, list), concurrency, types, started);
   const runningItem = (r) => {
     const progress = document.createTextNode("");
     return {
@@ -604,7 +605,11 @@ function nodeRow(first) {
   return {
     node,
     update(n) {
-      setText(process, `process ${n.pid} on ${n.host}`);
+      setText(process, n.host ? `process ${n.pid} on ${n.host}` : `process ${n.pid}`);
+      // An engine node runs handlers itself; a remote worker runs them in its own language.
+      setText(kind, n.kind === "remote"
+        ? `worker: ${n.language}` + (n.client ? ` (${n.client})` : "") + (n.queues && n.queues.length ? `, queues ${n.queues.join(", ")}` : ", every queue")
+        : "engine node");
       setText(heartbeat, n.heartbeat_age_seconds.toFixed(1) + " s ago" + (n.live ? "" : ", silent: its tasks return to their queues as their leases expire"));
       setText(count, String(n.running_count));
       place(list, rowsFor(items, n.running, (r) => r.id, runningItem));
@@ -621,7 +626,7 @@ function renderNodes() {
   const rows = new Map();
   main.replaceChildren(el("h1", { text: "Nodes" }), el("div", { class: "scroll" },
     el("table", { id: "nodes" }, el("thead", {}, el("tr", {},
-      ...["Node", "Heartbeat", "Running", "Concurrency", "Types", "Started"].map((h) => el("th", { scope: "col", text: h })))), body)));
+      ...["Node", "Kind", "Heartbeat", "Running", "Concurrency", "Types", "Started"].map((h) => el("th", { scope: "col", text: h })))), body)));
   onOverview = (o) => {
     place(body, rowsFor(rows, o.nodes.nodes, (n) => n.id, nodeRow));
     refreshed();
