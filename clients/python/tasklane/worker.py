@@ -16,6 +16,7 @@ import inspect
 import json
 import logging
 import os
+import queue
 import signal
 import socket
 import threading
@@ -131,6 +132,8 @@ class _Run:
     # Set once the run's outcome is decided here or elsewhere (timed out, lost): the handler's own
     # end then reports nothing.
     settled: bool = False
+    # Set when the server ended the run or gave it to another worker: nothing more is said of it.
+    dropped: bool = False
     settle_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -201,6 +204,9 @@ class Worker:
         self._stopped = threading.Event()
         self._heartbeat_due = threading.Event()
         self._ready = threading.Event()
+        # Outcomes waiting to be sent: one request carries every outcome that is ready, so a busy
+        # worker reports many tasks per round trip and one commit.
+        self._outbox: "queue.Queue[tuple[_Run, Dict[str, Any]]]" = queue.Queue()
         self._heartbeat_interval = 10.0
         self._pool: Optional[concurrent.futures.ThreadPoolExecutor] = None
         self._loop: Optional[asyncio.AbstractEventLoop] = None
@@ -260,6 +266,8 @@ class Worker:
         self._announce()
         heartbeat = threading.Thread(target=self._heartbeat_loop, name="tasklane-heartbeat", daemon=True)
         heartbeat.start()
+        reporter = threading.Thread(target=self._report_loop, name="tasklane-reporter", daemon=True)
+        reporter.start()
         try:
             self._claim_loop()
         finally:
@@ -267,6 +275,7 @@ class Worker:
             self._stopped.set()
             self._heartbeat_due.set()
             heartbeat.join(timeout=5)
+            reporter.join(timeout=5)
             self._pool.shutdown(wait=False, cancel_futures=True)
             if self._loop is not None:
                 self._loop.call_soon_threadsafe(self._loop.stop)
@@ -383,31 +392,52 @@ class Worker:
     def _ended(self, run: _Run, future: concurrent.futures.Future) -> None:
         try:
             if run.settle():
-                self._report(run, _outcome(run, future))
-        except Exception:  # never let a report's failure lose the slot
-            log.exception("could not report the outcome of task %s", run.task_id)
-        finally:
-            with self._slots:
-                self._runs.pop(run.task_id, None)
-                self._slots.notify_all()
+                # The run keeps its slot (and its lease, heartbeated) until the outcome is sent.
+                self._outbox.put((run, _outcome(run, future)))
+                return
+        except Exception:  # never let a broken outcome lose the slot
+            log.exception("could not decide the outcome of task %s", run.task_id)
+        self._free(run)
 
-    def _report(self, run: _Run, outcome: Dict[str, Any]) -> None:
-        body = dict(outcome, fencing_token=run.task["fencing_token"])
+    def _free(self, run: _Run) -> None:
+        with self._slots:
+            self._runs.pop(run.task_id, None)
+            self._slots.notify_all()
+
+    def _report_loop(self) -> None:
+        while not (self._stopped.is_set() and self._outbox.empty()):
+            try:
+                batch = [self._outbox.get(timeout=0.5)]
+            except queue.Empty:
+                continue
+            while len(batch) < 500:
+                try:
+                    batch.append(self._outbox.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                self._send_outcomes(batch)
+            except Exception:
+                log.exception("could not report %d outcome(s); their leases will lapse", len(batch))
+            finally:
+                for run, _ in batch:
+                    self._free(run)
+                    self._outbox.task_done()
+
+    def _send_outcomes(self, batch: List["tuple[_Run, Dict[str, Any]]"]) -> None:
+        runs = [dict(outcome, task_id=run.task_id, fencing_token=run.task["fencing_token"]) for run, outcome in batch]
         delay = 0.2
         deadline = time.monotonic() + 60
         while True:
             try:
-                self._http.request("POST", f"/api/v1/workers/{self.id}/tasks/{run.task_id}/finish", body)
-                return
-            except errors.Conflict as e:
-                log.warning("task %s: outcome refused (%s): %s", run.task_id, e.code, e.detail)
-                return
-            except errors.NotFound:
-                log.warning("task %s no longer exists; its outcome is dropped", run.task_id)
+                answer = self._http.request("POST", f"/api/v1/workers/{self.id}/finish", {"runs": runs})
+                for status in answer["runs"]:
+                    if status["status"] != "written":
+                        log.warning("task %s: outcome refused (%s)", status["task_id"], status["status"])
                 return
             except (errors.Unreachable, errors.Unavailable) as e:
                 if time.monotonic() > deadline:
-                    log.error("task %s: could not report its outcome (%s); its lease will lapse", run.task_id, e)
+                    log.error("could not report %d outcome(s) (%s); their leases will lapse", len(runs), e)
                     return
                 time.sleep(delay)
                 delay = min(delay * 2, 5.0)
@@ -452,7 +482,7 @@ class Worker:
 
     def _heartbeat(self) -> None:
         with self._lock:
-            runs = [r for r in self._runs.values() if not r.settled]
+            runs = [r for r in self._runs.values() if not r.dropped]
         reports = []
         for r in runs:
             report = dict(r.ref)
@@ -471,12 +501,14 @@ class Worker:
                 continue
             if status["status"] == "cancel_requested":
                 self._interrupt(run, "cancel_requested")
-            elif status["status"] in ("lost", "timed_out") and run.settle():
+            elif status["status"] in ("lost", "timed_out"):
                 # The server ended the run or gave it to another worker: whatever this one does
-                # now is refused there, so stop it and report nothing. (A run that ended here
-                # while the heartbeat was on its way is settled already: nothing to say.)
-                self._interrupt(run, status["status"])
-                log.warning("task %s %s; its run here is dropped", run.task_id, status["status"].replace("_", " "))
+                # now is refused there, so stop it and report nothing. (A run whose outcome is on
+                # its way was settled here already: its report will be answered as stale.)
+                run.dropped = True
+                if run.settle():
+                    self._interrupt(run, status["status"])
+                    log.warning("task %s %s; its run here is dropped", run.task_id, status["status"].replace("_", " "))
 
     def _expire_overdue(self) -> None:
         now = time.monotonic()
@@ -486,7 +518,7 @@ class Worker:
             if run.settle():
                 self._interrupt(run, "timed_out")
                 limit = run.task.get("timeout") or run.handler.timeout
-                self._report(run, {"outcome": "failed", "error": f"timed out after {_fmt(limit)}"})
+                self._outbox.put((run, {"outcome": "failed", "error": f"timed out after {_fmt(limit)}"}))
 
     def _interrupt(self, run: _Run, why: str) -> None:
         run.ctx._cancel(why)
@@ -498,6 +530,7 @@ class Worker:
         with self._lock:
             runs = list(self._runs.values())
         for run in runs:
+            run.dropped = True
             if run.settle():
                 self._interrupt(run, "lost")
         log.warning("worker %s was forgotten by the server; announcing it again (%d run(s) lost)", self.id, len(runs))
@@ -513,8 +546,13 @@ class Worker:
             left = list(self._runs.values())
         for run in left:
             # Settled first: a run stopped for the shutdown is handed back below, never failed.
-            run.settle()
-            self._interrupt(run, "shutdown")
+            if run.settle():
+                run.dropped = True
+                self._interrupt(run, "shutdown")
+        # Outcomes already decided go out before the worker leaves (which hands back the rest).
+        flush_until = time.monotonic() + 10
+        while self._outbox.unfinished_tasks and time.monotonic() < flush_until:
+            time.sleep(0.02)
         try:
             answer = self._http.request("DELETE", f"/api/v1/workers/{self.id}", query={"instance": self.instance})
             if answer["released"]:
@@ -568,6 +606,8 @@ def _outcome(run: _Run, future: concurrent.futures.Future) -> Dict[str, Any]:
 
 
 def _fmt(seconds: Optional[float]) -> str:
+    """A duration as the server writes it in its timeout errors: ``30s``, ``500ms``."""
     if seconds is None:
         return "?"
-    return f"{seconds:g}s"
+    ms = round(float(seconds) * 1000)
+    return f"{ms // 1000}s" if ms % 1000 == 0 else f"{ms}ms"

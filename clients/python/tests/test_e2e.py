@@ -24,8 +24,11 @@ def test_a_killed_worker_loses_nothing_and_nothing_runs_twice_at_once(server, ta
     procs = []
     try:
         for i in range(4):
+            # The first (the one to be killed) takes 2 s a task, so that it surely holds running
+            # tasks at the kill; the others 20 ms.
+            pause = "2.0" if i == 0 else "0.02"
             p = subprocess.Popen(
-                [sys.executable, str(HERE / "worker_process.py"), server.url, server.worker_token, task_type, str(log), "8", "0.02", f"e2e-{i}-{task_type}"],
+                [sys.executable, str(HERE / "worker_process.py"), server.url, server.worker_token, task_type, str(log), "8", pause, f"e2e-{i}-{task_type}"],
                 stdout=subprocess.PIPE,
                 text=True,
             )
@@ -35,13 +38,12 @@ def test_a_killed_worker_loses_nothing_and_nothing_runs_twice_at_once(server, ta
 
         ids = [client.submit(task_type, {"n": n}).id for n in range(TASKS)]
 
-        # Kill one worker while it holds running tasks: once it has started some, and before it
-        # could have finished its share.
+        # Kill one worker while it holds running tasks: once it has started a full set of them.
         victim = procs[0]
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             started = _runs_of(log, victim.pid)
-            if started["start"] >= 20 and started["start"] > started["end"]:
+            if started["start"] >= 8 and started["start"] > started["end"]:
                 break
             time.sleep(0.01)
         os.kill(victim.pid, signal.SIGKILL)

@@ -160,9 +160,9 @@ def test_a_run_past_its_timeout_fails_and_is_retried(server, task_type):
         coro = client.submit(task_type + "_async", timeout=0.5, max_attempts=1)
         done = client.wait(task.id, 60)
         assert done.state == "succeeded" and done.result == "in time"
-        assert done.errors[0]["message"] == "timed out after 0.5s"
+        assert done.errors[0]["message"] == "timed out after 500ms"
         failed = client.wait(coro.id, 60)
-        assert failed.state == "failed" and failed.last_error == "timed out after 0.5s"
+        assert failed.state == "failed" and failed.last_error == "timed out after 500ms"
 
 
 def test_stopping_lets_running_tasks_finish_and_hands_back_what_does_not(server, task_type):

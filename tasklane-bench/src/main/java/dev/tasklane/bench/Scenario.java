@@ -20,7 +20,16 @@ public enum Scenario {
   /** An idle node, one submission every 20 ms: acknowledgment to handler start. */
   LATENCY("latency"),
   /** A million queued tasks drained, with the peak heap; takes minutes. */
-  BACKLOG("backlog");
+  BACKLOG("backlog"),
+  /**
+   * N no-op tasks queued on a server with no handler of its own, drained over the worker protocol
+   * by 4 Java remote workers ({@code tasklane-client}) of {@code concurrency} handlers each.
+   */
+  REMOTE_DRAIN("remote-drain"),
+  /** The same, drained by 4 Python worker processes ({@code clients/python}). */
+  REMOTE_DRAIN_PYTHON("remote-drain-python"),
+  /** An idle Java remote worker in a long poll, one submission every 20 ms: acknowledgment to handler start. */
+  REMOTE_LATENCY("remote-latency");
 
   private final String id;
 
@@ -46,6 +55,8 @@ public enum Scenario {
       case HTTP -> 0;
       case LATENCY -> 500;
       case BACKLOG -> 1_000_000;
+      case REMOTE_DRAIN, REMOTE_DRAIN_PYTHON -> 20_000;
+      case REMOTE_LATENCY -> 500;
     };
   }
 

@@ -18,6 +18,9 @@ interface ScenarioRunner {
       case ENQUEUE_BATCH -> EnqueueScenario.batches();
       case HTTP -> new HttpScenario();
       case LATENCY -> new LatencyScenario();
+      case REMOTE_DRAIN -> RemoteScenario.javaDrain();
+      case REMOTE_DRAIN_PYTHON -> RemoteScenario.pythonDrain();
+      case REMOTE_LATENCY -> RemoteScenario.latency();
     };
   }
 }

@@ -16,7 +16,8 @@ class BenchConfigTest {
     assertThat(c.store()).isEqualTo(StoreKind.SQLITE);
     assertThat(c.scenarios())
         .containsExactly(
-            Scenario.DRAIN, Scenario.ENQUEUE_SINGLE, Scenario.ENQUEUE_BATCH, Scenario.HTTP, Scenario.LATENCY, Scenario.BACKLOG);
+            Scenario.DRAIN, Scenario.ENQUEUE_SINGLE, Scenario.ENQUEUE_BATCH, Scenario.HTTP, Scenario.LATENCY, Scenario.BACKLOG,
+            Scenario.REMOTE_DRAIN, Scenario.REMOTE_DRAIN_PYTHON, Scenario.REMOTE_LATENCY);
     assertThat(c.concurrency()).isEqualTo(16);
     assertThat(c.connections()).isEqualTo(64);
     assertThat(c.runs()).isEqualTo(1);
@@ -28,6 +29,8 @@ class BenchConfigTest {
     assertThat(c.tasksFor(Scenario.HTTP)).isZero(); // by time
     assertThat(c.tasksFor(Scenario.LATENCY)).isEqualTo(500); // 10 s at 20 ms
     assertThat(c.tasksFor(Scenario.BACKLOG)).isEqualTo(1_000_000);
+    assertThat(c.tasksFor(Scenario.REMOTE_DRAIN)).isEqualTo(20_000);
+    assertThat(c.tasksFor(Scenario.REMOTE_LATENCY)).isEqualTo(500);
   }
 
   @Test

@@ -49,6 +49,14 @@ import picocli.CommandLine.Spec;
       "                  line; on postgres submitted on one node, run on another",
       "  backlog         1,000,000 tasks queued, then drained: tasks/s and peak",
       "                  heap. Takes MINUTES (seeding the million included).",
+      "  remote-drain    20,000 tasks queued on a node with no handler of its own,",
+      "                  drained over HTTP by 4 Java remote workers (tasklane-client)",
+      "                  of --concurrency handlers: tasks/s through the worker protocol",
+      "  remote-drain-python  the same with 4 Python worker processes",
+      "                  (clients/python, run by /usr/bin/python3)",
+      "  remote-latency  500 submissions, one every 20 ms, to an idle Java remote",
+      "                  worker waiting in its long poll: submit() return to the",
+      "                  handler's first line in the worker",
       ""
     },
     footer = {

@@ -29,7 +29,9 @@ class BenchSmokeTest {
     }
     assertThat(lines)
         .extracting(o -> o.get("scenario").asText())
-        .containsExactly("drain", "enqueue-single", "enqueue-batch", "http", "latency", "backlog");
+        .containsExactly(
+            "drain", "enqueue-single", "enqueue-batch", "http", "latency", "backlog",
+            "remote-drain", "remote-drain-python", "remote-latency");
     for (JsonNode o : lines) {
       String scenario = o.get("scenario").asText();
       assertThat(o.get("store").asText()).isEqualTo("sqlite");
@@ -38,7 +40,7 @@ class BenchSmokeTest {
       assertThat(o.get("seconds").asDouble()).as(scenario).isPositive();
       assertThat(o.get("tasks_per_sec").asDouble()).as(scenario).isPositive();
       assertThat(o.get("peak_heap_mb").asDouble()).as(scenario).isPositive();
-      boolean hasLatency = !scenario.equals("drain") && !scenario.equals("backlog");
+      boolean hasLatency = !scenario.contains("drain") && !scenario.equals("backlog");
       assertThat(o.get("p99_ms").isNull()).as(scenario).isEqualTo(!hasLatency);
     }
     assertThat(run.err())

@@ -42,6 +42,8 @@ final class RemoteRun implements TaskContext {
   private final long deadlineNanos;
   private final Duration timeout;
   private final AtomicBoolean settled = new AtomicBoolean();
+  /** Set once the server ended the run or gave it away: heartbeats no longer name it. */
+  private volatile boolean dropped;
   private final AtomicInteger progress = new AtomicInteger(NO_PROGRESS);
   private final AtomicInteger reported = new AtomicInteger(NO_PROGRESS);
   private volatile Stop stop;
@@ -100,6 +102,14 @@ final class RemoteRun implements TaskContext {
 
   boolean settled() {
     return settled.get();
+  }
+
+  void drop() {
+    dropped = true;
+  }
+
+  boolean dropped() {
+    return dropped;
   }
 
   boolean overdue() {

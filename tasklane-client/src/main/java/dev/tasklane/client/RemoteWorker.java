@@ -69,6 +69,16 @@ public final class RemoteWorker implements AutoCloseable {
   private volatile Duration heartbeatInterval = Duration.ofSeconds(10);
   private Thread claimer;
   private Thread heartbeater;
+  private Thread reporter;
+  /**
+   * Outcomes waiting to be sent: one request carries every outcome ready by then, so a busy
+   * worker reports many tasks per round trip and per commit. A run keeps its slot (and its lease,
+   * heartbeated) until its outcome is sent.
+   */
+  private final java.util.concurrent.LinkedBlockingQueue<Pending> outbox = new java.util.concurrent.LinkedBlockingQueue<>();
+  private final java.util.concurrent.atomic.AtomicInteger unsent = new java.util.concurrent.atomic.AtomicInteger();
+
+  private record Pending(RemoteRun run, Map<String, Object> outcome) {}
 
   private RemoteWorker(Builder b) {
     this.http = new Http(b.server, b.token, b.claimWait.plusSeconds(15), b.httpClient());
@@ -104,6 +114,7 @@ public final class RemoteWorker implements AutoCloseable {
   public RemoteWorker start() {
     announce();
     heartbeater = Thread.ofPlatform().name("tasklane-heartbeat-" + id).daemon().start(this::heartbeatLoop);
+    reporter = Thread.ofPlatform().name("tasklane-report-" + id).daemon().start(this::reportLoop);
     claimer = Thread.ofPlatform().name("tasklane-claim-" + id).daemon().start(this::claimLoop);
     return this;
   }
@@ -191,19 +202,26 @@ public final class RemoteWorker implements AutoCloseable {
 
   private void execute(RemoteRun run) {
     run.bindThread(Thread.currentThread());
+    Map<String, Object> outcome = outcome(run);
+    if (run.settle()) {
+      send(run, outcome);
+    } else {
+      free(run);
+    }
+  }
+
+  private void send(RemoteRun run, Map<String, Object> outcome) {
+    unsent.incrementAndGet();
+    outbox.add(new Pending(run, outcome));
+  }
+
+  private void free(RemoteRun run) {
+    runs.remove(run.taskId().toString());
+    lock.lock();
     try {
-      Map<String, Object> outcome = outcome(run);
-      if (run.settle()) {
-        report(run, outcome);
-      }
+      slotFreed.signalAll();
     } finally {
-      runs.remove(run.taskId().toString());
-      lock.lock();
-      try {
-        slotFreed.signalAll();
-      } finally {
-        lock.unlock();
-      }
+      lock.unlock();
     }
   }
 
@@ -261,32 +279,60 @@ public final class RemoteWorker implements AutoCloseable {
     return out;
   }
 
-  private void report(RemoteRun run, Map<String, Object> outcome) {
-    Map<String, Object> body = new LinkedHashMap<>(outcome);
-    body.put("fencing_token", run.fencingToken());
+  private void reportLoop() {
+    while (!(stopped && outbox.isEmpty())) {
+      List<Pending> batch = new ArrayList<>();
+      try {
+        Pending first = outbox.poll(500, TimeUnit.MILLISECONDS);
+        if (first == null) {
+          continue;
+        }
+        batch.add(first);
+      } catch (InterruptedException e) {
+        return;
+      }
+      outbox.drainTo(batch, 499);
+      try {
+        report(batch);
+      } finally {
+        for (Pending p : batch) {
+          free(p.run());
+        }
+        unsent.addAndGet(-batch.size());
+      }
+    }
+  }
+
+  /** Sends outcomes in one request, retrying while the server cannot be reached (a minute at most). */
+  private void report(List<Pending> batch) {
+    ArrayNode list = Http.JSON.createArrayNode();
+    for (Pending p : batch) {
+      ObjectNode o = Http.JSON.valueToTree(p.outcome());
+      o.put("task_id", p.run().taskId().toString()).put("fencing_token", p.run().fencingToken());
+      list.add(o);
+    }
+    ObjectNode body = Http.JSON.createObjectNode();
+    body.set("runs", list);
     long delay = 200;
     long giveUp = System.nanoTime() + Duration.ofMinutes(1).toNanos();
     while (true) {
       try {
-        http.post("/api/v1/workers/" + id + "/tasks/" + run.taskId() + "/finish", body);
+        JsonNode answer = http.post("/api/v1/workers/" + id + "/finish", body);
+        for (JsonNode s : answer.path("runs")) {
+          if (!"written".equals(s.path("status").asText())) {
+            log.warn("task {}: outcome refused ({})", s.path("task_id").asText(), s.path("status").asText());
+          }
+        }
         return;
-      } catch (TasklaneHttpException e) {
-        if (e.status() == 409 || e.status() == 404) {
-          log.warn("task {}: outcome refused: {}", run.taskId(), e.getMessage());
+      } catch (TasklaneHttpException | dev.tasklane.StoreException e) {
+        boolean unreachable = e instanceof dev.tasklane.StoreException || ((TasklaneHttpException) e).status() == 0;
+        if (!unreachable || System.nanoTime() > giveUp) {
+          log.error("could not report {} outcome(s) ({}); their leases will lapse", batch.size(), e.getMessage());
           return;
         }
-        if (e.status() != 0 || System.nanoTime() > giveUp) {
-          log.error("task {}: could not report its outcome ({}); its lease will lapse", run.taskId(), e.getMessage());
-          return;
-        }
-      } catch (dev.tasklane.TaskNotFoundException e) {
-        log.warn("task {} no longer exists; its outcome is dropped", run.taskId());
+      } catch (RuntimeException e) {
+        log.error("could not report {} outcome(s) ({}); their leases will lapse", batch.size(), e.toString());
         return;
-      } catch (dev.tasklane.StoreException e) {
-        if (System.nanoTime() > giveUp) {
-          log.error("task {}: could not report its outcome ({}); its lease will lapse", run.taskId(), e.getMessage());
-          return;
-        }
       }
       sleep(delay);
       delay = Math.min(delay * 2, 5_000);
@@ -342,7 +388,7 @@ public final class RemoteWorker implements AutoCloseable {
   }
 
   private void heartbeat() {
-    List<RemoteRun> held = runs.values().stream().filter(r -> !r.settled()).toList();
+    List<RemoteRun> held = runs.values().stream().filter(r -> !r.dropped()).toList();
     ObjectNode body = Http.JSON.createObjectNode().put("instance", instance);
     ArrayNode list = body.putArray("runs");
     for (RemoteRun r : held) {
@@ -362,7 +408,9 @@ public final class RemoteWorker implements AutoCloseable {
       switch (s.path("status").asText()) {
         case "cancel_requested" -> run.stop(RemoteRun.Stop.CANCEL_REQUESTED);
         case "lost", "timed_out" -> {
-          // Ended by the server, or given to another worker: stop it, report nothing.
+          // Ended by the server, or given to another worker: stop it, report nothing. (An
+          // outcome already on its way will be answered stale.)
+          run.drop();
           if (run.settle()) {
             run.stop(RemoteRun.Stop.LOST);
             log.warn("task {} {}; its run here is dropped", run.taskId(), s.path("status").asText().replace('_', ' '));
@@ -377,13 +425,14 @@ public final class RemoteWorker implements AutoCloseable {
     for (RemoteRun run : runs.values()) {
       if (run.overdue() && run.settle()) {
         run.stop(RemoteRun.Stop.TIMED_OUT);
-        report(run, Map.of("outcome", "failed", "error", "timed out after " + run.timeoutText()));
+        send(run, Map.of("outcome", "failed", "error", "timed out after " + run.timeoutText()));
       }
     }
   }
 
   private void lostRegistration() {
     for (RemoteRun run : runs.values()) {
+      run.drop();
       if (run.settle()) {
         run.stop(RemoteRun.Stop.LOST);
       }
@@ -435,8 +484,15 @@ public final class RemoteWorker implements AutoCloseable {
     }
     for (RemoteRun run : runs.values()) {
       // Settled first: a run stopped by the shutdown is handed back below, never failed.
-      run.settle();
-      run.stop(RemoteRun.Stop.SHUTDOWN);
+      if (run.settle()) {
+        run.drop();
+        run.stop(RemoteRun.Stop.SHUTDOWN);
+      }
+    }
+    // Outcomes already decided go out before the worker leaves (which hands back the rest).
+    long flushUntil = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (unsent.get() > 0 && System.nanoTime() < flushUntil) {
+      sleep(10);
     }
     try {
       JsonNode answer = http.send("DELETE", "/api/v1/workers/" + id + "?instance=" + instance, null, Duration.ofSeconds(30)).json();
@@ -451,6 +507,7 @@ public final class RemoteWorker implements AutoCloseable {
       heartbeatDue.notifyAll();
     }
     join(heartbeater, Duration.ofSeconds(5));
+    join(reporter, Duration.ofSeconds(5));
     log.info("worker {} stopped", id);
   }
 

@@ -19,6 +19,7 @@ import dev.tasklane.spi.NodeInfo;
 import dev.tasklane.spi.NodeRecord;
 import dev.tasklane.spi.RunOutcome;
 import dev.tasklane.spi.RunRef;
+import dev.tasklane.spi.RunWrites;
 import dev.tasklane.spi.TaskStore;
 import java.time.Duration;
 import java.time.Instant;
@@ -295,20 +296,7 @@ public final class RemoteWorkers {
       throw new LeaseLostException(run.taskId(), run.fencingToken());
     }
     Instant now = config.clock().instant();
-    RetryPolicy policy = policyOf(task);
-    RunOutcome decided =
-        switch (outcome) {
-          // A success counts even when a cancel came too late to stop it, as for the engine's own.
-          case RemoteOutcome.Succeeded s -> new RunOutcome.Succeeded(now, s.result());
-          case RemoteOutcome.Failed f when f.permanent() ->
-              outcomes.afterResult(task, TaskResult.fail(f.message()), policy, now);
-          case RemoteOutcome.Failed f -> outcomes.afterError(task, f.message(), f.stackTrace(), policy, now);
-          case RemoteOutcome.RetryLater r ->
-              outcomes.afterResult(task, TaskResult.retry(r.delay(), r.reason()), policy, now);
-          case RemoteOutcome.Snoozed s ->
-              outcomes.afterResult(task, TaskResult.snooze(s.delay()), policy, now);
-          case RemoteOutcome.Cancelled c -> outcomes.afterCancel(task, now);
-        };
+    RunOutcome decided = decide(task, outcome, now);
     Task after;
     try {
       after = store.finishRun(run, decided);
@@ -318,6 +306,89 @@ public final class RemoteWorkers {
     }
     finished(task, after, decided, now);
     return after;
+  }
+
+  /** What became of one outcome of {@link #finishAll}. */
+  public enum Finished {
+    /** Written: the task ended (or was rescheduled) as reported. */
+    WRITTEN,
+    /** The run no longer holds its task (or never did, for this worker): nothing was written. */
+    STALE,
+    /** There is no such task. */
+    NOT_FOUND
+  }
+
+  /**
+   * Ends many runs in one transaction, each as {@link #finish} would: the batched form a worker
+   * uses so that reporting outcomes costs one request and one commit for many tasks. A success of
+   * a run this server handed out needs no read (its owner and token are known here); other
+   * outcomes read their task to apply its retry policy. Runs that do not qualify are answered
+   * {@link Finished#STALE} without failing the others.
+   */
+  public Map<TaskId, Finished> finishAll(
+      String workerId, String owner, Map<RunRef, RemoteOutcome> reported) {
+    requireNotOwnedElsewhere(workerId, owner);
+    Instant now = config.clock().instant();
+    Map<TaskId, Finished> answer = new LinkedHashMap<>();
+    Map<RunRef, RunOutcome> writes = new LinkedHashMap<>();
+    Map<RunRef, Instant> startedAt = new java.util.HashMap<>();
+    for (Map.Entry<RunRef, RemoteOutcome> e : reported.entrySet()) {
+      RunRef run = e.getKey();
+      HeldRun held = runs.get(run.taskId());
+      Task task = null;
+      if (held == null || !(e.getValue() instanceof RemoteOutcome.Succeeded)) {
+        task = store.find(run.taskId()).orElse(null);
+        if (task == null) {
+          answer.put(run.taskId(), Finished.NOT_FOUND);
+          continue;
+        }
+        if (!holds(task, run, workerId)) {
+          answer.put(run.taskId(), Finished.STALE);
+          continue;
+        }
+        held = HeldRun.of(task);
+      } else if (!held.owner.equals(workerId) || held.fencingToken != run.fencingToken()) {
+        answer.put(run.taskId(), Finished.STALE);
+        continue;
+      }
+      writes.put(run, task == null ? successOf((RemoteOutcome.Succeeded) e.getValue(), now) : decide(task, e.getValue(), now));
+      startedAt.put(run, held.startedAt);
+      answer.put(run.taskId(), Finished.STALE); // until the store says it was written
+    }
+    if (!writes.isEmpty()) {
+      Map<RunRef, Task> written = store.writeRuns(RunWrites.finishing(writes)).finished();
+      for (Map.Entry<RunRef, Task> w : written.entrySet()) {
+        RunRef run = w.getKey();
+        answer.put(run.taskId(), Finished.WRITTEN);
+        runs.remove(run.taskId());
+        Instant began = startedAt.get(run);
+        Duration ran = began == null ? Duration.ZERO : Duration.between(began, now);
+        engine.listener().onFinished(
+            w.getValue(), RemoteOutcomes.resultOf(writes.get(run)), ran.isNegative() ? Duration.ZERO : ran);
+      }
+      engine.wake();
+    }
+    return answer;
+  }
+
+  private static RunOutcome successOf(RemoteOutcome.Succeeded s, Instant now) {
+    // A success counts even when a cancel came too late to stop it, as for the engine's own.
+    return new RunOutcome.Succeeded(now, s.result());
+  }
+
+  /** The run's next state from the worker's report, by the type's policy. */
+  private RunOutcome decide(Task task, RemoteOutcome outcome, Instant now) {
+    RetryPolicy policy = policyOf(task);
+    return switch (outcome) {
+      case RemoteOutcome.Succeeded s -> successOf(s, now);
+      case RemoteOutcome.Failed f when f.permanent() ->
+          outcomes.afterResult(task, TaskResult.fail(f.message()), policy, now);
+      case RemoteOutcome.Failed f -> outcomes.afterError(task, f.message(), f.stackTrace(), policy, now);
+      case RemoteOutcome.RetryLater r ->
+          outcomes.afterResult(task, TaskResult.retry(r.delay(), r.reason()), policy, now);
+      case RemoteOutcome.Snoozed s -> outcomes.afterResult(task, TaskResult.snooze(s.delay()), policy, now);
+      case RemoteOutcome.Cancelled c -> outcomes.afterCancel(task, now);
+    };
   }
 
   /**
@@ -483,14 +554,14 @@ public final class RemoteWorkers {
     }
   }
 
-  /** A run's owner, token and deadline ({@code null}: no timeout). */
-  private record HeldRun(String owner, long fencingToken, Instant deadline) {
+  /** A run's owner, token, start and deadline ({@code null}: no timeout). */
+  private record HeldRun(String owner, long fencingToken, Instant startedAt, Instant deadline) {
     static HeldRun of(Task task) {
       Instant deadline =
           task.timeout() == null || task.startedAt() == null
               ? null
               : task.startedAt().plus(task.timeout());
-      return new HeldRun(task.leaseOwner(), task.fencingToken(), deadline);
+      return new HeldRun(task.leaseOwner(), task.fencingToken(), task.startedAt(), deadline);
     }
 
     boolean pastDeadline(Instant now) {

@@ -1,7 +1,6 @@
 package dev.tasklane.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tasklane.Task;
 import dev.tasklane.TaskId;
 import dev.tasklane.TaskRequest;
@@ -21,6 +20,7 @@ import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -61,6 +61,7 @@ final class WorkerRoutes {
     routes.post(WORKERS + "/{worker_id}/claim", this::claim, Permission.WORK);
     routes.post(WORKERS + "/{worker_id}/heartbeat", this::heartbeat, Permission.WORK);
     routes.post(WORKERS + "/{worker_id}/tasks/{task_id}/finish", this::finish, Permission.WORK);
+    routes.post(WORKERS + "/{worker_id}/finish", this::finishAll, Permission.WORK);
     routes.post(WORKERS + "/{worker_id}/release", this::release, Permission.WORK);
     routes.delete(WORKERS + "/{worker_id}", this::leave, Permission.WORK);
   }
@@ -179,12 +180,50 @@ final class WorkerRoutes {
   private void finish(Context ctx) {
     String workerId = workerId(ctx);
     TaskId taskId = taskId(ctx);
-    ObjectNode body = JsonBody.readObject(ctx);
-    FieldReader f = FieldReader.body(body);
+    FieldReader f = FieldReader.body(JsonBody.readObject(ctx));
+    Integer token = fencingToken(f);
+    RemoteOutcome decided = outcome(f);
+    f.throwIfInvalid();
+    Task task = remote.finish(workerId, owner(ctx), new RunRef(taskId, token), decided);
+    ctx.json(TaskView.of(task, AccessControl.seesInternals(ctx)));
+  }
+
+  /**
+   * {@code POST /api/v1/workers/{id}/finish} with {@code {"runs": [...]}}: many outcomes in one
+   * request and one transaction, each as the single finish takes it (with its {@code task_id});
+   * each answered {@code written}, {@code stale} or {@code not_found}.
+   */
+  private void finishAll(Context ctx) {
+    String workerId = workerId(ctx);
+    FieldReader f = FieldReader.body(JsonBody.readObject(ctx));
+    Map<RunRef, RemoteOutcome> outcomes = new LinkedHashMap<>();
+    for (FieldReader run : f.objects("runs", true, RemoteWorkers.MAX_CLAIM)) {
+      UUID task = run.requiredUuid("task_id");
+      Integer token = fencingToken(run);
+      RemoteOutcome outcome = outcome(run);
+      if (task != null && token != null && outcome != null) {
+        outcomes.put(new RunRef(new TaskId(task), token), outcome);
+      }
+    }
+    f.throwIfInvalid();
+    Map<TaskId, RemoteWorkers.Finished> answer = remote.finishAll(workerId, owner(ctx), outcomes);
+    ctx.json(
+        new FinishedView(
+            answer.entrySet().stream()
+                .map(e -> new RunStatusView(e.getKey().value(), e.getValue().name().toLowerCase(java.util.Locale.ROOT)))
+                .toList()));
+  }
+
+  private static Integer fencingToken(FieldReader f) {
     Integer token = f.integer("fencing_token", null, false, 0, Integer.MAX_VALUE);
     if (token == null) {
       f.requiredString("fencing_token");
     }
+    return token;
+  }
+
+  /** A run's outcome as a finish call states it; {@code null} (with the errors recorded) if invalid. */
+  private static RemoteOutcome outcome(FieldReader f) {
     String outcome = f.literal("outcome", true, OUTCOMES);
     JsonNode result = f.any("result", null);
     f.requireStorable("result", result);
@@ -196,23 +235,24 @@ final class WorkerRoutes {
     BigDecimal delay = f.optionalNumber("delay", 0, true, TaskRequest.MAX_DELAY.toSeconds());
     String reason = f.optionalString("reason", 1, 10_000, null);
     f.requireStorableText("reason", reason);
-    if (!f.hasErrors() && "failed".equals(outcome) && error == null) {
+    if (outcome == null) {
+      return null;
+    }
+    if ("failed".equals(outcome) && error == null) {
       f.modelError("a failed outcome needs an error message");
+      return null;
     }
-    if (!f.hasErrors() && ("retry".equals(outcome) || "snoozed".equals(outcome)) && delay == null) {
+    if (("retry".equals(outcome) || "snoozed".equals(outcome)) && delay == null) {
       f.modelError("a " + outcome + " outcome needs a delay in seconds");
+      return null;
     }
-    f.throwIfInvalid();
-    RemoteOutcome decided =
-        switch (outcome) {
-          case "succeeded" -> new RemoteOutcome.Succeeded(result == null ? null : result.toString());
-          case "failed" -> new RemoteOutcome.Failed(error, trace, Boolean.TRUE.equals(permanent));
-          case "retry" -> new RemoteOutcome.RetryLater(millis(delay), reason);
-          case "snoozed" -> new RemoteOutcome.Snoozed(millis(delay));
-          default -> new RemoteOutcome.Cancelled();
-        };
-    Task task = remote.finish(workerId, owner(ctx), new RunRef(taskId, token), decided);
-    ctx.json(TaskView.of(task, AccessControl.seesInternals(ctx)));
+    return switch (outcome) {
+      case "succeeded" -> new RemoteOutcome.Succeeded(result == null ? null : result.toString());
+      case "failed" -> new RemoteOutcome.Failed(error, trace, Boolean.TRUE.equals(permanent));
+      case "retry" -> new RemoteOutcome.RetryLater(millis(delay), reason);
+      case "snoozed" -> new RemoteOutcome.Snoozed(millis(delay));
+      default -> new RemoteOutcome.Cancelled();
+    };
   }
 
   /**
@@ -345,4 +385,6 @@ final class WorkerRoutes {
   record HeartbeatView(List<RunStatusView> runs, BigDecimal heartbeatIntervalSeconds) {}
 
   record ReleasedView(List<UUID> released) {}
+
+  record FinishedView(List<RunStatusView> runs) {}
 }

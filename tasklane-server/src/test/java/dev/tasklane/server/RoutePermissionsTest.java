@@ -69,6 +69,7 @@ class RoutePermissionsTest {
             "POST /api/v1/workers/{worker_id}/claim",
             "POST /api/v1/workers/{worker_id}/heartbeat",
             "POST /api/v1/workers/{worker_id}/tasks/{task_id}/finish",
+            "POST /api/v1/workers/{worker_id}/finish",
             "POST /api/v1/workers/{worker_id}/release",
             "DELETE /api/v1/workers/{worker_id}")) {
       RULES.put(r, Permission.WORK);

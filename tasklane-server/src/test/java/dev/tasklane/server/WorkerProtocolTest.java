@@ -211,6 +211,43 @@ class WorkerProtocolTest {
 
   @ParameterizedTest
   @MethodSource("stores")
+  void manyOutcomesGoInOneRequestAndEachIsAnsweredOnItsOwn(String store) {
+    start(store);
+    RemoteWorker py = new RemoteWorker(node, "py-1", null);
+    py.announce(List.of("resize_image"), List.of(), 10);
+    for (int i = 0; i < 4; i++) {
+      submit("resize_image", i);
+    }
+    List<JsonNode> runs = py.claim(4, 0);
+    String ok = runs.get(0).get("id").asText();
+    String failed = runs.get(1).get("id").asText();
+    String stale = runs.get(2).get("id").asText();
+    String absent = java.util.UUID.randomUUID().toString();
+    String body =
+        "{\"runs\": ["
+            + "{\"task_id\": \"" + ok + "\", \"fencing_token\": " + runs.get(0).get("fencing_token") + ", \"outcome\": \"succeeded\", \"result\": 1},"
+            + "{\"task_id\": \"" + failed + "\", \"fencing_token\": " + runs.get(1).get("fencing_token") + ", \"outcome\": \"failed\", \"error\": \"boom\", \"permanent\": true},"
+            + "{\"task_id\": \"" + stale + "\", \"fencing_token\": 999, \"outcome\": \"succeeded\"},"
+            + "{\"task_id\": \"" + absent + "\", \"fencing_token\": 1, \"outcome\": \"failed\", \"error\": \"x\"}]}";
+    ServerFixture.Response r = node.send("POST", WorkerRoutes.WORKERS + "/py-1/finish", null, body);
+    assertThat(r.status()).as(r.body()).isEqualTo(200);
+    Map<String, String> status = new java.util.HashMap<>();
+    r.json().get("runs").forEach(s -> status.put(s.get("task_id").asText(), s.get("status").asText()));
+    assertThat(status).containsEntry(ok, "written").containsEntry(failed, "written")
+        .containsEntry(stale, "stale").containsEntry(absent, "not_found");
+    assertThat(node.task(ok).get("state").asText()).isEqualTo("succeeded");
+    assertThat(node.task(ok).get("result").asInt()).isEqualTo(1);
+    assertThat(node.task(failed).get("state").asText()).isEqualTo("failed");
+    assertThat(node.task(stale).get("state").asText()).as("a stale token wrote nothing").isEqualTo("running");
+
+    ServerFixture.Response invalid =
+        node.send("POST", WorkerRoutes.WORKERS + "/py-1/finish", null, "{\"runs\": [{\"task_id\": \"" + stale + "\", \"outcome\": \"failed\"}]}");
+    assertThat(invalid.status()).isEqualTo(422);
+    assertThat(node.task(stale).get("state").asText()).isEqualTo("running");
+  }
+
+  @ParameterizedTest
+  @MethodSource("stores")
   void failuresRetryByPolicyPermanentOnesFailAndRetriesAndSnoozesWaitTheirDelay(String store) {
     start(store);
     RemoteWorker py = new RemoteWorker(node, "py-1", null);
