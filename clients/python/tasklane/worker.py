@@ -258,8 +258,10 @@ class Worker:
         if not self._handlers:
             raise ValueError("register at least one task type with @worker.task(...) first")
         if install_signal_handlers and threading.current_thread() is threading.main_thread():
+            # Only an event is set here: a handler that took a lock could deadlock with the main
+            # thread it interrupts. The loops notice within a second.
             for sig in (signal.SIGTERM, signal.SIGINT):
-                signal.signal(sig, lambda *_: self.stop())
+                signal.signal(sig, lambda *_: self._stopping.set())
         self._pool = concurrent.futures.ThreadPoolExecutor(self.concurrency, thread_name_prefix="tasklane-task")
         if any(h.is_async for h in self._handlers.values()):
             self._start_loop()
@@ -352,7 +354,10 @@ class Worker:
                     raise
                 self._lost_registration()
                 continue
-            except (errors.Unreachable, errors.Unavailable) as e:
+            except errors.TasklaneError as e:
+                if not (isinstance(e, errors.Unreachable) or e.status >= 500):
+                    raise
+                # A proxy's 502/504 on a long poll, a restarting server: wait and claim again.
                 log.warning("claim failed (%s); retrying in %.1f s", e, backoff)
                 self._stopping.wait(backoff)
                 backoff = min(backoff * 2, 10.0)
@@ -401,7 +406,9 @@ class Worker:
 
     def _free(self, run: _Run) -> None:
         with self._slots:
-            self._runs.pop(run.task_id, None)
+            # Only this run: the task may have come back to this worker as a newer run meanwhile.
+            if self._runs.get(run.task_id) is run:
+                del self._runs[run.task_id]
             self._slots.notify_all()
 
     def _report_loop(self) -> None:
@@ -456,14 +463,18 @@ class Worker:
     def _heartbeat_loop(self) -> None:
         last = time.monotonic()
         while not self._stopped.is_set():
-            # Wake for progress at most once a second; otherwise every heartbeat interval. Also
-            # checks deadlines twice a second.
-            self._heartbeat_due.wait(0.5)
+            # Every heartbeat interval, or a second after the last one when progress is waiting;
+            # deadlines are checked at least twice a second.
+            now = time.monotonic()
+            if self._heartbeat_due.is_set():
+                pause = max(0.0, min(0.5, last + 1.0 - now))
+                if pause:
+                    time.sleep(pause)
+            else:
+                self._heartbeat_due.wait(min(0.5, max(0.0, last + self._heartbeat_interval - now)))
             self._expire_overdue()
             now = time.monotonic()
-            due = now - last >= self._heartbeat_interval
-            if self._heartbeat_due.is_set() and now - last >= 1.0:
-                due = True
+            due = now - last >= self._heartbeat_interval or (self._heartbeat_due.is_set() and now - last >= 1.0)
             if not due or self._stopped.is_set():
                 continue
             self._heartbeat_due.clear()
@@ -550,7 +561,7 @@ class Worker:
                 run.dropped = True
                 self._interrupt(run, "shutdown")
         # Outcomes already decided go out before the worker leaves (which hands back the rest).
-        flush_until = time.monotonic() + 10
+        flush_until = time.monotonic() + 70  # the reporter itself gives up after a minute
         while self._outbox.unfinished_tasks and time.monotonic() < flush_until:
             time.sleep(0.02)
         try:
@@ -577,7 +588,11 @@ class Worker:
 
 
 def _outcome(run: _Run, future: concurrent.futures.Future) -> Dict[str, Any]:
-    """The finish call's body for a handler that ended, from its result or exception."""
+    """The finish call's body for a handler that ended, from its result or exception.
+
+    Texts and delays are brought within what the server accepts, so that one odd outcome never
+    makes the server refuse the batch it travels in.
+    """
     if future.cancelled():
         error: Optional[BaseException] = Cancelled(run.ctx.cancel_reason or "cancelled")
     else:
@@ -585,24 +600,40 @@ def _outcome(run: _Run, future: concurrent.futures.Future) -> Dict[str, Any]:
     if error is None:
         result = future.result()
         try:
-            json.dumps(result)
+            json.dumps(result, allow_nan=False)
         except (TypeError, ValueError) as e:
-            return {"outcome": "failed", "error": f"the result is not JSON: {e}", "permanent": True}
+            return {"outcome": "failed", "error": _text(f"the result is not JSON: {e}", 10_000), "permanent": True}
         return {"outcome": "succeeded", "result": result}
     if isinstance(error, Retry):
-        body: Dict[str, Any] = {"outcome": "retry", "delay": error.delay}
+        body: Dict[str, Any] = {"outcome": "retry", "delay": _delay(error.delay)}
         if error.reason:
-            body["reason"] = error.reason
+            body["reason"] = _text(error.reason, 10_000)
         return body
     if isinstance(error, Snooze):
-        return {"outcome": "snoozed", "delay": error.delay}
+        return {"outcome": "snoozed", "delay": _delay(error.delay)}
     if isinstance(error, (Cancelled, asyncio.CancelledError)) and run.ctx.cancel_reason == "cancel_requested":
         return {"outcome": "cancelled"}
     if isinstance(error, Fail):
-        return {"outcome": "failed", "error": str(error) or "failed", "permanent": True}
+        return {"outcome": "failed", "error": _text(str(error) or "failed", 10_000), "permanent": True}
     message = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
     trace = "".join(traceback.format_exception(type(error), error, error.__traceback__))
-    return {"outcome": "failed", "error": message[:10_000], "stack_trace": trace[-64_000:]}
+    return {"outcome": "failed", "error": _text(message, 10_000), "stack_trace": _text(trace[-64_000:], 64_000)}
+
+
+#: The longest delay the server accepts: ten years.
+MAX_DELAY_SECONDS = 3650 * 86400
+
+
+def _delay(seconds: float) -> float:
+    if seconds != seconds:  # NaN
+        return 0.0
+    return min(max(0.0, seconds), float(MAX_DELAY_SECONDS))
+
+
+def _text(text: str, limit: int) -> str:
+    """Text the server stores: no NUL character, at most ``limit`` characters, never empty."""
+    cleaned = text.replace("\x00", "\ufffd")[:limit]
+    return cleaned or "?"
 
 
 def _fmt(seconds: Optional[float]) -> str:

@@ -91,3 +91,15 @@ def test_tasks_read_from_json_keep_unknown_fields():
     t = Task.from_json({"id": "1", "type": "x", "queue": "q", "state": "succeeded", "result": 3, "future_field": True})
     assert t.done and t.result == 3 and t.raw["future_field"] is True
     assert _seconds(dt.timedelta(minutes=1)) == 60.0 and _seconds(2) == 2.0 and _seconds(None) is None
+
+
+def test_odd_outcomes_are_brought_within_what_the_server_accepts():
+    nan = ended(float("nan"))
+    assert nan["outcome"] == "failed" and nan["permanent"]
+    long = ended(error=Retry(-5, "x" * 20_000))
+    assert long["delay"] == 0.0 and len(long["reason"]) == 10_000
+    assert ended(error=Snooze(1e12))["delay"] == 3650 * 86400
+    nul = ended(error=Fail("bad\x00byte"))
+    assert "\x00" not in nul["error"]
+    huge = ended(error=ValueError("y" * 50_000))
+    assert len(huge["error"]) == 10_000 and len(huge["stack_trace"]) <= 64_000

@@ -79,6 +79,13 @@ public final class Worker implements TaskClient, AutoCloseable {
     engine.loadBacklog();
     this.announced = new AnnouncedTypes(store, System::nanoTime);
     this.remoteWorkers = new RemoteWorkers(store, config, engine, announced, this::type);
+    // A node started before any worker announced itself (here or on another node) learns of
+    // remote types when it first claims one of their tasks: from then on it passes over them.
+    engine.onUnknownType(type -> {
+      if (announced.find(type).isPresent()) {
+        engine.claimOwnTypesOnly();
+      }
+    });
   }
 
   public static Builder builder(TaskStore store) {

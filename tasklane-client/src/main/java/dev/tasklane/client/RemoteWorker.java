@@ -202,7 +202,16 @@ public final class RemoteWorker implements AutoCloseable {
 
   private void execute(RemoteRun run) {
     run.bindThread(Thread.currentThread());
-    Map<String, Object> outcome = outcome(run);
+    Map<String, Object> outcome;
+    try {
+      outcome = outcome(run);
+    } catch (RuntimeException | Error e) {
+      // A result that cannot be written as JSON, say: the run must still end.
+      outcome = new LinkedHashMap<>();
+      outcome.put("outcome", "failed");
+      outcome.put("error", text("the outcome cannot be reported: " + e, 10_000));
+      outcome.put("permanent", true);
+    }
     if (run.settle()) {
       send(run, outcome);
     } else {
@@ -216,7 +225,8 @@ public final class RemoteWorker implements AutoCloseable {
   }
 
   private void free(RemoteRun run) {
-    runs.remove(run.taskId().toString());
+    // Only this run: the task may have come back to this worker as a newer run meanwhile.
+    runs.remove(run.taskId().toString(), run);
     lock.lock();
     try {
       slotFreed.signalAll();
@@ -243,11 +253,10 @@ public final class RemoteWorker implements AutoCloseable {
       }
       out.put("outcome", "failed");
       String message = e.getMessage() == null ? e.getClass().getName() : e.getClass().getName() + ": " + e.getMessage();
-      out.put("error", message.length() > 10_000 ? message.substring(0, 10_000) : message);
+      out.put("error", text(message, 10_000));
       StringWriter trace = new StringWriter();
       e.printStackTrace(new PrintWriter(trace));
-      String t = trace.toString();
-      out.put("stack_trace", t.length() > 64_000 ? t.substring(0, 64_000) : t);
+      out.put("stack_trace", text(trace.toString(), 64_000));
       return out;
     }
     switch (result) {
@@ -257,19 +266,19 @@ public final class RemoteWorker implements AutoCloseable {
       }
       case TaskResult.Retry r -> {
         out.put("outcome", "retry");
-        out.put("delay", TaskJson.seconds(r.delay() == null ? Duration.ZERO : r.delay()));
-        if (r.reason() != null) {
-          out.put("reason", r.reason());
+        out.put("delay", TaskJson.seconds(delay(r.delay())));
+        if (r.reason() != null && !r.reason().isEmpty()) {
+          out.put("reason", text(r.reason(), 10_000));
         }
       }
       case TaskResult.Fail f -> {
         out.put("outcome", "failed");
-        out.put("error", f.reason());
+        out.put("error", text(f.reason() == null ? "failed" : f.reason(), 10_000));
         out.put("permanent", true);
       }
       case TaskResult.Snooze s -> {
         out.put("outcome", "snoozed");
-        out.put("delay", TaskJson.seconds(s.delay()));
+        out.put("delay", TaskJson.seconds(delay(s.delay())));
       }
     }
     if (run.cancelReason() == RemoteRun.Stop.CANCEL_REQUESTED && !"succeeded".equals(out.get("outcome"))) {
@@ -490,7 +499,7 @@ public final class RemoteWorker implements AutoCloseable {
       }
     }
     // Outcomes already decided go out before the worker leaves (which hands back the rest).
-    long flushUntil = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    long flushUntil = System.nanoTime() + Duration.ofSeconds(70).toNanos(); // the reporter gives up after a minute
     while (unsent.get() > 0 && System.nanoTime() < flushUntil) {
       sleep(10);
     }
@@ -528,6 +537,19 @@ public final class RemoteWorker implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+  }
+
+  /** Text the server stores: no NUL character, at most {@code limit} characters, never empty. */
+  static String text(String s, int limit) {
+    String cleaned = s.replace('\u0000', '\uFFFD');
+    cleaned = cleaned.length() > limit ? cleaned.substring(0, limit) : cleaned;
+    return cleaned.isEmpty() ? "?" : cleaned;
+  }
+
+  /** A delay the server accepts: 0 to ten years. */
+  static Duration delay(Duration d) {
+    Duration max = dev.tasklane.TaskRequest.MAX_DELAY;
+    return d == null || d.isNegative() ? Duration.ZERO : d.compareTo(max) > 0 ? max : d;
   }
 
   private static Duration secondsOf(JsonNode n, Duration fallback) {

@@ -413,6 +413,15 @@ public final class Engine {
     dispatcher.claimOnly(executorTypes);
   }
 
+  /**
+   * Tells {@code listener} the type of each task this node claimed and had no handler for (it is
+   * given back to its queue): how a node that never heard a worker's announcement learns that its
+   * queues hold remote workers' tasks.
+   */
+  public void onUnknownType(java.util.function.Consumer<String> listener) {
+    executor.onUnknownType(listener);
+  }
+
   /** The listener the engine tells, for runs it does not execute itself (remote workers'). */
   public TaskListener listener() {
     return listener;

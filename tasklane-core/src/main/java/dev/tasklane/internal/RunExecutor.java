@@ -34,6 +34,9 @@ final class RunExecutor {
   /** How long a task of a type this node does not serve waits before it is offered again. */
   static final Duration UNKNOWN_TYPE_DELAY = Duration.ofSeconds(5);
 
+  /** Told the type of every task this node claimed without a handler for it. */
+  private volatile java.util.function.Consumer<String> unknownTypeSeen = type -> {};
+
   private final String nodeId;
   private final InstantSource clock;
   private final Map<String, TaskType<?>> types;
@@ -139,6 +142,10 @@ final class RunExecutor {
     }
   }
 
+  void onUnknownType(java.util.function.Consumer<String> listener) {
+    unknownTypeSeen = listener;
+  }
+
   /** Whether an outcome handed to the writer is not written yet ({@link RunWriter#outcomesPending}). */
   boolean outcomesPending() {
     return writer.outcomesPending();
@@ -160,6 +167,7 @@ final class RunExecutor {
         // The store holds a type this node does not serve (a handler was removed, say): give it
         // back rather than fail it, so a node that knows the type can run it.
         log.warn("no handler for type '{}' of task {}; returning it to the queue", run.type(), run.taskId());
+        unknownTypeSeen.accept(run.type());
         RunOutcome release = transitions.unknownType(run.task(), clock.instant());
         CompletableFuture<Task> sent = writer.sendOutcome(run, release);
         holdsSlot = false;

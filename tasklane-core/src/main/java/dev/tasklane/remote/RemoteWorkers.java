@@ -68,6 +68,9 @@ public final class RemoteWorkers {
   /** What this server knows of runs it handed out or was told of: owner and deadline. */
   private final Map<TaskId, HeldRun> runs = new ConcurrentHashMap<>();
   private final AtomicInteger rotation = new AtomicInteger();
+  private final Map<String, Object> claimLocks = new ConcurrentHashMap<>();
+  /** Past this many remembered runs (leases recovered elsewhere leave theirs), start afresh. */
+  private static final int MAX_REMEMBERED_RUNS = 100_000;
   private volatile boolean closed;
 
   /** Built by {@link dev.tasklane.Worker}; not for direct use. */
@@ -107,6 +110,20 @@ public final class RemoteWorkers {
   public NodeRecord announce(WorkerAnnouncement worker) {
     Objects.requireNonNull(worker, "worker");
     NodeInfo node = nodeOf(worker);
+    for (NodeRecord r : store.nodes()) {
+      // A registration that lapsed may be taken over by a restart of the same worker, but never
+      // by another credential's worker, and an engine node's id never by a worker.
+      boolean other =
+          r.id().equals(worker.id())
+              && (!r.node().isRemote() || !Objects.equals(r.node().labels().get(OWNER), worker.owner()));
+      if (other) {
+        throw new NodeIdInUseException(
+            worker.id(),
+            (r.node().isRemote() ? "a worker of another credential, " : "an engine node, ")
+                + r.node().describeProcess(),
+            r.heartbeatAge());
+      }
+    }
     NodeRecord record = store.claimNode(node, lease());
     if (!record.node().instance().equals(node.instance())) {
       throw new NodeIdInUseException(
@@ -137,14 +154,20 @@ public final class RemoteWorkers {
       throw new IllegalArgumentException("wait must be between 0 and " + MAX_WAIT.toSeconds() + "s");
     }
     Registration reg = registration(workerId, instance, owner);
-    int room = Math.min(max, reg.node.concurrency() - store.leasesOf(workerId).size());
-    if (room <= 0) {
-      return List.of();
-    }
+    Object claimLock = claimLocks.computeIfAbsent(workerId, k -> new Object());
     long deadline = System.nanoTime() + wait.toNanos();
     while (true) {
       long seen = engine.readySignal().generation();
-      List<Task> claimed = claimOnce(reg, room);
+      List<Task> claimed;
+      // One claim of a worker at a time counts its leases and takes: two requests at once (a
+      // retry beside its original) cannot both see the same free slots.
+      synchronized (claimLock) {
+        int room = Math.min(max, reg.node.concurrency() - store.leasesOf(workerId).size());
+        if (room <= 0) {
+          return List.of();
+        }
+        claimed = claimOnce(reg, room);
+      }
       long left = deadline - System.nanoTime();
       if (!claimed.isEmpty() || left <= 0 || closed) {
         return claimed;
@@ -182,7 +205,7 @@ public final class RemoteWorkers {
       out.addAll(claimed);
     }
     for (Task task : out) {
-      runs.put(task.id(), HeldRun.of(task));
+      remember(task.id(), HeldRun.of(task));
       Duration waited = Duration.between(task.runAt(), task.startedAt());
       engine.listener().onStarted(task, waited.isNegative() ? Duration.ZERO : waited);
     }
@@ -223,7 +246,7 @@ public final class RemoteWorkers {
     Map<TaskId, RunStatus> out = new LinkedHashMap<>();
     List<RunRef> owned = new ArrayList<>();
     for (RunReport r : reports) {
-      HeldRun held = held(r.taskId());
+      HeldRun held = held(r.taskId(), workerId, r.fencingToken());
       if (held == null || !held.owner.equals(workerId) || held.fencingToken != r.fencingToken()) {
         out.put(r.taskId(), RunStatus.LOST);
       } else {
@@ -335,6 +358,9 @@ public final class RemoteWorkers {
     for (Map.Entry<RunRef, RemoteOutcome> e : reported.entrySet()) {
       RunRef run = e.getKey();
       HeldRun held = runs.get(run.taskId());
+      if (held != null && (!held.owner.equals(workerId) || held.fencingToken != run.fencingToken())) {
+        held = null; // known here for another run: the store decides
+      }
       Task task = null;
       if (held == null || !(e.getValue() instanceof RemoteOutcome.Succeeded)) {
         task = store.find(run.taskId()).orElse(null);
@@ -347,9 +373,6 @@ public final class RemoteWorkers {
           continue;
         }
         held = HeldRun.of(task);
-      } else if (!held.owner.equals(workerId) || held.fencingToken != run.fencingToken()) {
-        answer.put(run.taskId(), Finished.STALE);
-        continue;
       }
       writes.put(run, task == null ? successOf((RemoteOutcome.Succeeded) e.getValue(), now) : decide(task, e.getValue(), now));
       startedAt.put(run, held.startedAt);
@@ -438,7 +461,9 @@ public final class RemoteWorkers {
    */
   private void requireNotOwnedElsewhere(String workerId, String owner) {
     Registration reg = registrations.get(workerId);
-    if (reg == null) {
+    if (reg == null || !reg.ownedBy(owner)) {
+      // Unknown here, or known here as another's: the id may have lapsed and been announced
+      // anew since (through another server). The store decides.
       reg =
           store.nodes().stream()
               .filter(r -> r.id().equals(workerId))
@@ -446,7 +471,7 @@ public final class RemoteWorkers {
               .map(r -> new Registration(r.node(), System.nanoTime() - lease().toNanos()))
               .orElse(null);
       if (reg != null) {
-        registrations.putIfAbsent(workerId, reg); // stale on purpose: a claim re-reads it
+        registrations.put(workerId, reg); // stale on purpose: a claim re-reads it
       }
     }
     if (reg != null && (!reg.node.isRemote() || !reg.ownedBy(owner))) {
@@ -486,18 +511,28 @@ public final class RemoteWorkers {
   }
 
   /** What this server knows of a run, reading the store once for a run another server handed out. */
-  private HeldRun held(TaskId id) {
+  private HeldRun held(TaskId id, String workerId, long fencingToken) {
     HeldRun held = runs.get(id);
-    if (held != null) {
+    if (held != null && held.owner.equals(workerId) && held.fencingToken == fencingToken) {
       return held;
     }
+    // Unknown here, or known for another run: the run may have been claimed through another
+    // server of the cluster since. The store decides.
+    runs.remove(id);
     Optional<Task> task = store.find(id);
     if (task.isEmpty() || task.get().state() != TaskState.RUNNING || task.get().leaseOwner() == null) {
       return null;
     }
     held = HeldRun.of(task.get());
-    runs.put(id, held);
+    remember(id, held);
     return held;
+  }
+
+  private void remember(TaskId id, HeldRun held) {
+    if (runs.size() >= MAX_REMEMBERED_RUNS) {
+      runs.clear(); // only a cache: each run is read from the store again when next asked for
+    }
+    runs.put(id, held);
   }
 
   /**
