@@ -630,7 +630,7 @@ public class InMemoryTaskStore implements TaskStore {
     }
     NodeInfo stored =
         new NodeInfo(node.id(), node.instance(), node.host(), node.pid(), ms(node.startedAt()),
-            node.concurrency(), node.types());
+            node.concurrency(), node.types(), node.labels());
     nodes.put(node.id(), new NodeRow(stored, now, now.plus(lease.truncatedTo(ChronoUnit.MILLIS))));
     return true;
   }
