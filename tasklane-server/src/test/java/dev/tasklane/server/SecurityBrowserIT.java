@@ -136,7 +136,8 @@ class SecurityBrowserIT {
                         r[1].replace("{task_id}", scheduled)
                             .replace("{queue}", "default")
                             .replace("{token}", "admin")
-                            .replace("{user}", "nobody")))
+                            .replace("{user}", "nobody")
+                            .replace("{worker_id}", "py-1")))
             .toList();
     String target = node.server.url();
     // Another origin: same host, another port (and so the same site: the SameSite cookie is sent).
