@@ -1,7 +1,6 @@
 package dev.tasklane.remote;
 
 import dev.tasklane.TaskRequest;
-import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
@@ -88,10 +87,5 @@ public record WorkerAnnouncement(
       requireName(what.substring(0, what.length() - 1), v);
     }
     return java.util.Collections.unmodifiableSet(new TreeSet<>(values));
-  }
-
-  /** The queues as a list, for labels. */
-  List<String> queueList() {
-    return List.copyOf(queues);
   }
 }
