@@ -690,32 +690,22 @@ public class JdbcTaskStore implements TaskStore {
     if (limit == 0) {
       return List.of();
     }
-    if (request.types() != null) {
-      String types = Json.write(new java.util.TreeSet<>(request.types()));
-      return queryTasks(
-          c,
-          CLAIM_QUEUED_OF_TYPES,
-          p ->
-              p.text(request.nodeId())
-                  .instant(storeNow())
-                  .bigint(request.lease().toMillis())
-                  .integer(start ? 1 : 0)
-                  .text(request.queue())
-                  .text(types)
-                  .instant(request.now())
-                  .integer(limit));
-    }
+    // A claim of some types binds them between the queue and the time (see claimQueuedOfTypes).
+    String types = request.types() == null ? null : Json.write(new java.util.TreeSet<>(request.types()));
     return queryTasks(
         c,
-        CLAIM_QUEUED,
-        p ->
-            p.text(request.nodeId())
-                .instant(storeNow())
-                .bigint(request.lease().toMillis())
-                .integer(start ? 1 : 0)
-                .text(request.queue())
-                .instant(request.now())
-                .integer(limit));
+        types == null ? CLAIM_QUEUED : CLAIM_QUEUED_OF_TYPES,
+        p -> {
+          p.text(request.nodeId())
+              .instant(storeNow())
+              .bigint(request.lease().toMillis())
+              .integer(start ? 1 : 0)
+              .text(request.queue());
+          if (types != null) {
+            p.text(types);
+          }
+          p.instant(request.now()).integer(limit);
+        });
   }
 
   private static List<Task> sortedForClaim(List<Task> tasks) {

@@ -330,7 +330,7 @@ final class TaskRoutes {
     return queue;
   }
 
-  private static TaskId taskId(Context ctx) {
+  static TaskId taskId(Context ctx) {
     FieldReader p = FieldReader.path(ctx.pathParamMap());
     UUID id = p.requiredUuid("task_id");
     p.throwIfInvalid();

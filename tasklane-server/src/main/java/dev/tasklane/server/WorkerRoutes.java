@@ -179,7 +179,7 @@ final class WorkerRoutes {
    */
   private void finish(Context ctx) {
     String workerId = workerId(ctx);
-    TaskId taskId = taskId(ctx);
+    TaskId taskId = TaskRoutes.taskId(ctx);
     FieldReader f = FieldReader.body(JsonBody.readObject(ctx));
     Integer token = fencingToken(f);
     RemoteOutcome decided = outcome(f);
@@ -311,13 +311,6 @@ final class WorkerRoutes {
     String id = p.optionalString("worker_id", 1, Integer.MAX_VALUE, TaskRequest.NAME);
     p.throwIfInvalid();
     return id;
-  }
-
-  private static TaskId taskId(Context ctx) {
-    FieldReader p = FieldReader.path(ctx.pathParamMap());
-    UUID id = p.requiredUuid("task_id");
-    p.throwIfInvalid();
-    return new TaskId(id);
   }
 
   private static Duration millis(BigDecimal seconds) {
