@@ -1,12 +1,16 @@
 package dev.tasklane.bench;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
  * Runs the configured scenarios, each {@code runs} times, every run on a fresh database, and
- * reports each run (and, after several, their median) to a {@link BenchOutput}.
+ * reports each run (and, after several, their median) to a {@link BenchOutput}. With a peer to
+ * compare, each run of a scenario is followed by the peer's run of it, and the two summaries by
+ * their {@link Comparison}.
  *
  * <pre>{@code
  * BenchConfig config = BenchConfig.defaults().withStore(StoreKind.POSTGRES);
@@ -37,32 +41,58 @@ public final class Bench {
     output.start(MachineFacts.probe(config));
     int failures = 0;
     for (Scenario scenario : config.scenarios()) {
-      List<Result> results = new ArrayList<>();
+      Map<Contender, ScenarioRunner> runners = new LinkedHashMap<>();
+      for (Contender contender : config.contenders()) {
+        ScenarioRunner.of(contender, scenario)
+            .ifPresentOrElse(
+                runner -> runners.put(contender, runner),
+                () ->
+                    output.progress(
+                        scenario, contender, 0, contender.id() + " has no counterpart of this scenario; Tasklane runs alone"));
+      }
+      Map<Contender, List<Result>> results = new LinkedHashMap<>();
+      // Runs alternate between the contenders, so that a drift of the machine's state (a
+      // checkpoint, another process) falls on both rather than on one side's runs.
       for (int run = 1; run <= config.runs(); run++) {
-        try {
-          Result r = runOnce(scenario, run);
-          results.add(r);
-          output.result(r);
-          if (r.errors() > 0) {
+        for (Map.Entry<Contender, ScenarioRunner> e : runners.entrySet()) {
+          Contender contender = e.getKey();
+          try {
+            Result r = runOnce(scenario, contender, e.getValue(), run);
+            results.computeIfAbsent(contender, c -> new ArrayList<>()).add(r);
+            output.result(r);
+            if (r.errors() > 0) {
+              failures++;
+            }
+          } catch (InterruptedException ie) {
+            throw ie;
+          } catch (Exception ex) {
+            output.failed(scenario, contender, run, ex);
             failures++;
           }
-        } catch (InterruptedException e) {
-          throw e;
-        } catch (Exception e) {
-          output.failed(scenario, run, e);
-          failures++;
         }
       }
-      if (results.size() > 1) {
-        output.result(Result.median(results));
-      }
+      Map<Contender, Result> summaries = new LinkedHashMap<>();
+      results.forEach(
+          (contender, rows) -> {
+            Result summary = rows.size() > 1 ? Result.median(rows) : rows.get(0);
+            if (rows.size() > 1) {
+              output.result(summary);
+            }
+            summaries.put(contender, summary);
+          });
+      Result ours = summaries.get(Contender.TASKLANE);
+      summaries.forEach(
+          (contender, theirs) -> {
+            if (contender != Contender.TASKLANE && ours != null) {
+              output.comparison(new Comparison(ours, theirs));
+            }
+          });
     }
     output.finish();
     return failures;
   }
 
-  private Result runOnce(Scenario scenario, int run) throws Exception {
-    ScenarioRunner runner = ScenarioRunner.of(scenario);
+  private Result runOnce(Scenario scenario, Contender contender, ScenarioRunner runner, int run) throws Exception {
     int tasks = config.tasksFor(scenario);
     HeapSampler heap = HeapSampler.start();
     Measurement m;
@@ -70,7 +100,9 @@ public final class Bench {
     try (FreshDatabase db = FreshDatabase.create(config, scenario.id())) {
       current = db;
       try {
-        m = runner.run(new RunContext(config, scenario, tasks, db, line -> output.progress(scenario, run, line)));
+        m =
+            runner.run(
+                new RunContext(config, scenario, tasks, db, line -> output.progress(scenario, contender, run, line)));
       } finally {
         peakMb = heap.stop();
       }
@@ -81,6 +113,7 @@ public final class Bench {
     Double live = heap.liveAfterCollectionMb();
     output.progress(
         scenario,
+        contender,
         run,
         String.format(
             java.util.Locale.ROOT,
@@ -88,7 +121,7 @@ public final class Bench {
             peakMb,
             live == null ? "unknown" : String.format(java.util.Locale.ROOT, "%,.0f MB", live),
             heap.collections()));
-    return Result.of(scenario, config.store(), run, config.runs(), m, peakMb);
+    return Result.of(scenario, contender, config.store(), run, config.runs(), m, peakMb);
   }
 
   /**

@@ -20,6 +20,8 @@ import java.util.Objects;
  * @param connections HTTP connections of the {@code http} scenario; 1 to 10,000
  * @param runs how often each scenario runs; with more than one, a median row follows; 1 to 100
  * @param warmup how long {@code http} and {@code latency} send work before they start counting
+ * @param compare a peer to measure beside Tasklane in every scenario it has, on the same database
+ *     server and in the same run, or {@code null} for Tasklane alone; peers run on PostgreSQL only
  */
 public record BenchConfig(
     StoreKind store,
@@ -30,7 +32,8 @@ public record BenchConfig(
     int concurrency,
     int connections,
     int runs,
-    Duration warmup) {
+    Duration warmup,
+    Contender compare) {
 
   /** The local PostgreSQL server every development machine of the project runs. */
   public static final String DEFAULT_DB_URL = "jdbc:postgresql://127.0.0.1:5432/test?user=postgres";
@@ -71,6 +74,13 @@ public record BenchConfig(
     requireRange("concurrency", concurrency, 1, 10_000);
     requireRange("connections", connections, 1, 10_000);
     requireRange("runs", runs, 1, 100);
+    if (compare == Contender.TASKLANE) {
+      throw new IllegalArgumentException("compare names a peer, not Tasklane itself");
+    }
+    if (compare != null && store != StoreKind.POSTGRES) {
+      throw new IllegalArgumentException(
+          "a comparison runs on PostgreSQL (--store postgres): the peers' SQLite support is not what their users run");
+    }
     if (warmup.isNegative()) {
       throw new IllegalArgumentException("warmup must not be negative: " + warmup);
     }
@@ -87,7 +97,8 @@ public record BenchConfig(
         DEFAULT_CONCURRENCY,
         DEFAULT_CONNECTIONS,
         DEFAULT_RUNS,
-        DEFAULT_WARMUP);
+        DEFAULT_WARMUP,
+        null);
   }
 
   /** The size {@code scenario} runs with: {@code tasks} if given, else the scenario's default. */
@@ -96,40 +107,50 @@ public record BenchConfig(
   }
 
   public BenchConfig withStore(StoreKind value) {
-    return new BenchConfig(value, dbUrl, dbPoolSize, scenarios, tasks, concurrency, connections, runs, warmup);
+    return new BenchConfig(value, dbUrl, dbPoolSize, scenarios, tasks, concurrency, connections, runs, warmup, compare);
   }
 
   public BenchConfig withDbUrl(String value) {
-    return new BenchConfig(store, value, dbPoolSize, scenarios, tasks, concurrency, connections, runs, warmup);
+    return new BenchConfig(store, value, dbPoolSize, scenarios, tasks, concurrency, connections, runs, warmup, compare);
   }
 
   public BenchConfig withDbPoolSize(int value) {
-    return new BenchConfig(store, dbUrl, value, scenarios, tasks, concurrency, connections, runs, warmup);
+    return new BenchConfig(store, dbUrl, value, scenarios, tasks, concurrency, connections, runs, warmup, compare);
   }
 
   public BenchConfig withScenarios(List<Scenario> value) {
-    return new BenchConfig(store, dbUrl, dbPoolSize, value, tasks, concurrency, connections, runs, warmup);
+    return new BenchConfig(store, dbUrl, dbPoolSize, value, tasks, concurrency, connections, runs, warmup, compare);
   }
 
   /** {@code null} restores each scenario's default size. */
   public BenchConfig withTasks(Integer value) {
-    return new BenchConfig(store, dbUrl, dbPoolSize, scenarios, value, concurrency, connections, runs, warmup);
+    return new BenchConfig(store, dbUrl, dbPoolSize, scenarios, value, concurrency, connections, runs, warmup, compare);
   }
 
   public BenchConfig withConcurrency(int value) {
-    return new BenchConfig(store, dbUrl, dbPoolSize, scenarios, tasks, value, connections, runs, warmup);
+    return new BenchConfig(store, dbUrl, dbPoolSize, scenarios, tasks, value, connections, runs, warmup, compare);
   }
 
   public BenchConfig withConnections(int value) {
-    return new BenchConfig(store, dbUrl, dbPoolSize, scenarios, tasks, concurrency, value, runs, warmup);
+    return new BenchConfig(store, dbUrl, dbPoolSize, scenarios, tasks, concurrency, value, runs, warmup, compare);
   }
 
   public BenchConfig withRuns(int value) {
-    return new BenchConfig(store, dbUrl, dbPoolSize, scenarios, tasks, concurrency, connections, value, warmup);
+    return new BenchConfig(store, dbUrl, dbPoolSize, scenarios, tasks, concurrency, connections, value, warmup, compare);
   }
 
   public BenchConfig withWarmup(Duration value) {
-    return new BenchConfig(store, dbUrl, dbPoolSize, scenarios, tasks, concurrency, connections, runs, value);
+    return new BenchConfig(store, dbUrl, dbPoolSize, scenarios, tasks, concurrency, connections, runs, value, compare);
+  }
+
+  /** {@code null}: Tasklane alone. */
+  public BenchConfig withCompare(Contender value) {
+    return new BenchConfig(store, dbUrl, dbPoolSize, scenarios, tasks, concurrency, connections, runs, warmup, value);
+  }
+
+  /** Who runs each scenario: Tasklane, then the peer if one is compared. */
+  public List<Contender> contenders() {
+    return compare == null ? List.of(Contender.TASKLANE) : List.of(Contender.TASKLANE, compare);
   }
 
   /** The URL without its query string, which may carry a password: for messages. */

@@ -11,6 +11,7 @@ import dev.tasklane.spi.TaskStore;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongSupplier;
 
 /** What the scenarios share: the no-op task, node settings, seeding and waiting for a drain. */
 final class BenchNodes {
@@ -81,12 +82,23 @@ final class BenchNodes {
    * @throws BenchException if no run finishes for {@link #STALL_TIMEOUT}
    */
   static long awaitFinished(Worker worker, long n, RunContext ctx) {
+    return awaitCount(() -> finished(worker.stats()), n, ctx);
+  }
+
+  /**
+   * Waits until {@code finished} (an in-memory counter of runs that ended) reaches {@code n};
+   * reports progress now and then.
+   *
+   * @return {@link System#nanoTime()} when it did (within a millisecond)
+   * @throws BenchException if the count does not move for {@link #STALL_TIMEOUT}
+   */
+  static long awaitCount(LongSupplier finished, long n, RunContext ctx) {
     long start = System.nanoTime();
     long lastDone = -1;
     long lastChange = start;
     long lastReport = start;
     while (true) {
-      long done = finished(worker.stats());
+      long done = finished.getAsLong();
       long now = System.nanoTime();
       if (done >= n) {
         return now;

@@ -15,6 +15,7 @@ public final class ConsoleOutput implements BenchOutput {
   private final PrintWriter err;
   private final boolean json;
   private final List<String> rows = new ArrayList<>();
+  private final List<String> comparisons = new ArrayList<>();
   private MachineFacts facts;
 
   public ConsoleOutput(PrintWriter out, PrintWriter err, boolean json) {
@@ -43,6 +44,7 @@ public final class ConsoleOutput implements BenchOutput {
           r.p50Ms() == null ? "" : String.format(java.util.Locale.ROOT, ", p50 %.2f / p95 %.2f / p99 %.2f ms", r.p50Ms(), r.p95Ms(), r.p99Ms());
       progress(
           r.scenario(),
+          r.contender(),
           r.run(),
           String.format(
               java.util.Locale.ROOT,
@@ -57,17 +59,40 @@ public final class ConsoleOutput implements BenchOutput {
   }
 
   @Override
-  public void failed(Scenario scenario, int run, Exception error) {
-    String message = error instanceof BenchException ? error.getMessage() : error.toString();
-    err.println("[" + scenario.id() + " #" + run + "] FAILED: " + message);
-    err.flush();
-    rows.add(String.format(java.util.Locale.ROOT, "%-14s %-8s %6d  FAILED: %s", scenario.id(), facts == null ? "" : facts.store().id(), run, message));
+  public void comparison(Comparison c) {
+    if (json) {
+      out.println(ResultFormat.comparisonJson(c));
+      out.flush();
+    } else {
+      comparisons.add(ResultFormat.comparisonRow(c));
+    }
   }
 
   @Override
-  public void progress(Scenario scenario, int run, String message) {
-    err.println("[" + scenario.id() + " #" + run + "] " + message);
+  public void failed(Scenario scenario, Contender contender, int run, Exception error) {
+    String message = error instanceof BenchException ? error.getMessage() : error.toString();
+    err.println(label(scenario, contender, run) + " FAILED: " + message);
     err.flush();
+    rows.add(
+        String.format(
+            java.util.Locale.ROOT,
+            "%-14s %-12s %-8s %6d  FAILED: %s",
+            scenario.id(),
+            contender.id(),
+            facts == null ? "" : facts.store().id(),
+            run,
+            message));
+  }
+
+  @Override
+  public void progress(Scenario scenario, Contender contender, int run, String message) {
+    err.println(label(scenario, contender, run) + " " + message);
+    err.flush();
+  }
+
+  /** {@code [drain #1]} for Tasklane's runs, {@code [drain db-scheduler #1]} for a peer's. */
+  private static String label(Scenario scenario, Contender contender, int run) {
+    return "[" + scenario.id() + (contender == Contender.TASKLANE ? "" : " " + contender.id()) + " #" + run + "]";
   }
 
   @Override
@@ -80,6 +105,11 @@ public final class ConsoleOutput implements BenchOutput {
     }
     out.println(ResultFormat.tableHeader());
     rows.forEach(out::println);
+    if (!comparisons.isEmpty()) {
+      out.println();
+      out.println(ResultFormat.comparisonHeader());
+      comparisons.forEach(out::println);
+    }
     out.flush();
   }
 }

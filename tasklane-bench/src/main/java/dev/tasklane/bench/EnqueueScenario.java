@@ -1,8 +1,6 @@
 package dev.tasklane.bench;
 
-import dev.tasklane.Worker;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -10,35 +8,57 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * {@code enqueue-single} and {@code enqueue-batch}: a producer-only node (never started, so
- * nothing runs) and several platform threads submitting N tasks as fast as they can, {@code
- * submit()} one task per call or {@code submitAll()} in batches. Timed from the moment the threads
- * are let go until the last call returned; the latency of every call is kept.
+ * The enqueue scenarios: a producer (for Tasklane a node that is never started, so nothing runs)
+ * and several platform threads submitting N tasks as fast as they can, one task per call or in
+ * batches. Timed from the moment the threads are let go until the last call returned; the latency
+ * of every call is kept.
  */
 final class EnqueueScenario implements ScenarioRunner {
+  /** A batch size meaning "all N tasks in one call". */
+  private static final int ALL = 0;
+
   private final int batchSize;
+  private final Threads threads;
+  private final Producer.Factory producers;
 
-  private EnqueueScenario(int batchSize) {
+  /** How many threads submit, from the run's settings. */
+  private interface Threads {
+    int of(BenchConfig config);
+  }
+
+  private EnqueueScenario(int batchSize, Threads threads, Producer.Factory producers) {
     this.batchSize = batchSize;
+    this.threads = threads;
+    this.producers = producers;
   }
 
-  /** One task per {@code submit()} call, from {@code concurrency} threads. */
-  static EnqueueScenario single() {
-    return new EnqueueScenario(1);
+  /** One task per call, from one thread: what a lone caller (a request handler) pays. */
+  static EnqueueScenario serial(Producer.Factory producers) {
+    return new EnqueueScenario(1, config -> 1, producers);
   }
 
-  /** {@value BenchConfig#BATCH_SIZE} tasks per {@code submitAll()} call, from 4 threads. */
-  static EnqueueScenario batches() {
-    return new EnqueueScenario(BenchConfig.BATCH_SIZE);
+  /** One task per call, from {@code concurrency} threads. */
+  static EnqueueScenario single(Producer.Factory producers) {
+    return new EnqueueScenario(1, BenchConfig::concurrency, producers);
+  }
+
+  /** {@value BenchConfig#BATCH_SIZE} tasks per call, from {@value BenchConfig#BATCH_THREADS} threads. */
+  static EnqueueScenario batches(Producer.Factory producers) {
+    return new EnqueueScenario(BenchConfig.BATCH_SIZE, config -> BenchConfig.BATCH_THREADS, producers);
+  }
+
+  /** All N tasks in one call, from one thread. */
+  static EnqueueScenario bulk(Producer.Factory producers) {
+    return new EnqueueScenario(ALL, config -> 1, producers);
   }
 
   @Override
   public Measurement run(RunContext ctx) throws InterruptedException {
     int n = ctx.tasks();
+    int batchSize = this.batchSize == ALL ? n : this.batchSize;
     int calls = (n + batchSize - 1) / batchSize;
-    int threadCount =
-        Math.min(calls, batchSize == 1 ? ctx.config().concurrency() : BenchConfig.BATCH_THREADS);
-    try (Worker producer = BenchNodes.noopWorker(ctx.db().open(), ctx.nodeId("producer"), ctx.config().concurrency())) {
+    int threadCount = Math.min(calls, threads.of(ctx.config()));
+    try (Producer producer = producers.open(ctx)) {
       AtomicInteger nextCall = new AtomicInteger();
       LongAdder accepted = new LongAdder();
       LongAdder errors = new LongAdder();
@@ -66,9 +86,9 @@ final class EnqueueScenario implements ScenarioRunner {
                         long begin = System.nanoTime();
                         try {
                           if (size == 1) {
-                            producer.submit(BenchNodes.NOOP_REQUEST);
+                            producer.submitOne();
                           } else {
-                            producer.submitAll(Collections.nCopies(size, BenchNodes.NOOP_REQUEST));
+                            producer.submitMany(size);
                           }
                           accepted.add(size);
                         } catch (RuntimeException e) {

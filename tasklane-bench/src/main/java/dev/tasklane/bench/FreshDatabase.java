@@ -1,5 +1,7 @@
 package dev.tasklane.bench;
 
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
 import dev.tasklane.postgres.PostgresOptions;
 import dev.tasklane.postgres.PostgresTaskStore;
 import dev.tasklane.spi.TaskStore;
@@ -18,6 +20,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
 import java.util.stream.Stream;
+import javax.sql.DataSource;
 
 /**
  * A database of its own for one scenario run: a new SQLite file in a temporary directory, or a new
@@ -26,6 +29,7 @@ import java.util.stream.Stream;
  */
 abstract sealed class FreshDatabase implements AutoCloseable {
   private final List<TaskStore> opened = new ArrayList<>();
+  private final List<HikariDataSource> peerPools = new ArrayList<>();
 
   /** A fresh database of the configured store, its name hinting at {@code label}. */
   static FreshDatabase create(BenchConfig config, String label) {
@@ -47,6 +51,20 @@ abstract sealed class FreshDatabase implements AutoCloseable {
     return store;
   }
 
+  /**
+   * A connection pool of {@code poolSize} on this database for a peer measured beside Tasklane,
+   * closed with the database; on PostgreSQL its connections work in this run's schema.
+   *
+   * @throws UnsupportedOperationException where no peer runs (SQLite)
+   */
+  final synchronized DataSource peerDataSource(int poolSize) {
+    HikariDataSource ds = openPeerDataSource(poolSize);
+    peerPools.add(ds);
+    return ds;
+  }
+
+  abstract HikariDataSource openPeerDataSource(int poolSize);
+
   /** True if {@link #open()} may be called again for a second node on the same tasks. */
   abstract boolean allowsSecondNode();
 
@@ -66,6 +84,8 @@ abstract sealed class FreshDatabase implements AutoCloseable {
       }
     }
     opened.clear();
+    peerPools.forEach(HikariDataSource::close);
+    peerPools.clear();
     discard();
     if (failure != null) {
       throw failure;
@@ -92,6 +112,11 @@ abstract sealed class FreshDatabase implements AutoCloseable {
     @Override
     TaskStore openStore() {
       return SqliteTaskStore.open(dir.resolve("bench.db"));
+    }
+
+    @Override
+    HikariDataSource openPeerDataSource(int poolSize) {
+      throw new UnsupportedOperationException("peers are measured on PostgreSQL only");
     }
 
     @Override
@@ -126,6 +151,22 @@ abstract sealed class FreshDatabase implements AutoCloseable {
     TaskStore openStore() {
       return PostgresTaskStore.open(
           PostgresOptions.of(config.dbUrl()).withSchema(schema).withPoolSize(config.dbPoolSize()));
+    }
+
+    @Override
+    HikariDataSource openPeerDataSource(int poolSize) {
+      try (Connection c = DriverManager.getConnection(config.dbUrl());
+          Statement st = c.createStatement()) {
+        st.execute("CREATE SCHEMA IF NOT EXISTS \"" + schema + "\"");
+      } catch (SQLException e) {
+        throw new BenchException("cannot create the benchmark schema " + schema + ": " + e.getMessage(), e);
+      }
+      HikariConfig hc = new HikariConfig();
+      hc.setJdbcUrl(config.dbUrl());
+      hc.setSchema(schema);
+      hc.setMaximumPoolSize(poolSize);
+      hc.setPoolName("bench-peer-" + schema);
+      return new HikariDataSource(hc);
     }
 
     @Override

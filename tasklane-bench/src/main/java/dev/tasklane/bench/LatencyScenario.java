@@ -1,7 +1,6 @@
 package dev.tasklane.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.tasklane.TaskId;
 import dev.tasklane.TaskRequest;
 import dev.tasklane.TaskResult;
 import dev.tasklane.TaskType;
@@ -9,13 +8,6 @@ import dev.tasklane.Worker;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
  * {@code latency}: an idle node receives one submission every {@link
@@ -39,7 +31,7 @@ final class LatencyScenario implements ScenarioRunner {
   public Measurement run(RunContext ctx) throws Exception {
     int n = ctx.tasks();
     int concurrency = ctx.config().concurrency();
-    Map<TaskId, Long> handlerStarted = new ConcurrentHashMap<>(2 * n);
+    Map<Object, Long> handlerStarted = new ConcurrentHashMap<>(2 * n);
     TaskType<JsonNode> probe =
         TaskType.of(
             PROBE,
@@ -63,6 +55,7 @@ final class LatencyScenario implements ScenarioRunner {
                     .build()
                 : null) {
       Worker submitter = twoNodes ? producer : runner;
+      FixedRate.Submit submit = () -> submitter.submit(PROBE_REQUEST).task().id();
       runner.start();
       Thread.sleep(SETTLE);
       String where = twoNodes ? "submitted on one node, run on another" : "submitted and run on one node";
@@ -72,83 +65,21 @@ final class LatencyScenario implements ScenarioRunner {
       long warmErrors = 0;
       if (warmups > 0) {
         ctx.say("warming up: %,d submissions, one every %d ms (not counted)", warmups, interval);
-        Round warm = submitEvery(submitter, warmups);
+        FixedRate.Round warm = FixedRate.submitEvery(submit, warmups);
         finishedBefore = warm.accepted();
         warmErrors = warm.errors();
         BenchNodes.awaitFinished(runner, finishedBefore, ctx);
       }
       ctx.say("%,d submissions, one every %d ms, %s", n, interval, where);
       long start = System.nanoTime();
-      Round round = submitEvery(submitter, n);
+      FixedRate.Round round = FixedRate.submitEvery(submit, n);
       long end = BenchNodes.awaitFinished(runner, finishedBefore + round.accepted(), ctx);
       if (round.firstError() != null) {
         ctx.say("%,d submissions failed; the first: %s", round.errors(), round.firstError());
       }
-      Samples latencies = new Samples(n);
-      for (int k = 0; k < n; k++) {
-        if (round.ids()[k] != null) {
-          Long began = handlerStarted.get(round.ids()[k]);
-          // A handler that started before submit() returned to its caller waited 0 ms for it.
-          latencies.add(began == null ? 0 : Math.max(0, began - round.acked()[k]));
-        }
-      }
+      Samples latencies = FixedRate.latencies(round, handlerStarted);
       return new Measurement(
           round.accepted(), BenchNodes.seconds(start, end), latencies.percentiles(), warmErrors + round.errors());
     }
-  }
-
-  /**
-   * The submissions of one round: for the k-th, its task id ({@code null} if it failed) and the
-   * {@link System#nanoTime()} at which {@code submit()} returned.
-   */
-  private record Round(TaskId[] ids, long[] acked, long errors, RuntimeException firstError) {
-    long accepted() {
-      return ids.length - errors;
-    }
-  }
-
-  /** Submits {@code n} probe tasks, one every {@link BenchConfig#LATENCY_INTERVAL}, at a fixed rate. */
-  private static Round submitEvery(Worker submitter, int n) throws InterruptedException {
-    TaskId[] ids = new TaskId[n];
-    long[] acked = new long[n];
-    AtomicInteger next = new AtomicInteger();
-    LongAdder errors = new LongAdder();
-    AtomicReference<RuntimeException> firstError = new AtomicReference<>();
-    CountDownLatch allSent = new CountDownLatch(1);
-    ScheduledExecutorService ticker =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> Thread.ofPlatform().name("bench-latency-ticker").daemon(true).unstarted(r));
-    try {
-      ticker.scheduleAtFixedRate(
-          () -> {
-            int k = next.getAndIncrement();
-            if (k >= n) {
-              return;
-            }
-            try {
-              TaskId id = submitter.submit(PROBE_REQUEST).task().id();
-              acked[k] = System.nanoTime();
-              ids[k] = id;
-            } catch (RuntimeException e) {
-              // Caught: an exception would cancel the schedule.
-              errors.increment();
-              firstError.compareAndSet(null, e);
-            } finally {
-              if (k == n - 1) {
-                allSent.countDown(); // after every earlier write of this one thread: publishes them
-              }
-            }
-          },
-          0,
-          BenchConfig.LATENCY_INTERVAL.toNanos(),
-          TimeUnit.NANOSECONDS);
-      long budget = BenchConfig.LATENCY_INTERVAL.multipliedBy(n).plus(BenchNodes.STALL_TIMEOUT).toMillis();
-      if (!allSent.await(budget, TimeUnit.MILLISECONDS)) {
-        throw new BenchException("latency: " + n + " submissions did not finish within " + budget + " ms");
-      }
-    } finally {
-      ticker.shutdownNow();
-    }
-    return new Round(ids, acked, errors.sum(), firstError.get());
   }
 }

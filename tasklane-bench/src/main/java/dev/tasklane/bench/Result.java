@@ -9,6 +9,7 @@ import java.util.function.ToDoubleFunction;
  * One row of the report: a scenario run, or the median of several.
  *
  * @param scenario what ran
+ * @param contender whose figures these are
  * @param store on which store
  * @param run 1-based number of the run, or {@code null} for the median row
  * @param runs how many runs the scenario had
@@ -23,6 +24,7 @@ import java.util.function.ToDoubleFunction;
  */
 public record Result(
     Scenario scenario,
+    Contender contender,
     StoreKind store,
     Integer run,
     int runs,
@@ -37,14 +39,17 @@ public record Result(
 
   public Result {
     Objects.requireNonNull(scenario, "scenario");
+    Objects.requireNonNull(contender, "contender");
     Objects.requireNonNull(store, "store");
   }
 
   /** A run's row from its measurement and peak heap. */
-  static Result of(Scenario scenario, StoreKind store, int run, int runs, Measurement m, Double peakHeapMb) {
+  static Result of(
+      Scenario scenario, Contender contender, StoreKind store, int run, int runs, Measurement m, Double peakHeapMb) {
     Percentiles p = m.latency();
     return new Result(
         scenario,
+        contender,
         store,
         run,
         runs,
@@ -67,7 +72,7 @@ public record Result(
    * The median row of several runs of one scenario: each figure is the median of that figure over
    * the runs (so the row need not be any single run); errors are summed.
    *
-   * @throws IllegalArgumentException if {@code runs} is empty or mixes scenarios or stores
+   * @throws IllegalArgumentException if {@code runs} is empty or mixes scenarios, contenders or stores
    */
   public static Result median(List<Result> runs) {
     if (runs.isEmpty()) {
@@ -75,12 +80,13 @@ public record Result(
     }
     Result first = runs.get(0);
     for (Result r : runs) {
-      if (r.scenario != first.scenario || r.store != first.store) {
-        throw new IllegalArgumentException("runs of different scenarios or stores");
+      if (r.scenario != first.scenario || r.contender != first.contender || r.store != first.store) {
+        throw new IllegalArgumentException("runs of different scenarios, contenders or stores");
       }
     }
     return new Result(
         first.scenario,
+        first.contender,
         first.store,
         null,
         runs.size(),

@@ -11,10 +11,14 @@ import java.util.stream.Collectors;
 public enum Scenario {
   /** N no-op tasks already queued; one node with {@code concurrency} handlers runs them all. */
   DRAIN("drain"),
+  /** {@code submit()} one task per call from one thread: a lone caller's cost; latency of each call. */
+  ENQUEUE_SERIAL("enqueue-serial"),
   /** {@code submit()} one task per call from {@code concurrency} threads; latency of each call. */
   ENQUEUE_SINGLE("enqueue-single"),
   /** {@code submitAll()} of 1,000-task batches from 4 threads; latency of each batch call. */
   ENQUEUE_BATCH("enqueue-batch"),
+  /** One {@code submitAll()} call of all N tasks, one transaction: the bulk path, and its heap. */
+  ENQUEUE_BULK("enqueue-bulk"),
   /** {@code POST /api/v1/tasks} over real HTTP on keep-alive connections to a running node. */
   HTTP("http"),
   /** An idle node, one submission every 20 ms: acknowledgment to handler start. */
@@ -50,6 +54,7 @@ public enum Scenario {
   public int defaultTasks(StoreKind store) {
     return switch (this) {
       case DRAIN -> 100_000;
+      case ENQUEUE_SERIAL, ENQUEUE_BULK -> 20_000;
       case ENQUEUE_SINGLE -> store == StoreKind.POSTGRES ? 50_000 : 100_000;
       case ENQUEUE_BATCH -> 500_000;
       case HTTP -> 0;

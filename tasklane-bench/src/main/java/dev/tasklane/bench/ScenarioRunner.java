@@ -1,5 +1,7 @@
 package dev.tasklane.bench;
 
+import java.util.Optional;
+
 /** The code of one scenario: runs it once on the context's fresh database. */
 interface ScenarioRunner {
 
@@ -10,12 +12,22 @@ interface ScenarioRunner {
    */
   Measurement run(RunContext ctx) throws Exception;
 
-  /** The runner of {@code scenario}. */
+  /** The runner of {@code scenario} for {@code contender}; empty where the peer has none. */
+  static Optional<ScenarioRunner> of(Contender contender, Scenario scenario) {
+    return switch (contender) {
+      case TASKLANE -> Optional.of(of(scenario));
+      case DB_SCHEDULER -> DbSchedulerScenarios.of(scenario);
+    };
+  }
+
+  /** Tasklane's runner of {@code scenario}. */
   static ScenarioRunner of(Scenario scenario) {
     return switch (scenario) {
       case DRAIN, BACKLOG -> new DrainScenario();
-      case ENQUEUE_SINGLE -> EnqueueScenario.single();
-      case ENQUEUE_BATCH -> EnqueueScenario.batches();
+      case ENQUEUE_SERIAL -> EnqueueScenario.serial(TasklaneProducer::open);
+      case ENQUEUE_SINGLE -> EnqueueScenario.single(TasklaneProducer::open);
+      case ENQUEUE_BATCH -> EnqueueScenario.batches(TasklaneProducer::open);
+      case ENQUEUE_BULK -> EnqueueScenario.bulk(TasklaneProducer::open);
       case HTTP -> new HttpScenario();
       case LATENCY -> new LatencyScenario();
       case REMOTE_DRAIN -> RemoteScenario.javaDrain();

@@ -16,7 +16,8 @@ class BenchConfigTest {
     assertThat(c.store()).isEqualTo(StoreKind.SQLITE);
     assertThat(c.scenarios())
         .containsExactly(
-            Scenario.DRAIN, Scenario.ENQUEUE_SINGLE, Scenario.ENQUEUE_BATCH, Scenario.HTTP, Scenario.LATENCY, Scenario.BACKLOG,
+            Scenario.DRAIN, Scenario.ENQUEUE_SERIAL, Scenario.ENQUEUE_SINGLE, Scenario.ENQUEUE_BATCH, Scenario.ENQUEUE_BULK,
+            Scenario.HTTP, Scenario.LATENCY, Scenario.BACKLOG,
             Scenario.REMOTE_DRAIN, Scenario.REMOTE_DRAIN_PYTHON, Scenario.REMOTE_LATENCY);
     assertThat(c.concurrency()).isEqualTo(16);
     assertThat(c.connections()).isEqualTo(64);
@@ -26,6 +27,10 @@ class BenchConfigTest {
     assertThat(c.tasksFor(Scenario.ENQUEUE_SINGLE)).isEqualTo(100_000);
     assertThat(c.withStore(StoreKind.POSTGRES).tasksFor(Scenario.ENQUEUE_SINGLE)).isEqualTo(50_000);
     assertThat(c.tasksFor(Scenario.ENQUEUE_BATCH)).isEqualTo(500_000);
+    assertThat(c.tasksFor(Scenario.ENQUEUE_SERIAL)).isEqualTo(20_000);
+    assertThat(c.tasksFor(Scenario.ENQUEUE_BULK)).isEqualTo(20_000);
+    assertThat(c.compare()).isNull();
+    assertThat(c.contenders()).containsExactly(Contender.TASKLANE);
     assertThat(c.tasksFor(Scenario.HTTP)).isZero(); // by time
     assertThat(c.tasksFor(Scenario.LATENCY)).isEqualTo(500); // 10 s at 20 ms
     assertThat(c.tasksFor(Scenario.BACKLOG)).isEqualTo(1_000_000);
@@ -51,6 +56,18 @@ class BenchConfigTest {
   }
 
   @Test
+  void aComparisonRunsThePeerAfterTasklaneOnPostgresOnly() {
+    BenchConfig pg = BenchConfig.defaults().withStore(StoreKind.POSTGRES).withCompare(Contender.DB_SCHEDULER);
+
+    assertThat(pg.contenders()).containsExactly(Contender.TASKLANE, Contender.DB_SCHEDULER);
+    assertThatThrownBy(() -> BenchConfig.defaults().withCompare(Contender.DB_SCHEDULER))
+        .hasMessageContaining("PostgreSQL");
+    assertThatThrownBy(() -> pg.withCompare(Contender.TASKLANE)).hasMessageContaining("peer");
+    assertThat(Contender.parsePeer("DB-Scheduler")).isEqualTo(Contender.DB_SCHEDULER);
+    assertThatThrownBy(() -> Contender.parsePeer("tasklane")).hasMessageContaining("there is: db-scheduler");
+  }
+
+  @Test
   void valuesOutOfRangeAreRefused() {
     BenchConfig c = BenchConfig.defaults();
 
@@ -69,7 +86,7 @@ class BenchConfigTest {
     assertThat(Scenario.parse(" Enqueue-Batch ")).isEqualTo(Scenario.ENQUEUE_BATCH);
     assertThat(StoreKind.parse("PostgreSQL")).isEqualTo(StoreKind.POSTGRES);
     assertThatThrownBy(() -> Scenario.parse("throughput"))
-        .hasMessageContaining("drain, enqueue-single, enqueue-batch, http, latency, backlog");
+        .hasMessageContaining("drain, enqueue-serial, enqueue-single, enqueue-batch, enqueue-bulk, http, latency, backlog");
     assertThatThrownBy(() -> StoreKind.parse("mysql")).hasMessageContaining("sqlite or postgres");
   }
 }

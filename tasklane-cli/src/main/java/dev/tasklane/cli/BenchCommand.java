@@ -4,6 +4,7 @@ import dev.tasklane.bench.Bench;
 import dev.tasklane.bench.BenchConfig;
 import dev.tasklane.bench.BenchException;
 import dev.tasklane.bench.ConsoleOutput;
+import dev.tasklane.bench.Contender;
 import dev.tasklane.bench.Scenario;
 import dev.tasklane.bench.StoreKind;
 import java.time.Duration;
@@ -37,10 +38,14 @@ import picocli.CommandLine.Spec;
       "  drain           100,000 tasks already queued, run by one node with",
       "                  --concurrency handlers: tasks/s from start() to the last",
       "                  succeeded",
+      "  enqueue-serial  20,000 submit() calls of one task each, from one",
+      "                  thread: tasks/s, latency per call",
       "  enqueue-single  100,000 (postgres: 50,000) submit() calls of one task",
       "                  each, from --concurrency threads: tasks/s, latency per call",
       "  enqueue-batch   500,000 tasks by submitAll() in batches of 1,000 from",
       "                  4 threads: tasks/s, latency per batch",
+      "  enqueue-bulk    20,000 tasks in one submitAll() call (one transaction):",
+      "                  tasks/s and peak heap",
       "  http            10 s (or --tasks requests) of POST /api/v1/tasks on",
       "                  --connections keep-alive connections to a running node,",
       "                  after --warmup: 202s per second, latency per request",
@@ -63,9 +68,16 @@ import picocli.CommandLine.Spec;
       "",
       "Output: a table on stdout once every scenario has run (progress on stderr",
       "meanwhile), or with --json one JSON line per run as soon as it finishes:",
-      "scenario, store, tasks, seconds, tasks_per_sec, p50_ms, p95_ms, p99_ms,",
-      "peak_heap_mb (null where a figure does not apply), errors, run (\"median\" on",
-      "the row after several runs), runs.",
+      "scenario, system, store, tasks, seconds, tasks_per_sec, p50_ms, p95_ms,",
+      "p99_ms, peak_heap_mb (null where a figure does not apply), errors, run",
+      "(\"median\" on the row after several runs), runs.",
+      "",
+      "--compare db-scheduler runs db-scheduler (through its public API, on the",
+      "same PostgreSQL server, pool size and thread count) after each of Tasklane's",
+      "runs of drain, backlog, the enqueue scenarios and latency, then prints both",
+      "and their ratios: tasks/s as Tasklane's over db-scheduler's, latencies as",
+      "db-scheduler's over Tasklane's (above 1: Tasklane ahead). In latency,",
+      "db-scheduler runs in one process with immediate execution.",
       "",
       "Peak heap: the most heap in use (live or not yet collected), sampled every",
       "50 ms from the start of the run, seeding included. The heap limit is the",
@@ -77,6 +89,7 @@ import picocli.CommandLine.Spec;
       "Examples:",
       "  tasklane bench --store sqlite",
       "  tasklane bench --store postgres --scenario drain,latency --runs 3",
+      "  tasklane bench --compare db-scheduler --runs 3",
       "  tasklane bench --scenario http --json > http.jsonl"
     })
 final class BenchCommand implements Callable<Integer> {
@@ -89,9 +102,15 @@ final class BenchCommand implements Callable<Integer> {
   @Option(
       names = "--store",
       paramLabel = "sqlite|postgres",
-      defaultValue = "sqlite",
-      description = "Store to measure (default ${DEFAULT-VALUE}).")
+      description = "Store to measure (default sqlite; postgres with --compare).")
   String store;
+
+  @Option(
+      names = "--compare",
+      paramLabel = "<peer>",
+      description =
+          "Measure a peer beside Tasklane in the same run, on PostgreSQL: db-scheduler (see below).")
+  String compare;
 
   @Option(
       names = "--db-url",
@@ -190,12 +209,24 @@ final class BenchCommand implements Callable<Integer> {
    * @throws ParameterException naming the flag, for a value out of range
    */
   BenchConfig config() {
+    Contender peer = null;
+    if (compare != null) {
+      try {
+        peer = Contender.parsePeer(compare);
+      } catch (IllegalArgumentException e) {
+        throw usage("--compare: " + e.getMessage());
+      }
+    }
     StoreKind storeKind;
+    String storeName = store != null ? store : peer != null ? "postgres" : "sqlite";
     try {
-      storeKind = StoreKind.parse(store);
+      storeKind = StoreKind.parse(storeName);
     } catch (IllegalArgumentException e) {
       throw usage("--store must be sqlite or postgres, not '" + store + "'");
     }
+    require(
+        peer == null || storeKind == StoreKind.POSTGRES,
+        "--compare runs on PostgreSQL: leave --store out, or give --store postgres");
     List<Scenario> chosen = new ArrayList<>();
     for (String name : scenarios) {
       try {
@@ -207,6 +238,12 @@ final class BenchCommand implements Callable<Integer> {
     if (chosen.isEmpty()) {
       chosen = List.of(Scenario.values());
     }
+    // With a peer and no scenario named: the scenarios the peer has, so the command measures the
+    // comparison rather than an hour of Tasklane-only scenarios.
+    if (scenarios.isEmpty() && peer != null) {
+      chosen = List.of(
+          Scenario.ENQUEUE_SERIAL, Scenario.ENQUEUE_SINGLE, Scenario.ENQUEUE_BULK, Scenario.DRAIN, Scenario.LATENCY);
+    }
     require(tasks == null || tasks >= 1, "--tasks must be at least 1, not " + tasks);
     require(concurrency >= 1 && concurrency <= 10_000, "--concurrency must be between 1 and 10000, not " + concurrency);
     require(connections >= 1 && connections <= 10_000, "--connections must be between 1 and 10000, not " + connections);
@@ -216,7 +253,7 @@ final class BenchCommand implements Callable<Integer> {
         storeKind != StoreKind.POSTGRES || dbUrl.startsWith("jdbc:postgresql:"),
         "--db-url must be a PostgreSQL JDBC URL like jdbc:postgresql://HOST:PORT/DATABASE (or TASKLANE_DB_URL)");
     try {
-      return new BenchConfig(storeKind, dbUrl, dbPoolSize, chosen, tasks, concurrency, connections, runs, warmup);
+      return new BenchConfig(storeKind, dbUrl, dbPoolSize, chosen, tasks, concurrency, connections, runs, warmup, peer);
     } catch (IllegalArgumentException e) {
       throw usage(e.getMessage());
     }

@@ -3,6 +3,7 @@ package dev.tasklane.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tasklane.bench.BenchConfig;
+import dev.tasklane.bench.Contender;
 import dev.tasklane.bench.Scenario;
 import dev.tasklane.bench.StoreKind;
 import java.time.Duration;
@@ -50,6 +51,20 @@ class BenchCommandTest {
   }
 
   @Test
+  void compareRunsOnPostgresAndDefaultsToTheScenariosThePeerHas() {
+    BenchConfig c = config(Map.of(), "--compare", "db-scheduler", "--runs", "3");
+
+    assertThat(c.compare()).isEqualTo(Contender.DB_SCHEDULER);
+    assertThat(c.store()).isEqualTo(StoreKind.POSTGRES);
+    assertThat(c.scenarios())
+        .containsExactly(
+            Scenario.ENQUEUE_SERIAL, Scenario.ENQUEUE_SINGLE, Scenario.ENQUEUE_BULK, Scenario.DRAIN, Scenario.LATENCY);
+    assertThat(config(Map.of(), "--compare", "db-scheduler", "--scenario", "drain").scenarios())
+        .containsExactly(Scenario.DRAIN);
+    assertThat(config(Map.of()).compare()).isNull();
+  }
+
+  @Test
   void theDatabaseUrlComesFromTheEnvironmentButServesSettingsDoNot() {
     Map<String, String> env =
         Map.of(
@@ -72,7 +87,9 @@ class BenchCommandTest {
       quoteCharacter = '"',
       value = {
         "--store mysql | --store must be sqlite or postgres, not 'mysql'",
-        "--scenario throughput | no scenario 'throughput'; there are: drain, enqueue-single",
+        "--scenario throughput | no scenario 'throughput'; there are: drain, enqueue-serial, enqueue-single",
+        "--compare quartz | --compare: no peer 'quartz' to compare with; there is: db-scheduler",
+        "--compare db-scheduler --store sqlite | --compare runs on PostgreSQL",
         "--tasks 0 | --tasks must be at least 1",
         "--tasks many | --tasks",
         "--concurrency 0 | --concurrency must be between 1 and 10000",
