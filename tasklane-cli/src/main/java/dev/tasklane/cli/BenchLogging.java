@@ -13,12 +13,14 @@ import java.util.List;
 import org.slf4j.LoggerFactory;
 
 /**
- * Logging while {@code tasklane bench} runs: Tasklane's own loggers at WARN, so that per-task or
+ * Logging while {@code tasklane bench} runs: Tasklane's own loggers (and a compared peer's) at WARN, so that per-task or
  * per-start lines cost nothing in the figures, and console output on stderr, so that stdout holds
  * only the results (JSON lines stay parseable). {@link #close()} puts everything back.
  */
 final class BenchLogging implements AutoCloseable {
   private static final String TASKLANE = "dev.tasklane";
+  /** The peers measured with {@code --compare}: their start-up lines would interleave with progress. */
+  private static final List<String> PEERS = List.of("com.github.kagkarlsson", "com.zaxxer.hikari");
 
   private final Runnable restore;
 
@@ -31,9 +33,11 @@ final class BenchLogging implements AutoCloseable {
     if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
       return new BenchLogging(() -> {});
     }
-    Logger tasklane = context.getLogger(TASKLANE);
-    Level before = tasklane.getLevel();
-    tasklane.setLevel(Level.WARN);
+    List<Logger> quieted = new ArrayList<>();
+    quieted.add(context.getLogger(TASKLANE));
+    PEERS.forEach(name -> quieted.add(context.getLogger(name)));
+    List<Level> before = quieted.stream().map(Logger::getLevel).toList();
+    quieted.forEach(logger -> logger.setLevel(Level.WARN));
     List<ConsoleAppender<ILoggingEvent>> moved = new ArrayList<>();
     Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
     for (Iterator<Appender<ILoggingEvent>> it = root.iteratorForAppenders(); it.hasNext(); ) {
@@ -45,7 +49,9 @@ final class BenchLogging implements AutoCloseable {
     }
     return new BenchLogging(
         () -> {
-          tasklane.setLevel(before);
+          for (int i = 0; i < quieted.size(); i++) {
+            quieted.get(i).setLevel(before.get(i));
+          }
           moved.forEach(console -> retarget(console, ConsoleTarget.SystemOut));
         });
   }

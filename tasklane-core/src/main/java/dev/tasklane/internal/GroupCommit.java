@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantLock;
 import dev.tasklane.StoreException;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -21,6 +22,12 @@ import org.slf4j.LoggerFactory;
  * has gathered in a single transaction and answers them all. Under load a transaction carries
  * many writes instead of one, and the database commits (and syncs) once for all of them; when idle
  * a write goes out at once, since nothing waits to fill a batch.
+ *
+ * <p>Batching only happens when writers overlap. A caller that finds nothing queued and no
+ * transaction in flight writes on its own thread, in a transaction of its own: a lone writer pays
+ * one transaction and no hand-over to the writer thread (which costs a wake-up on each side, a
+ * large share of a one-statement write). While that transaction is in flight, the callers that
+ * arrive queue for the writer thread, which writes them together once it is done.
  *
  * <p>No caller is answered before the transaction holding its write has committed. If the batch
  * fails, nothing of it was written, and each write is retried alone, so one bad write fails only
@@ -59,6 +66,10 @@ final class GroupCommit<I, O> implements AutoCloseable {
   private final BlockingQueue<Pending<I, O>> queue = new LinkedBlockingQueue<>();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final Object startLock = new Object();
+  /** Held by whoever has a transaction in flight: a direct writer, or the writer thread. */
+  private final ReentrantLock writing = new ReentrantLock();
+  /** Set while the writer thread holds writes taken from the queue: no direct write overtakes them. */
+  private volatile boolean batchPending;
   private volatile Thread writer;
 
   /**
@@ -99,6 +110,13 @@ final class GroupCommit<I, O> implements AutoCloseable {
    * @throws RuntimeException the write's own failure, unwrapped
    */
   O write(I item) {
+    if (writeDirectly()) {
+      try {
+        return single.apply(item);
+      } finally {
+        writing.unlock();
+      }
+    }
     CompletableFuture<O> result = enqueue(item);
     if (result == null) {
       return single.apply(item);
@@ -111,13 +129,22 @@ final class GroupCommit<I, O> implements AutoCloseable {
   }
 
   /**
-   * {@link #write(Object)}, waiting at most {@code maxWait} for the commit. A write still queued
-   * then is withdrawn, unwritten; one already in a transaction may still commit after the caller
-   * was told it timed out (the caller cannot tell, as with any write whose answer was lost).
+   * {@link #write(Object)}, waiting at most {@code maxWait} for a batch's commit. A write still
+   * queued then is withdrawn, unwritten; one already in a transaction may still commit after the
+   * caller was told it timed out (the caller cannot tell, as with any write whose answer was
+   * lost). A write made directly on the caller's thread is bounded by the store's own timeouts
+   * instead (its pool's connection timeout, SQLite's busy timeout).
    *
    * @throws StoreException {@link StoreException#unavailable() unavailable}, after {@code maxWait}
    */
   O write(I item, Duration maxWait) {
+    if (writeDirectly()) {
+      try {
+        return single.apply(item);
+      } finally {
+        writing.unlock();
+      }
+    }
     CompletableFuture<O> result = enqueue(item);
     if (result == null) {
       return single.apply(item);
@@ -163,6 +190,23 @@ final class GroupCommit<I, O> implements AutoCloseable {
     }
   }
 
+  /**
+   * True, holding {@link #writing}, if the caller may write on its own thread now: nothing is
+   * queued or held by the writer thread, and no transaction is in flight. False under contention,
+   * when the caller queues its write to be batched.
+   */
+  private boolean writeDirectly() {
+    if (closed.get() || batchPending || !queue.isEmpty() || !writing.tryLock()) {
+      return false;
+    }
+    if (batchPending || !queue.isEmpty()) {
+      // A write was queued between the checks and the lock: it goes first, in a batch.
+      writing.unlock();
+      return false;
+    }
+    return true;
+  }
+
   /** Queues {@code item} for the writer; {@code null} when closed (the caller writes it alone). */
   private CompletableFuture<O> enqueue(I item) {
     if (closed.get() || !ensureWriter()) {
@@ -199,9 +243,17 @@ final class GroupCommit<I, O> implements AutoCloseable {
     while (!stopping) {
       try {
         pending.add(queue.take());
-        queue.drainTo(pending, maxBatch - 1);
-        stopping = pending.remove(stop);
-        flush(pending);
+        batchPending = true;
+        // Waits for a direct writer's transaction; what queues meanwhile joins this batch.
+        writing.lock();
+        try {
+          queue.drainTo(pending, maxBatch - pending.size());
+          stopping = pending.remove(stop);
+          flush(pending);
+        } finally {
+          batchPending = false;
+          writing.unlock();
+        }
       } catch (InterruptedException e) {
         log.warn("{} was interrupted; writes go out one by one from now on", name);
         closed.set(true);

@@ -29,21 +29,53 @@ class GroupCommitTest {
     return new ArrayList<>(items.stream().map(i -> (Object) ("ok:" + i)).toList());
   }
 
-  @Test
-  void concurrentWritesShareTransactionsAndEachCallerGetsItsOwnResult() throws Exception {
-    CountDownLatch firstBatchEntered = new CountDownLatch(1);
-    CountDownLatch releaseFirstBatch = new CountDownLatch(1);
-    AtomicInteger batches = new AtomicInteger();
-    try (GroupCommit<String, String> group = new GroupCommit<>("test-commit", 100, items -> {
-      if (batches.incrementAndGet() == 1) {
-        firstBatchEntered.countDown();
-        awaitLatch(releaseFirstBatch);
+  /**
+   * A lone write's transaction, held open until {@code release}: it goes out on its caller's own
+   * thread through the single-item path, and every write that arrives meanwhile must queue.
+   */
+  private static java.util.function.Function<String, String> holdingSingle(
+      String held, CountDownLatch entered, CountDownLatch release, List<String> singles) {
+    return item -> {
+      if (item.equals(held)) {
+        entered.countDown();
+        awaitLatch(release);
       }
-      return commitAll(items);
-    }, i -> "single:" + i)) {
+      if (item.equals("bad")) {
+        throw new IllegalArgumentException("bad is bad");
+      }
+      singles.add(item);
+      return "single:" + item;
+    };
+  }
+
+  @Test
+  void aLoneWriterWritesOnItsOwnThreadWithoutWaitingForTheWriterThread() throws Exception {
+    List<String> threads = Collections.synchronizedList(new ArrayList<>());
+    try (GroupCommit<String, String> group = new GroupCommit<>("test-commit", 100, this::commitAll, item -> {
+      threads.add(Thread.currentThread().getName());
+      return "single:" + item;
+    })) {
+      Thread caller = Thread.ofPlatform().name("lone-caller").start(() -> {
+        for (int i = 0; i < 20; i++) {
+          assertThat(group.write("w" + i)).isEqualTo("single:w" + i);
+        }
+      });
+      caller.join();
+    }
+    assertThat(threads).hasSize(20).containsOnly("lone-caller");
+    assertThat(batchSizes).as("no batch was needed").isEmpty();
+  }
+
+  @Test
+  void writesArrivingDuringATransactionShareTheNextAndEachCallerGetsItsOwnResult() throws Exception {
+    CountDownLatch firstEntered = new CountDownLatch(1);
+    CountDownLatch releaseFirst = new CountDownLatch(1);
+    List<String> singles = Collections.synchronizedList(new ArrayList<>());
+    try (GroupCommit<String, String> group =
+        new GroupCommit<>("test-commit", 100, this::commitAll, holdingSingle("w0", firstEntered, releaseFirst, singles))) {
       try (ExecutorService callers = Executors.newVirtualThreadPerTaskExecutor()) {
         Future<String> first = callers.submit(() -> group.write("w0"));
-        assertThat(firstBatchEntered.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(firstEntered.await(10, TimeUnit.SECONDS)).isTrue();
         // While the first transaction is open, 50 more writers arrive and must wait for the next.
         List<Future<String>> rest = new ArrayList<>();
         for (int i = 1; i <= 50; i++) {
@@ -51,106 +83,131 @@ class GroupCommitTest {
           rest.add(callers.submit(() -> group.write(item)));
         }
         await().atMost(Duration.ofSeconds(10)).until(() -> rest.stream().noneMatch(Future::isDone));
-        releaseFirstBatch.countDown();
-        assertThat(first.get()).isEqualTo("ok:w0");
+        assertThat(committed).as("nothing committed while the first transaction is open").isEmpty();
+        releaseFirst.countDown();
+        assertThat(first.get()).isEqualTo("single:w0");
         for (int i = 0; i < rest.size(); i++) {
-          assertThat(rest.get(i).get()).isEqualTo("ok:w" + (i + 1));
+          assertThat(rest.get(i).get()).isIn("ok:w" + (i + 1), "single:w" + (i + 1));
         }
       }
     }
-    assertThat(committed).hasSize(51);
-    assertThat(batchSizes.size()).as("transactions for 51 writes").isLessThan(51);
+    assertThat(committed.size() + singles.size()).isEqualTo(51);
+    assertThat(batchSizes.size() + singles.size()).as("transactions for 51 writes").isLessThan(51);
     assertThat(batchSizes.stream().mapToInt(Integer::intValue).max().orElseThrow()).isGreaterThan(1);
   }
 
   @Test
   void noCallerIsAnsweredBeforeItsTransactionCommits() throws Exception {
-    CountDownLatch inTransaction = new CountDownLatch(1);
-    CountDownLatch commit = new CountDownLatch(1);
+    CountDownLatch loneEntered = new CountDownLatch(1);
+    CountDownLatch commitLone = new CountDownLatch(1);
+    CountDownLatch batchEntered = new CountDownLatch(1);
+    CountDownLatch commitBatch = new CountDownLatch(1);
+    List<String> singles = Collections.synchronizedList(new ArrayList<>());
     try (GroupCommit<String, String> group = new GroupCommit<>("test-commit", 10, items -> {
-      inTransaction.countDown();
-      awaitLatch(commit);
+      batchEntered.countDown();
+      awaitLatch(commitBatch);
       return commitAll(items);
-    }, i -> "single:" + i)) {
+    }, holdingSingle("lone", loneEntered, commitLone, singles))) {
       try (ExecutorService callers = Executors.newVirtualThreadPerTaskExecutor()) {
-        Future<String> f = callers.submit(() -> group.write("x"));
-        assertThat(inTransaction.await(10, TimeUnit.SECONDS)).isTrue();
-        assertThat(f.isDone()).isFalse();
+        Future<String> lone = callers.submit(() -> group.write("lone"));
+        assertThat(loneEntered.await(10, TimeUnit.SECONDS)).isTrue();
+        Future<String> batched = callers.submit(() -> group.write("x"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> !lone.isDone() && !batched.isDone());
+        commitLone.countDown();
+        assertThat(lone.get()).isEqualTo("single:lone");
+        assertThat(batchEntered.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(batched.isDone()).isFalse();
         assertThat(committed).isEmpty();
-        commit.countDown();
-        assertThat(f.get()).isEqualTo("ok:x");
+        commitBatch.countDown();
+        assertThat(batched.get()).isEqualTo("ok:x");
       }
     }
   }
 
   @Test
   void aFailedBatchIsRetriedItemByItemSoOneBadWriteFailsOnlyItsCaller() throws Exception {
-    CountDownLatch firstBatchEntered = new CountDownLatch(1);
-    CountDownLatch releaseFirstBatch = new CountDownLatch(1);
-    AtomicInteger batches = new AtomicInteger();
+    CountDownLatch firstEntered = new CountDownLatch(1);
+    CountDownLatch releaseFirst = new CountDownLatch(1);
     List<String> singles = Collections.synchronizedList(new ArrayList<>());
     try (GroupCommit<String, String> group = new GroupCommit<>("test-commit", 100, items -> {
-      if (batches.incrementAndGet() == 1) {
-        firstBatchEntered.countDown();
-        awaitLatch(releaseFirstBatch);
-        return commitAll(items);
-      }
       // The whole transaction fails: nothing of it is committed.
       throw new IllegalStateException("constraint violated by bad");
-    }, item -> {
-      if (item.equals("bad")) {
-        throw new IllegalArgumentException("bad is bad");
-      }
-      singles.add(item);
-      return "single:" + item;
-    })) {
+    }, holdingSingle("first", firstEntered, releaseFirst, singles))) {
       try (ExecutorService callers = Executors.newVirtualThreadPerTaskExecutor()) {
         Future<String> first = callers.submit(() -> group.write("first"));
-        assertThat(firstBatchEntered.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(firstEntered.await(10, TimeUnit.SECONDS)).isTrue();
         Future<String> good1 = callers.submit(() -> group.write("good1"));
         Future<String> bad = callers.submit(() -> group.write("bad"));
         Future<String> good2 = callers.submit(() -> group.write("good2"));
         await().atMost(Duration.ofSeconds(10)).until(() -> !good1.isDone() && !bad.isDone() && !good2.isDone());
-        releaseFirstBatch.countDown();
-        assertThat(first.get()).isEqualTo("ok:first");
+        releaseFirst.countDown();
+        assertThat(first.get()).isEqualTo("single:first");
         assertThat(good1.get()).isEqualTo("single:good1");
         assertThat(good2.get()).isEqualTo("single:good2");
         assertThatThrownBy(bad::get).hasCauseInstanceOf(IllegalArgumentException.class);
       }
     }
-    assertThat(committed).containsExactly("first");
-    assertThat(singles).containsExactlyInAnyOrder("good1", "good2");
+    assertThat(committed).isEmpty();
+    assertThat(singles).containsExactlyInAnyOrder("first", "good1", "good2");
   }
 
   @Test
-  void aPerItemFailureReachesOnlyThatCaller() {
+  void aPerItemFailureInABatchReachesOnlyThatCaller() throws Exception {
+    CountDownLatch holdEntered = new CountDownLatch(1);
+    CountDownLatch releaseHold = new CountDownLatch(1);
     try (GroupCommit<String, String> group = new GroupCommit<>("test-commit", 10, items -> {
+      batchSizes.add(items.size());
       List<Object> out = new ArrayList<>();
       for (String i : items) {
         out.add(i.startsWith("lost") ? new IllegalStateException(i + " lost its lease") : "ok:" + i);
       }
       return out;
-    }, i -> "single:" + i)) {
-      assertThat(group.write("a")).isEqualTo("ok:a");
-      assertThatThrownBy(() -> group.write("lost-1")).isInstanceOf(IllegalStateException.class).hasMessage("lost-1 lost its lease");
+    }, holdingSingle("hold", holdEntered, releaseHold, new ArrayList<>()))) {
+      try (ExecutorService callers = Executors.newVirtualThreadPerTaskExecutor()) {
+        Future<String> hold = callers.submit(() -> group.write("hold"));
+        assertThat(holdEntered.await(10, TimeUnit.SECONDS)).isTrue();
+        Future<String> a = callers.submit(() -> group.write("a"));
+        Future<String> lost = callers.submit(() -> group.write("lost-1"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> !a.isDone() && !lost.isDone());
+        releaseHold.countDown();
+        assertThat(hold.get()).isEqualTo("single:hold");
+        assertThat(a.get()).isEqualTo("ok:a");
+        assertThatThrownBy(lost::get).hasCauseInstanceOf(IllegalStateException.class).hasMessageContaining("lost-1 lost its lease");
+      }
     }
+    assertThat(batchSizes).as("a and lost-1 went out as one batch").containsExactly(2);
   }
 
   @Test
   void closeWritesWhatIsWaitingAndLaterWritesGoOutAlone() throws Exception {
     ConcurrentHashMap<String, String> via = new ConcurrentHashMap<>();
+    CountDownLatch holdEntered = new CountDownLatch(1);
+    CountDownLatch releaseHold = new CountDownLatch(1);
     GroupCommit<String, String> group = new GroupCommit<>("test-commit", 10, items -> {
       items.forEach(i -> via.put(i, "batch"));
       return commitAll(items);
     }, i -> {
+      if (i.equals("hold")) {
+        holdEntered.countDown();
+        awaitLatch(releaseHold);
+      }
       via.put(i, "single");
       return "single:" + i;
     });
-    assertThat(group.write("before")).isEqualTo("ok:before");
-    group.close();
+    try (ExecutorService callers = Executors.newVirtualThreadPerTaskExecutor()) {
+      Future<String> hold = callers.submit(() -> group.write("hold"));
+      assertThat(holdEntered.await(10, TimeUnit.SECONDS)).isTrue();
+      Future<String> waiting = callers.submit(() -> group.write("waiting"));
+      await().atMost(Duration.ofSeconds(10)).until(() -> !waiting.isDone());
+      Future<?> closing = callers.submit(group::close);
+      releaseHold.countDown();
+      closing.get();
+      assertThat(hold.get()).isEqualTo("single:hold");
+      assertThat(waiting.get()).isEqualTo("ok:waiting");
+    }
     group.close(); // idempotent
     assertThat(group.write("after")).isEqualTo("single:after");
-    assertThat(via).containsEntry("before", "batch").containsEntry("after", "single");
+    assertThat(via).containsEntry("waiting", "batch").containsEntry("after", "single");
   }
 
   private static void awaitLatch(CountDownLatch latch) {

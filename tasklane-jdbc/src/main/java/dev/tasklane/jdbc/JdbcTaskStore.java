@@ -226,6 +226,11 @@ public class JdbcTaskStore implements TaskStore {
     Objects.requireNonNull(task, "task");
     return forgettingDeletedQueues(
         () -> {
+          if (knownQueues.contains(task.queue())) {
+            // One statement (the insert; a taken idempotency key adds a read): it commits with
+            // itself, one round trip on a database server.
+            return transactions.writeStatement("insert", c -> insertOne(c, task, new HashSet<>()));
+          }
           Set<String> registered = new HashSet<>();
           Submission submission = transactions.write("insert", c -> insertOne(c, task, registered));
           knownQueues.addAll(registered);
@@ -268,6 +273,12 @@ public class JdbcTaskStore implements TaskStore {
               if (batch.size() == 1) {
                 return List.of(insertOne(c, batch.get(0), registered));
               }
+              Optional<BulkTaskCopy> bulk = dialect.bulkTaskCopy();
+              if (bulk.isPresent()
+                  && batch.size() >= dialect.bulkCopyThreshold()
+                  && batch.stream().allMatch(t -> t.idempotencyKey() == null)) {
+                return copyBatch(c, bulk.get(), batch, registered);
+              }
               List<Submission> out = new ArrayList<>(batch.size());
               for (int from = 0; from < batch.size(); from += STATEMENT_BATCH) {
                 List<NewTask> chunk = batch.subList(from, Math.min(batch.size(), from + STATEMENT_BATCH));
@@ -277,6 +288,68 @@ public class JdbcTaskStore implements TaskStore {
             });
     knownQueues.addAll(registered);
     return List.copyOf(submissions);
+  }
+
+  /**
+   * Inserts a batch without idempotency keys through the database's bulk path. Nothing comes back
+   * from it, and nothing needs to: every column of a new row is either given or a constant
+   * default, so each task is known exactly as a read would return it (see {@link #newRow}).
+   */
+  private List<Submission> copyBatch(
+      Connection c, BulkTaskCopy bulk, List<NewTask> batch, Set<String> registered) throws SQLException {
+    Set<String> queues = new java.util.LinkedHashSet<>();
+    long written = bulk.copy(c, batch.iterator(), t -> queues.add(t.queue()));
+    if (written != batch.size()) {
+      throw new SQLException("the bulk load wrote " + written + " of " + batch.size() + " tasks");
+    }
+    registerQueues(c, queues, batch.get(0).createdAt(), registered);
+    List<Submission> out = new ArrayList<>(batch.size());
+    for (NewTask t : batch) {
+      out.add(new Submission(newRow(t), true));
+    }
+    return out;
+  }
+
+  /** Registers the queues of {@code queues} this store has not seen yet, in the caller's transaction. */
+  private void registerQueues(Connection c, Set<String> queues, Instant createdAt, Set<String> registered)
+      throws SQLException {
+    for (String queue : queues) {
+      if (!knownQueues.contains(queue) && registered.add(queue)) {
+        update(c, INSERT_QUEUE, p -> p.text(queue).instant(createdAt));
+      }
+    }
+  }
+
+  /**
+   * The row an insert of {@code t} creates, as the store reads it back: times at millisecond
+   * precision, the timeout rounded up to whole milliseconds, every other column at its default.
+   */
+  static Task newRow(NewTask t) {
+    return new Task(
+        t.id(),
+        t.type(),
+        t.queue(),
+        t.payload(),
+        t.priority(),
+        t.state(),
+        0,
+        t.maxAttempts(),
+        t.runAt().truncatedTo(java.time.temporal.ChronoUnit.MILLIS),
+        t.timeout() == null ? null : Duration.ofMillis(ceilMillis(t.timeout())),
+        t.createdAt().truncatedTo(java.time.temporal.ChronoUnit.MILLIS),
+        null,
+        null,
+        null,
+        List.of(),
+        null,
+        0,
+        null,
+        null,
+        null,
+        0,
+        false,
+        null,
+        t.submittedBy());
   }
 
   /**

@@ -54,6 +54,20 @@ public interface SqlDialect {
     return TransactionRunner.Durability.SYNCED;
   }
 
+  /**
+   * The database's bulk-load path for new tasks, if it has one worth its set-up: a batch of at
+   * least {@link #bulkCopyThreshold()} tasks without idempotency keys goes through it instead of
+   * multi-row inserts. None by default.
+   */
+  default java.util.Optional<BulkTaskCopy> bulkTaskCopy() {
+    return java.util.Optional.empty();
+  }
+
+  /** The smallest batch that {@link #bulkTaskCopy()} is used for. */
+  default int bulkCopyThreshold() {
+    return Integer.MAX_VALUE;
+  }
+
   /** Binds an instant (or SQL NULL), truncated to milliseconds. */
   void setInstant(PreparedStatement statement, int index, Instant value) throws SQLException;
 

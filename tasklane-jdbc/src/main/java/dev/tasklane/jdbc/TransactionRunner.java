@@ -56,6 +56,20 @@ public interface TransactionRunner extends AutoCloseable {
   }
 
   /**
+   * Runs {@code work} whose only write is one statement, as that statement's own transaction: a
+   * database server commits it with the statement, in one round trip instead of two (the
+   * statement, then COMMIT). Durable as {@link Durability#SYNCED}. Statements after the write
+   * (a read of what a conflict kept, say) see it committed; a failure of the write changes
+   * nothing, as with {@link #write(String, SqlWork)}.
+   *
+   * <p>Only for work that issues exactly one writing statement: with two, the first would commit
+   * even if the second failed. Databases without the difference run it as {@link #write}.
+   */
+  default <T> T writeStatement(String operation, SqlWork<T> work) {
+    return write(operation, work);
+  }
+
+  /**
    * Runs read-only {@code work}; its statements see one consistent snapshot.
    *
    * @param operation the store operation, named in a {@link StoreException}

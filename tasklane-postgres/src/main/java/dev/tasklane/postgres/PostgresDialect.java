@@ -1,6 +1,7 @@
 package dev.tasklane.postgres;
 
 import dev.tasklane.TaskId;
+import dev.tasklane.jdbc.BulkTaskCopy;
 import dev.tasklane.jdbc.SqlDialect;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -11,6 +12,7 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -59,6 +61,21 @@ public final class PostgresDialect implements SqlDialect {
   @Override
   public Map<String, String> queryPlaceholders() {
     return Map.of("schema", '"' + schema + '"');
+  }
+
+  /** {@code COPY ... FROM STDIN}: see {@link PostgresTaskCopy}. */
+  @Override
+  public Optional<BulkTaskCopy> bulkTaskCopy() {
+    return Optional.of(new PostgresTaskCopy(schema));
+  }
+
+  /**
+   * Below this, one multi-row {@code INSERT} is as fast: a COPY costs a round trip of its own to
+   * start, and the rows' {@code RETURNING} is not needed for either.
+   */
+  @Override
+  public int bulkCopyThreshold() {
+    return 100;
   }
 
   @Override

@@ -97,6 +97,37 @@ final class PostgresTransactionRunner implements TransactionRunner {
     }
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>PostgreSQL: the connection is put in auto-commit mode for the work and back afterwards;
+   * neither switch costs a round trip while no transaction is open (pgjdbc only sets a flag, and
+   * begins a transaction with the next statement once auto-commit is off again).
+   */
+  @Override
+  public <T> T writeStatement(String operation, SqlWork<T> work) {
+    Objects.requireNonNull(work, "work");
+    checkOpen();
+    if (writing.get() != null) {
+      throw new IllegalStateException(
+          "store operation '" + operation + "' was called inside another write transaction");
+    }
+    schema.ensureMigrated();
+    writing.set(Boolean.TRUE);
+    try (Connection c = pool.getConnection()) {
+      c.setAutoCommit(true);
+      try {
+        return work.execute(c);
+      } finally {
+        c.setAutoCommit(false);
+      }
+    } catch (SQLException e) {
+      throw SqlFailures.storeException(operation, e);
+    } finally {
+      writing.remove();
+    }
+  }
+
   @Override
   public <T> T read(String operation, SqlWork<T> work) {
     Objects.requireNonNull(work, "work");

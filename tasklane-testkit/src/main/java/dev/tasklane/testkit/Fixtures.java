@@ -47,6 +47,7 @@ public final class Fixtures {
     private Instant runAt;
     private Duration timeout;
     private String idempotencyKey;
+    private String submittedBy;
 
     private Builder() {}
 
@@ -89,6 +90,12 @@ public final class Fixtures {
 
     public Builder idempotencyKey(String value) {
       this.idempotencyKey = value;
+      return this;
+    }
+
+    /** Who submitted it; default: nobody in particular. */
+    public Builder submittedBy(String value) {
+      this.submittedBy = value;
       return this;
     }
 
@@ -140,7 +147,8 @@ public final class Fixtures {
           ready,
           timeout,
           createdAt,
-          idempotencyKey);
+          idempotencyKey,
+          submittedBy);
     }
   }
 }

@@ -325,6 +325,43 @@ public abstract class TaskStoreContract {
     assertThat(batch.get(1).task().idempotencyKey()).isNull();
   }
 
+  /**
+   * A large batch without idempotency keys may take the database's bulk path (PostgreSQL's COPY),
+   * which returns no rows: what the store answers must still be exactly what it stored, also for
+   * text that a bulk format has to escape (tabs, newlines, backslashes, non-ASCII).
+   */
+  @Test
+  void aLargeUnkeyedBatchStoresEveryFieldExactlyAsInsertDoes() {
+    Instant now = clock.instant();
+    String payload = "{\n\t\"path\": \"C:\\\\tmp\\\\new\",\r\n \"s\": \"tab\\t \u00e9 \u4e2d \\\\N\"}";
+    java.util.function.Supplier<Fixtures.Builder> shape =
+        () ->
+            aTask()
+                .type("report\\x")
+                .queue("bulk.exact")
+                .payload(payload)
+                .priority(-3)
+                .maxAttempts(7)
+                .timeout(java.time.Duration.ofNanos(1_500_001))
+                .createdAt(now.plusNanos(123_456))
+                .runAt(now.plusSeconds(60).plusNanos(999_999))
+                .submittedBy("tab\there \\ \u00e9");
+    Task single = store.insert(shape.get().build()).task();
+
+    List<NewTask> many = Stream.generate(() -> shape.get().build()).limit(250).toList();
+    List<Submission> batch = store.insertAll(many);
+
+    assertThat(batch).hasSize(250).allMatch(Submission::created);
+    for (int i = 0; i < batch.size(); i++) {
+      Task t = batch.get(i).task();
+      assertThat(t.id()).isEqualTo(many.get(i).id());
+      assertThat(t).usingRecursiveComparison().ignoringFields("id").isEqualTo(single);
+      assertThat(find(t.id())).isEqualTo(t);
+    }
+    assertThat(batch.get(0).task().payload()).isEqualTo(payload);
+    assertThat(store.queueNames()).containsExactly("bulk.exact");
+  }
+
   @Test
   void insertAllOfMoreTasksThanOneStatementCarriesKeepsOrderAndFailsAsAWhole() {
     List<NewTask> many = Stream.generate(() -> aTask().build()).limit(2_500).toList();
