@@ -36,6 +36,14 @@ public interface TaskListener {
   default void onSubmitted(Task task) {}
 
   /**
+   * {@code count} tasks of {@code type} in {@code queue} were accepted by one {@link
+   * Worker#submitBulk bulk submission} and are durable. A bulk submission keeps none of its tasks,
+   * so {@link #onSubmitted} is not called for them; this is, once per queue and type, after its
+   * commit.
+   */
+  default void onSubmittedInBulk(String queue, String type, long count) {}
+
+  /**
    * A handler started.
    *
    * @param waited from the time the task was due to run ({@code run_at}) to its start

@@ -13,6 +13,8 @@ import dev.tasklane.spi.TaskWriter;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,6 +24,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
 
 /**
  * A Tasklane node: accepts submissions ({@link TaskClient}) and, once {@link #start() started},
@@ -208,6 +211,66 @@ public final class Worker implements TaskClient, AutoCloseable {
    */
   public List<Submission> submitAll(List<TaskRequest> requests) {
     return submitAll(requests, store);
+  }
+
+  /**
+   * Submits every task of {@code requests} in one store transaction without keeping them: for bulk
+   * loads (imports, backfills) of any size, in memory that does not grow with their number (on
+   * PostgreSQL the rows stream through {@code COPY}). All are durable on return, or none is. Each
+   * task takes its queue's backlog room as it is read, so a stream that would pass a queue's
+   * {@link WorkerConfig#maxQueued() bound} fails as a whole with {@link QueueFullException}, having
+   * written nothing. Idempotency keys behave as in {@link #submit}, also across the stream.
+   *
+   * <p>Unlike {@link #submitAll(List)}, it answers with counts rather than one {@link Submission}
+   * per task, and {@link TaskListener#onSubmittedInBulk} instead of {@link
+   * TaskListener#onSubmitted} per task. The stream is consumed and closed.
+   *
+   * @throws UnknownTaskTypeException if a request names a type nobody serves (nothing written)
+   */
+  public BulkSubmission submitBulk(Stream<TaskRequest> requests) {
+    Objects.requireNonNull(requests, "requests");
+    Instant now = config.clock().instant();
+    Map<String, Integer> admitted = new HashMap<>();
+    Map<String, Integer> createdPerQueue = new HashMap<>();
+    Map<String, Map<String, Long>> counts = new HashMap<>();
+    Map<String, Instant> firstDue = new HashMap<>();
+    TaskStore.BulkInsert result;
+    try (requests) {
+      Iterator<TaskRequest> source = requests.iterator();
+      Iterator<NewTask> rows =
+          new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+              return source.hasNext();
+            }
+
+            @Override
+            public NewTask next() {
+              NewTask row = resolve(source.next(), now);
+              engine.admit(Map.of(row.queue(), 1));
+              admitted.merge(row.queue(), 1, Integer::sum);
+              return row;
+            }
+          };
+      result =
+          store.insertStream(
+              rows,
+              task -> {
+                createdPerQueue.merge(task.queue(), 1, Integer::sum);
+                counts.computeIfAbsent(task.queue(), q -> new HashMap<>()).merge(task.type(), 1L, Long::sum);
+                if (task.state() == TaskState.SCHEDULED) {
+                  firstDue.merge(task.queue(), task.runAt(), (a, b) -> a.isBefore(b) ? a : b);
+                }
+              });
+    } catch (RuntimeException | Error e) {
+      boolean mayHaveCommitted = e instanceof StoreException s && s.unavailable();
+      admitted.forEach((q, n) -> engine.admitted(q, n, mayHaveCommitted ? n : 0));
+      throw e;
+    }
+    admitted.forEach((q, n) -> engine.admitted(q, n, createdPerQueue.getOrDefault(q, 0)));
+    engine.submittedInBulk(counts, firstDue);
+    engine.wake();
+    return new BulkSubmission(result.yielded(), result.created());
   }
 
   /**

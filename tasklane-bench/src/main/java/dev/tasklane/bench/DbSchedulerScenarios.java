@@ -229,6 +229,12 @@ final class DbSchedulerScenarios {
       client.scheduleBatch(Stream.<TaskInstance<?>>generate(() -> newInstance(task)).limit(n), Instant.now());
     }
 
+    /** {@code scheduleBatch} takes a stream too: the same call. */
+    @Override
+    public void submitBulk(int n) {
+      submitMany(n);
+    }
+
     @Override
     public void close() {
       // The client holds nothing of its own; the pool closes with the run's database.

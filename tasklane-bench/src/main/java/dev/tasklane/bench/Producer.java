@@ -12,6 +12,12 @@ interface Producer extends AutoCloseable {
   /** Submits {@code n} no-op tasks in one call, all durable (in one transaction) when it returns. */
   void submitMany(int n);
 
+  /**
+   * Submits {@code n} no-op tasks in one call that streams them (the system's API for loads too
+   * large to hold), all durable (in one transaction) when it returns.
+   */
+  void submitBulk(int n);
+
   @Override
   void close();
 

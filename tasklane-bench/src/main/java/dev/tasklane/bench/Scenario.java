@@ -17,7 +17,7 @@ public enum Scenario {
   ENQUEUE_SINGLE("enqueue-single"),
   /** {@code submitAll()} of 1,000-task batches from 4 threads; latency of each batch call. */
   ENQUEUE_BATCH("enqueue-batch"),
-  /** One {@code submitAll()} call of all N tasks, one transaction: the bulk path, and its heap. */
+  /** One {@code submitBulk()} call streaming all N tasks in one transaction: the bulk path, and its heap. */
   ENQUEUE_BULK("enqueue-bulk"),
   /** {@code POST /api/v1/tasks} over real HTTP on keep-alive connections to a running node. */
   HTTP("http"),

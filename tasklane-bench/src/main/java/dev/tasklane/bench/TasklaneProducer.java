@@ -2,6 +2,7 @@ package dev.tasklane.bench;
 
 import dev.tasklane.Worker;
 import java.util.Collections;
+import java.util.stream.Stream;
 
 /** Tasklane's producer: a node that is never started, submitting through {@code Worker}. */
 final class TasklaneProducer implements Producer {
@@ -24,6 +25,11 @@ final class TasklaneProducer implements Producer {
   @Override
   public void submitMany(int n) {
     worker.submitAll(Collections.nCopies(n, BenchNodes.NOOP_REQUEST));
+  }
+
+  @Override
+  public void submitBulk(int n) {
+    worker.submitBulk(Stream.generate(() -> BenchNodes.NOOP_REQUEST).limit(n));
   }
 
   @Override

@@ -388,6 +388,22 @@ public final class Engine {
     view.submitted(task.queue(), task.runAt(), task.state() == TaskState.SCHEDULED);
   }
 
+  /**
+   * A bulk submission committed here: {@code counts} tasks per queue and type, and for each queue
+   * that got scheduled tasks, the earliest of their due times.
+   */
+  public void submittedInBulk(Map<String, Map<String, Long>> counts, Map<String, Instant> firstDue) {
+    counts.forEach(
+        (queue, byType) ->
+            byType.forEach(
+                (type, n) -> {
+                  stats.submitted.add(n);
+                  listener.tell(l -> l.onSubmittedInBulk(queue, type, n));
+                }));
+    counts.keySet().forEach(queue -> view.submitted(queue, config.clock().instant(), false));
+    firstDue.forEach((queue, due) -> view.submitted(queue, due, true));
+  }
+
   // ---------------------------------------------------------------- operator actions
 
   /** Wakes the dispatcher: work may have arrived or a slot freed. */

@@ -33,6 +33,11 @@ final class SafeListener implements TaskListener {
   }
 
   @Override
+  public void onSubmittedInBulk(String queue, String type, long count) {
+    tell(l -> l.onSubmittedInBulk(queue, type, count));
+  }
+
+  @Override
   public void onStarted(Task task, Duration waited) {
     tell(l -> l.onStarted(task, waited));
   }

@@ -44,6 +44,11 @@ public abstract class ForwardingTaskStore implements TaskStore {
   }
 
   @Override
+  public BulkInsert insertStream(java.util.Iterator<NewTask> tasks, java.util.function.Consumer<Task> created) {
+    return delegate.insertStream(tasks, created);
+  }
+
+  @Override
   public Optional<Task> find(TaskId id) {
     return delegate.find(id);
   }

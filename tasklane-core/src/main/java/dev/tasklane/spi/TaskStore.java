@@ -11,11 +11,14 @@ import dev.tasklane.TaskPage;
 import dev.tasklane.TaskQuery;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * Where tasks live. The engine holds all policy (what the next state is); a store makes each
@@ -50,6 +53,40 @@ public interface TaskStore extends TaskWriter, AutoCloseable {
    */
   @Override
   List<Submission> insertAll(List<NewTask> tasks);
+
+  /**
+   * Inserts every task {@code tasks} yields in one transaction, without holding them: for bulk
+   * loads of any size, in memory that does not grow with their number. All are durable on return,
+   * or none is (the call throws, also when {@code tasks} throws: its exception passes through
+   * unchanged). Idempotency keys behave as in {@link #insert(NewTask)}, also across the stream.
+   *
+   * <p>The default collects the stream and calls {@link #insertAll(List)}: correct, not flat in
+   * memory. Stores that can stream override it.
+   *
+   * @param created told of each task the call creates, as it is written, in the stream's order;
+   *     nothing it is told is durable before this method returns
+   * @return how many tasks the stream yielded, and how many of them were created
+   */
+  default BulkInsert insertStream(Iterator<NewTask> tasks, Consumer<Task> created) {
+    List<NewTask> all = new ArrayList<>();
+    tasks.forEachRemaining(all::add);
+    long made = 0;
+    for (Submission s : insertAll(all)) {
+      if (s.created()) {
+        created.accept(s.task());
+        made++;
+      }
+    }
+    return new BulkInsert(all.size(), made);
+  }
+
+  /**
+   * What {@link #insertStream} did.
+   *
+   * @param yielded tasks the stream yielded
+   * @param created of them, tasks created (the rest found their idempotency key taken)
+   */
+  record BulkInsert(long yielded, long created) {}
 
   Optional<Task> find(TaskId id);
 

@@ -97,12 +97,14 @@ import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -264,6 +266,66 @@ public class JdbcTaskStore implements TaskStore {
     return forgettingDeletedQueues(() -> insertBatch(batch));
   }
 
+  /**
+   * Streams the tasks into one transaction in chunks: a chunk without idempotency keys goes
+   * through the dialect's bulk path if it has one, any other as multi-row inserts of at most
+   * {@link #STATEMENT_BATCH} rows. Only one chunk is held at a time.
+   */
+  @Override
+  public BulkInsert insertStream(Iterator<NewTask> tasks, Consumer<Task> created) {
+    Objects.requireNonNull(tasks, "tasks");
+    Objects.requireNonNull(created, "created");
+    // A stream cannot be replayed, so the insert is never retried: every queue it names is
+    // registered in its own transaction (once), whatever the cache of known queues says.
+    Set<String> registered = new HashSet<>();
+    BulkInsert result = transactions.write("insertStream", c -> streamChunks(c, tasks, created, registered));
+    knownQueues.addAll(registered);
+    return result;
+  }
+
+  /** Tasks read from a stream per chunk of {@code insertStream}: one COPY, or several statements. */
+  private static final int STREAM_CHUNK = 10_000;
+
+  private BulkInsert streamChunks(
+      Connection c, Iterator<NewTask> tasks, Consumer<Task> created, Set<String> registered) throws SQLException {
+    long yielded = 0;
+    long made = 0;
+    Optional<BulkTaskCopy> bulk = dialect.bulkTaskCopy();
+    List<NewTask> chunk = new ArrayList<>(Math.min(STREAM_CHUNK, 1024));
+    while (tasks.hasNext()) {
+      chunk.clear();
+      while (chunk.size() < STREAM_CHUNK && tasks.hasNext()) {
+        chunk.add(tasks.next());
+      }
+      yielded += chunk.size();
+      if (bulk.isPresent()
+          && chunk.size() >= dialect.bulkCopyThreshold()
+          && chunk.stream().allMatch(t -> t.idempotencyKey() == null)) {
+        Set<String> queues = new java.util.LinkedHashSet<>();
+        long written = bulk.get().copy(c, chunk.iterator(), t -> queues.add(t.queue()));
+        if (written != chunk.size()) {
+          throw new SQLException("the bulk load wrote " + written + " of " + chunk.size() + " tasks");
+        }
+        registerQueues(c, queues, chunk.get(0).createdAt(), registered, false);
+        for (NewTask t : chunk) {
+          created.accept(newRow(t));
+        }
+        made += chunk.size();
+        continue;
+      }
+      for (int from = 0; from < chunk.size(); from += STATEMENT_BATCH) {
+        List<NewTask> part = chunk.subList(from, Math.min(chunk.size(), from + STATEMENT_BATCH));
+        for (Submission s : insertChunk(c, part, registered, false)) {
+          if (s.created()) {
+            created.accept(s.task());
+            made++;
+          }
+        }
+      }
+    }
+    return new BulkInsert(yielded, made);
+  }
+
   private List<Submission> insertBatch(List<NewTask> batch) {
     Set<String> registered = new HashSet<>();
     List<Submission> submissions =
@@ -302,7 +364,7 @@ public class JdbcTaskStore implements TaskStore {
     if (written != batch.size()) {
       throw new SQLException("the bulk load wrote " + written + " of " + batch.size() + " tasks");
     }
-    registerQueues(c, queues, batch.get(0).createdAt(), registered);
+    registerQueues(c, queues, batch.get(0).createdAt(), registered, true);
     List<Submission> out = new ArrayList<>(batch.size());
     for (NewTask t : batch) {
       out.add(new Submission(newRow(t), true));
@@ -311,10 +373,11 @@ public class JdbcTaskStore implements TaskStore {
   }
 
   /** Registers the queues of {@code queues} this store has not seen yet, in the caller's transaction. */
-  private void registerQueues(Connection c, Set<String> queues, Instant createdAt, Set<String> registered)
+  private void registerQueues(
+      Connection c, Set<String> queues, Instant createdAt, Set<String> registered, boolean trustKnownQueues)
       throws SQLException {
     for (String queue : queues) {
-      if (!knownQueues.contains(queue) && registered.add(queue)) {
+      if ((!trustKnownQueues || !knownQueues.contains(queue)) && registered.add(queue)) {
         update(c, INSERT_QUEUE, p -> p.text(queue).instant(createdAt));
       }
     }
@@ -359,6 +422,11 @@ public class JdbcTaskStore implements TaskStore {
    */
   private List<Submission> insertChunk(Connection c, List<NewTask> chunk, Set<String> registered)
       throws SQLException {
+    return insertChunk(c, chunk, registered, true);
+  }
+
+  private List<Submission> insertChunk(
+      Connection c, List<NewTask> chunk, Set<String> registered, boolean trustKnownQueues) throws SQLException {
     Set<String> keysSent = new HashSet<>();
     List<NewTask> sent = new ArrayList<>(chunk.size());
     for (NewTask task : chunk) {
@@ -378,7 +446,7 @@ public class JdbcTaskStore implements TaskStore {
         if (task.idempotencyKey() != null) {
           byKey.put(task.idempotencyKey(), row);
         }
-        if (!knownQueues.contains(task.queue()) && registered.add(task.queue())) {
+        if ((!trustKnownQueues || !knownQueues.contains(task.queue())) && registered.add(task.queue())) {
           update(c, INSERT_QUEUE, p -> p.text(task.queue()).instant(task.createdAt()));
         }
         out.add(new Submission(row, true));

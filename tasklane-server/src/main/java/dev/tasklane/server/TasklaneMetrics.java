@@ -150,6 +150,11 @@ public final class TasklaneMetrics implements TaskListener {
   }
 
   @Override
+  public void onSubmittedInBulk(String queue, String type, long count) {
+    counter("tasklane.tasks.submitted", "Tasks accepted (durable)", queue, type).increment(count);
+  }
+
+  @Override
   public void onStarted(Task task, Duration waited) {
     counter("tasklane.tasks.started", "Handler runs started", task).increment();
     timeline.started(java.time.Instant.now(), waited);
@@ -194,9 +199,10 @@ public final class TasklaneMetrics implements TaskListener {
   }
 
   private Counter counter(String name, String description, Task task) {
-    return Counter.builder(name)
-        .description(description)
-        .tags("queue", task.queue(), "type", task.type())
-        .register(registry);
+    return counter(name, description, task.queue(), task.type());
+  }
+
+  private Counter counter(String name, String description, String queue, String type) {
+    return Counter.builder(name).description(description).tags("queue", queue, "type", type).register(registry);
   }
 }

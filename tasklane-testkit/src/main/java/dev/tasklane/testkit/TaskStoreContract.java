@@ -363,6 +363,78 @@ public abstract class TaskStoreContract {
   }
 
   @Test
+  void insertStreamWritesEveryTaskOnceAcrossChunksAndTellsEachCreatedOne() {
+    // 25,000 tasks: more than a chunk of any store's streaming, unkeyed runs (a bulk path) and
+    // keyed ones (multi-row inserts), with keys repeated within the stream and against a task
+    // stored before it.
+    Task earlier = store.insert(aTask().idempotencyKey("k-0").build()).task();
+    List<TaskId> expected = new java.util.ArrayList<>(List.of(earlier.id()));
+    List<TaskId> repeats = new java.util.ArrayList<>();
+    java.util.Iterator<NewTask> tasks =
+        IntStream.range(0, 25_000)
+            .mapToObj(
+                i -> {
+                  boolean keyed = i >= 12_000 && i < 14_000;
+                  NewTask t =
+                      aTask()
+                          .queue(i % 2 == 0 ? "even" : "odd")
+                          .idempotencyKey(keyed ? "k-" + (i % 1_500) : null)
+                          .build();
+                  if (!keyed || i < 12_000 + 1_500 && i % 1_500 != 0) {
+                    expected.add(t.id());
+                  } else {
+                    repeats.add(t.id());
+                  }
+                  return t;
+                })
+            .iterator();
+    List<Task> told = new java.util.ArrayList<>();
+
+    TaskStore.BulkInsert result = store.insertStream(tasks, told::add);
+
+    assertThat(result.yielded()).isEqualTo(25_000);
+    // Keys k-1..k-1499 were new once each; k-0 was taken before, and 500 repeats came after.
+    assertThat(result.created()).isEqualTo(25_000 - 2_000 + 1_499);
+    assertThat(told).hasSize((int) result.created());
+    assertThat(told.get(0)).isEqualTo(find(told.get(0).id()));
+    assertThat(told.get(told.size() - 1)).isEqualTo(find(told.get(told.size() - 1).id()));
+    long stored =
+        store.queueCounts().stream()
+            .mapToLong(q -> q.byState().values().stream().mapToLong(Long::longValue).sum())
+            .sum();
+    assertThat(stored).isEqualTo(expected.size());
+    for (int i = 0; i < expected.size(); i += 97) {
+      assertThat(store.find(expected.get(i))).as("task %d of the stream", i).isPresent();
+    }
+    assertThat(repeats).hasSize(501).allSatisfy(id -> assertThat(store.find(id)).isEmpty());
+    assertThat(told).extracting(Task::id).containsExactlyElementsOf(expected.subList(1, expected.size()));
+    assertThat(store.queueNames()).containsExactlyInAnyOrder(Fixtures.DEFAULT_QUEUE, "even", "odd");
+  }
+
+  @Test
+  void insertStreamWritesNothingWhenItsSourceFailsPartWay() {
+    IllegalStateException boom = new IllegalStateException("the source broke");
+    java.util.Iterator<NewTask> tasks =
+        IntStream.range(0, 15_000)
+            .mapToObj(
+                i -> {
+                  if (i == 14_999) {
+                    throw boom;
+                  }
+                  return aTask().queue("doomed").build();
+                })
+            .iterator();
+
+    assertThatThrownBy(() -> store.insertStream(tasks, t -> {})).isSameAs(boom);
+
+    assertThat(allTaskIds()).isEmpty();
+    assertThat(store.queueNames()).isEmpty();
+    // Nothing cached either: the queue is registered by the next insert into it.
+    store.insert(aTask().queue("doomed").build());
+    assertThat(store.queueNames()).containsExactly("doomed");
+  }
+
+  @Test
   void insertAllOfMoreTasksThanOneStatementCarriesKeepsOrderAndFailsAsAWhole() {
     List<NewTask> many = Stream.generate(() -> aTask().build()).limit(2_500).toList();
     List<Submission> submissions = store.insertAll(many);

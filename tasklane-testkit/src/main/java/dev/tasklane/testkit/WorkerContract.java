@@ -1211,6 +1211,58 @@ public abstract class WorkerContract {
   }
 
   @Test
+  void aBulkSubmissionIsWrittenWholeCountedAndRun() {
+    List<String> bulkEvents = Collections.synchronizedList(new ArrayList<>());
+    Worker w =
+        Worker.builder(store)
+            .config(fastConfig().build())
+            .register(type("t", (p, c) -> TaskResult.success()))
+            .listener(
+                new dev.tasklane.TaskListener() {
+                  @Override
+                  public void onSubmittedInBulk(String queue, String type, long count) {
+                    bulkEvents.add(queue + "/" + type + "=" + count);
+                  }
+                })
+            .build();
+    workers.add(w);
+    w.submit(request("t", b -> b.idempotencyKey("seen")));
+
+    dev.tasklane.BulkSubmission result =
+        w.submitBulk(
+            java.util.stream.Stream.concat(
+                java.util.stream.IntStream.range(0, 3_000)
+                    .mapToObj(i -> request("t", b -> b.queue(i % 3 == 0 ? "bulk-a" : "bulk-b"))),
+                java.util.stream.Stream.of(request("t", b -> b.idempotencyKey("seen")))));
+
+    assertThat(result.submitted()).isEqualTo(3_001);
+    assertThat(result.created()).isEqualTo(3_000);
+    assertThat(result.existing()).isEqualTo(1);
+    assertThat(bulkEvents).containsExactlyInAnyOrder("bulk-a/t=1000", "bulk-b/t=2000");
+    assertThat(w.stats().submitted()).isEqualTo(3_001);
+    w.start();
+    await().atMost(WAIT).until(() -> w.stats().succeeded() == 3_001);
+  }
+
+  @Test
+  void aBulkSubmissionPastTheBacklogBoundWritesNothingAndGivesItsRoomBack() {
+    Worker w = worker(fastConfig().maxQueued(1_000).build(), type("t", (p, c) -> TaskResult.success()));
+    w.submit(TaskRequest.builder("t").build());
+
+    assertThatThrownBy(
+            () ->
+                w.submitBulk(
+                    java.util.stream.Stream.generate(() -> TaskRequest.builder("t").build()).limit(1_000)))
+        .isInstanceOfSatisfying(QueueFullException.class, e -> assertThat(e.limit()).isEqualTo(1_000));
+
+    assertThat(store.list(dev.tasklane.TaskQuery.all()).tasks()).hasSize(1);
+    // The 999 tasks admitted before the refusal gave their room back: exactly 999 more fit.
+    assertThat(w.submitBulk(java.util.stream.Stream.generate(() -> TaskRequest.builder("t").build()).limit(999)).created())
+        .isEqualTo(999);
+    assertThatThrownBy(() -> w.submit(TaskRequest.builder("t").build())).isInstanceOf(QueueFullException.class);
+  }
+
+  @Test
   void theBacklogBoundHoldsExactlyWhileSubmittersCancellersAndRefreshesRace() throws Exception {
     // 8 submitters keep the queue full while a canceller keeps making room, so admissions are in
     // flight whenever the backlog counts are refreshed from the store (every 100 ms here).
