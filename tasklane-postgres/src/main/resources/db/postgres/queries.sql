@@ -256,6 +256,43 @@ UPDATE ${schema}.task t
  WHERE t.id = picked.id
 RETURNING t.*;
 
+-- name: claimQueuedAfter
+-- claimQueued from a floor (see dev.tasklane.jdbc.ClaimFloors): the tasks of the floor's priority
+-- after its (run_at, id). With equality on state, queue and priority, the row comparison bounds the
+-- scan of task_claim_idx from below, so it starts at the floor instead of walking the entries the
+-- claims before it left behind (they stay in the index until vacuum).
+WITH run AS (
+    SELECT ?::text                                                    AS lease_owner, -- lease_owner: the claiming node
+           coalesce(?::timestamptz, date_trunc('milliseconds', now())) AS now,        -- the store's clock
+           ?::bigint * interval '1 millisecond'                        AS lease,      -- lease length, ms
+           ?::integer                                                  AS start       -- 1: start now, 0: claim ahead
+),
+picked AS MATERIALIZED (
+    SELECT id
+      FROM ${schema}.task
+     WHERE state = 'queued'
+       AND queue = ?                             -- queue
+       AND priority = ?                          -- the floor's priority
+       AND (run_at, id) > (?, ?)                 -- the floor's run_at and id: the scan starts there
+       AND run_at <= ?                           -- run_at: the engine's now
+     ORDER BY priority DESC, run_at, id
+     LIMIT ?                                     -- limit
+       FOR UPDATE SKIP LOCKED
+)
+UPDATE ${schema}.task t
+   SET state            = 'running',
+       lease_owner      = run.lease_owner,
+       lease_expires_at = run.now + run.lease,
+       started_at       = CASE WHEN run.start = 1 THEN run.now END,
+       last_node        = run.lease_owner,
+       attempt          = t.attempt + run.start,
+       fencing_token    = t.fencing_token + 1,
+       progress         = 0,
+       cancel_requested = false
+  FROM picked, run
+ WHERE t.id = picked.id
+RETURNING t.*;
+
 -- name: claimQueuedOfTypes
 -- claimQueued for a claimer that serves some task types only (a remote worker, a node beside
 -- remote workers): the walk of task_claim_idx passes over the queue's tasks of other types, which
@@ -272,6 +309,41 @@ picked AS MATERIALIZED (
      WHERE state = 'queued'
        AND queue = ?                             -- queue
        AND type IN (SELECT jsonb_array_elements_text(?::jsonb)) -- types: a JSON array
+       AND run_at <= ?                           -- run_at: the engine's now
+     ORDER BY priority DESC, run_at, id
+     LIMIT ?                                     -- limit
+       FOR UPDATE SKIP LOCKED
+)
+UPDATE ${schema}.task t
+   SET state            = 'running',
+       lease_owner      = run.lease_owner,
+       lease_expires_at = run.now + run.lease,
+       started_at       = CASE WHEN run.start = 1 THEN run.now END,
+       last_node        = run.lease_owner,
+       attempt          = t.attempt + run.start,
+       fencing_token    = t.fencing_token + 1,
+       progress         = 0,
+       cancel_requested = false
+  FROM picked, run
+ WHERE t.id = picked.id
+RETURNING t.*;
+
+-- name: claimQueuedOfTypesAfter
+-- claimQueuedOfTypes from a floor: see claimQueuedAfter.
+WITH run AS (
+    SELECT ?::text                                                    AS lease_owner, -- lease_owner: the claiming node
+           coalesce(?::timestamptz, date_trunc('milliseconds', now())) AS now,        -- the store's clock
+           ?::bigint * interval '1 millisecond'                        AS lease,      -- lease length, ms
+           ?::integer                                                  AS start       -- 1: start now, 0: claim ahead
+),
+picked AS MATERIALIZED (
+    SELECT id
+      FROM ${schema}.task
+     WHERE state = 'queued'
+       AND queue = ?                             -- queue
+       AND type IN (SELECT jsonb_array_elements_text(?::jsonb)) -- types: a JSON array
+       AND priority = ?                          -- the floor's priority
+       AND (run_at, id) > (?, ?)                 -- the floor's run_at and id: the scan starts there
        AND run_at <= ?                           -- run_at: the engine's now
      ORDER BY priority DESC, run_at, id
      LIMIT ?                                     -- limit

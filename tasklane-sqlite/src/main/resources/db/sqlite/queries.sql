@@ -232,6 +232,36 @@ UPDATE task
                LIMIT ?)                    -- limit
 RETURNING *;
 
+-- name: claimQueuedAfter
+-- claimQueued from a floor (see dev.tasklane.jdbc.ClaimFloors): the tasks of the floor's priority
+-- after its (run_at, id), a range of task_claim_idx that starts at the floor. SQLite updates rows in
+-- place, so no claimed task's entry is left behind to skip; the store uses floors here too because
+-- every change to the file passes through it, which keeps them exact (and tested) without
+-- notifications.
+UPDATE task
+   SET state            = 'running',
+       lease_owner      = ?,                                   -- lease_owner: the claiming node
+       lease_expires_at = coalesce(?, CAST(unixepoch('subsec') * 1000 AS INTEGER))  -- the store's clock (?2)
+                          + ?,                                 -- lease length, ms
+       started_at       = CASE WHEN ? = 1                      -- 1: start now, 0: claim ahead (?4)
+                               THEN coalesce(?2, CAST(unixepoch('subsec') * 1000 AS INTEGER))
+                          END,
+       last_node        = ?1,                                  -- lease_owner again
+       attempt          = attempt + ?4,                        -- the start flag again
+       fencing_token    = fencing_token + 1,
+       progress         = 0,
+       cancel_requested = 0
+ WHERE id IN (SELECT id
+                FROM task INDEXED BY task_claim_idx
+               WHERE state = 'queued'
+                 AND queue = ?             -- queue
+                 AND priority = ?          -- the floor's priority
+                 AND (run_at, id) > (?, ?) -- the floor's run_at and id: the scan starts there
+                 AND run_at <= ?           -- run_at: the engine's now
+               ORDER BY priority DESC, run_at, id
+               LIMIT ?)                    -- limit
+RETURNING *;
+
 -- name: claimQueuedOfTypes
 -- claimQueued for a claimer that serves some task types only: the walk of task_claim_idx passes
 -- over the queue's tasks of other types, which stay queued for the claimers that serve them. The
@@ -254,6 +284,33 @@ UPDATE task
                WHERE state = 'queued'
                  AND queue = ?             -- queue
                  AND type IN (SELECT value FROM json_each(?)) -- types: a JSON array
+                 AND run_at <= ?           -- run_at: the engine's now
+               ORDER BY priority DESC, run_at, id
+               LIMIT ?)                    -- limit
+RETURNING *;
+
+-- name: claimQueuedOfTypesAfter
+-- claimQueuedOfTypes from a floor: see claimQueuedAfter.
+UPDATE task
+   SET state            = 'running',
+       lease_owner      = ?,                                   -- lease_owner: the claiming node
+       lease_expires_at = coalesce(?, CAST(unixepoch('subsec') * 1000 AS INTEGER))  -- the store's clock (?2)
+                          + ?,                                 -- lease length, ms
+       started_at       = CASE WHEN ? = 1                      -- 1: start now, 0: claim ahead (?4)
+                               THEN coalesce(?2, CAST(unixepoch('subsec') * 1000 AS INTEGER))
+                          END,
+       last_node        = ?1,                                  -- lease_owner again
+       attempt          = attempt + ?4,                        -- the start flag again
+       fencing_token    = fencing_token + 1,
+       progress         = 0,
+       cancel_requested = 0
+ WHERE id IN (SELECT id
+                FROM task INDEXED BY task_claim_idx
+               WHERE state = 'queued'
+                 AND queue = ?             -- queue
+                 AND type IN (SELECT value FROM json_each(?)) -- types: a JSON array
+                 AND priority = ?          -- the floor's priority
+                 AND (run_at, id) > (?, ?) -- the floor's run_at and id: the scan starts there
                  AND run_at <= ?           -- run_at: the engine's now
                ORDER BY priority DESC, run_at, id
                LIMIT ?)                    -- limit

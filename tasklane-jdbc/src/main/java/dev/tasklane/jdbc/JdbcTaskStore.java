@@ -3,6 +3,8 @@ package dev.tasklane.jdbc;
 import static dev.tasklane.jdbc.QueryName.CANCEL_WAITING;
 import static dev.tasklane.jdbc.QueryName.CLAIM_QUEUED;
 import static dev.tasklane.jdbc.QueryName.CLAIM_QUEUED_OF_TYPES;
+import static dev.tasklane.jdbc.QueryName.CLAIM_QUEUED_AFTER;
+import static dev.tasklane.jdbc.QueryName.CLAIM_QUEUED_OF_TYPES_AFTER;
 import static dev.tasklane.jdbc.QueryName.SELECT_TASK_TYPES;
 import static dev.tasklane.jdbc.QueryName.UPSERT_TASK_TYPES;
 import static dev.tasklane.jdbc.QueryName.CLEAR_QUEUE_LIMIT;
@@ -182,6 +184,9 @@ public class JdbcTaskStore implements TaskStore {
    */
   private final Set<String> knownQueues = ConcurrentHashMap.newKeySet();
 
+  /** Where claims ended, so the next starts there: see {@link ClaimFloors}. Off until enabled. */
+  private final ClaimFloors floors = new ClaimFloors(System::nanoTime);
+
   /**
    * Held by each batch write of running tasks' rows: see {@link #takingTurns}. Fair, so that the
    * group-commit writer, which takes it again the moment a batch ends, cannot keep a renewal out
@@ -221,6 +226,49 @@ public class JdbcTaskStore implements TaskStore {
     return clock == null ? null : clock.instant();
   }
 
+  // ---------------------------------------------------------------- claim floors
+
+  /**
+   * Lets each claim start where the previous claim of its queue ended (see {@link ClaimFloors}).
+   * Call it only when every change that makes a task ready reaches this store: its own writes do;
+   * another process's must arrive through {@link #tasksMayBeReady}, as notifications.
+   */
+  public void useClaimFloors() {
+    floors.enable();
+  }
+
+  /** Undoes one {@link #useClaimFloors()}: the notifications it relied on stopped. */
+  public void stopUsingClaimFloors() {
+    floors.disable();
+  }
+
+  /**
+   * Tasks of {@code queues} (of every queue when empty) may have become ready in another process:
+   * claims of them start from the head of the queue again.
+   */
+  public void tasksMayBeReady(Set<String> queues) {
+    if (queues.isEmpty()) {
+      floors.forgetAll();
+    } else {
+      queues.forEach(q -> floors.madeReady(q, null));
+    }
+  }
+
+  /** After a commit that created {@code tasks}: the earliest ready one of each queue moves floors. */
+  private void madeReady(Iterable<Task> tasks) {
+    if (!floors.enabled()) {
+      return;
+    }
+    Map<String, ClaimFloors.Key> lowest = new java.util.HashMap<>();
+    for (Task t : tasks) {
+      if (t.state() == TaskState.QUEUED) {
+        ClaimFloors.Key key = ClaimFloors.Key.of(t);
+        lowest.merge(t.queue(), key, (a, b) -> a.before(b) ? a : b);
+      }
+    }
+    lowest.forEach(floors::madeReady);
+  }
+
   // ---------------------------------------------------------------- submissions
 
   @Override
@@ -228,14 +276,19 @@ public class JdbcTaskStore implements TaskStore {
     Objects.requireNonNull(task, "task");
     return forgettingDeletedQueues(
         () -> {
+          Submission submission;
           if (knownQueues.contains(task.queue())) {
             // One statement (the insert; a taken idempotency key adds a read): it commits with
             // itself, one round trip on a database server.
-            return transactions.writeStatement("insert", c -> insertOne(c, task, new HashSet<>()));
+            submission = transactions.writeStatement("insert", c -> insertOne(c, task, new HashSet<>()));
+          } else {
+            Set<String> registered = new HashSet<>();
+            submission = transactions.write("insert", c -> insertOne(c, task, registered));
+            knownQueues.addAll(registered);
           }
-          Set<String> registered = new HashSet<>();
-          Submission submission = transactions.write("insert", c -> insertOne(c, task, registered));
-          knownQueues.addAll(registered);
+          if (submission.created()) {
+            madeReady(List.of(submission.task()));
+          }
           return submission;
         });
   }
@@ -263,7 +316,9 @@ public class JdbcTaskStore implements TaskStore {
     if (batch.isEmpty()) {
       return List.of();
     }
-    return forgettingDeletedQueues(() -> insertBatch(batch));
+    List<Submission> out = forgettingDeletedQueues(() -> insertBatch(batch));
+    madeReady(() -> out.stream().filter(Submission::created).map(Submission::task).iterator());
+    return out;
   }
 
   /**
@@ -278,8 +333,18 @@ public class JdbcTaskStore implements TaskStore {
     // A stream cannot be replayed, so the insert is never retried: every queue it names is
     // registered in its own transaction (once), whatever the cache of known queues says.
     Set<String> registered = new HashSet<>();
-    BulkInsert result = transactions.write("insertStream", c -> streamChunks(c, tasks, created, registered));
+    // The earliest ready task of each queue, for the claim floors once the stream has committed.
+    Map<String, Task> lowest = new java.util.HashMap<>();
+    Consumer<Task> told =
+        t -> {
+          created.accept(t);
+          if (t.state() == TaskState.QUEUED) {
+            lowest.merge(t.queue(), t, (a, b) -> CLAIM_ORDER.compare(a, b) <= 0 ? a : b);
+          }
+        };
+    BulkInsert result = transactions.write("insertStream", c -> streamChunks(c, tasks, told, registered));
     knownQueues.addAll(registered);
+    madeReady(lowest.values());
     return result;
   }
 
@@ -777,10 +842,15 @@ public class JdbcTaskStore implements TaskStore {
     if (requireLimit(limit) == 0) {
       return 0;
     }
-    return transactions.write(
-        "promoteDue",
-        Durability.RELAXED,
-        c -> update(c, PROMOTE_DUE, p -> p.instant(now).integer(limit)));
+    int promoted =
+        transactions.write(
+            "promoteDue",
+            Durability.RELAXED,
+            c -> update(c, PROMOTE_DUE, p -> p.instant(now).integer(limit)));
+    if (promoted > 0) {
+      floors.forgetAll(); // of any queue, with any key
+    }
+    return promoted;
   }
 
   @Override
@@ -789,6 +859,7 @@ public class JdbcTaskStore implements TaskStore {
     if (request.limit() == 0 || (request.types() != null && request.types().isEmpty())) {
       return List.of();
     }
+    long began = floors.begin();
     List<Task> claimed =
         // Synced on a database server, unlike the run's later writes: see claimDurability().
         transactions.write(
@@ -823,19 +894,47 @@ public class JdbcTaskStore implements TaskStore {
               out.addAll(sortedForClaim(ahead));
               return out;
             });
+    if (!claimed.isEmpty()) {
+      floors.claimed(request.queue(), request.types(), Collections.max(claimed, CLAIM_ORDER), began);
+    }
     return List.copyOf(claimed);
   }
 
+  /**
+   * Claims up to {@code limit} tasks in claim order: from the claimer's floor if one holds (see
+   * {@link ClaimFloors}), then, for what that leaves, from the head of the queue's ready range.
+   */
   private List<Task> claimQueued(Connection c, ClaimRequest request, boolean start, int limit)
       throws SQLException {
     if (limit == 0) {
       return List.of();
     }
+    ClaimFloors.Key floor = floors.current(request.queue(), request.types());
+    List<Task> fromFloor = floor == null ? List.of() : claimQueued(c, request, start, limit, floor);
+    if (fromFloor.size() == limit) {
+      return fromFloor;
+    }
+    List<Task> fromHead = claimQueued(c, request, start, limit - fromFloor.size(), null);
+    if (fromFloor.isEmpty()) {
+      return fromHead;
+    }
+    List<Task> out = new ArrayList<>(fromFloor);
+    out.addAll(fromHead);
+    return out;
+  }
+
+  /** One claim statement: from the head of the ready range, or after {@code floor} if given. */
+  private List<Task> claimQueued(
+      Connection c, ClaimRequest request, boolean start, int limit, ClaimFloors.Key floor) throws SQLException {
     // A claim of some types binds them between the queue and the time (see claimQueuedOfTypes).
     String types = request.types() == null ? null : Json.write(new java.util.TreeSet<>(request.types()));
+    QueryName query =
+        floor == null
+            ? (types == null ? CLAIM_QUEUED : CLAIM_QUEUED_OF_TYPES)
+            : (types == null ? CLAIM_QUEUED_AFTER : CLAIM_QUEUED_OF_TYPES_AFTER);
     return queryTasks(
         c,
-        types == null ? CLAIM_QUEUED : CLAIM_QUEUED_OF_TYPES,
+        query,
         p -> {
           p.text(request.nodeId())
               .instant(storeNow())
@@ -844,6 +943,9 @@ public class JdbcTaskStore implements TaskStore {
               .text(request.queue());
           if (types != null) {
             p.text(types);
+          }
+          if (floor != null) {
+            p.integer(floor.priority()).instant(floor.runAt()).id(floor.id());
           }
           p.instant(request.now()).integer(limit);
         });
@@ -962,14 +1064,17 @@ public class JdbcTaskStore implements TaskStore {
     Objects.requireNonNull(run, "run");
     Objects.requireNonNull(outcome, "outcome");
     TaskState.RUNNING.checkTransitionTo(outcome.target());
-    return transactions.write(
-        "finishRun",
-        Durability.RELAXED,
-        c ->
-            // Zero rows: the task left running or another claim moved the token on. Nothing was
-            // written, and throwing rolls the (empty) transaction back.
-            finish(c, run, outcome)
-                .orElseThrow(() -> new LeaseLostException(run.taskId(), run.fencingToken())));
+    Task finished =
+        transactions.write(
+            "finishRun",
+            Durability.RELAXED,
+            c ->
+                // Zero rows: the task left running or another claim moved the token on. Nothing
+                // was written, and throwing rolls the (empty) transaction back.
+                finish(c, run, outcome)
+                    .orElseThrow(() -> new LeaseLostException(run.taskId(), run.fencingToken())));
+    madeReady(List.of(finished)); // a run given back is ready again
+    return finished;
   }
 
   /**
@@ -997,22 +1102,25 @@ public class JdbcTaskStore implements TaskStore {
       (outcomes.get(run) instanceof RunOutcome.Succeeded ? startedBySuccess : starts).add(run);
     }
     starts.sort(Comparator.comparing(RunRef::taskId));
-    return takingTurns(
-        () ->
-            transactions.write(
-                "writeRuns",
-                Durability.RELAXED,
-                c -> {
-                  Map<RunRef, Task> started = startRuns(c, starts);
-                  Map<RunRef, Task> finished = finishRuns(c, outcomes);
-                  for (RunRef run : startedBySuccess) {
-                    Task t = finished.get(run);
-                    if (t != null) {
-                      started.put(run, t);
-                    }
-                  }
-                  return new RunWrites.Result(started, finished);
-                }));
+    RunWrites.Result result =
+        takingTurns(
+            () ->
+                transactions.write(
+                    "writeRuns",
+                    Durability.RELAXED,
+                    c -> {
+                      Map<RunRef, Task> started = startRuns(c, starts);
+                      Map<RunRef, Task> finished = finishRuns(c, outcomes);
+                      for (RunRef run : startedBySuccess) {
+                        Task t = finished.get(run);
+                        if (t != null) {
+                          started.put(run, t);
+                        }
+                      }
+                      return new RunWrites.Result(started, finished);
+                    }));
+    madeReady(result.finished().values()); // runs given back are ready again
+    return result;
   }
 
   /** Starts runs claimed ahead, one statement per chunk. */
@@ -1169,7 +1277,8 @@ public class JdbcTaskStore implements TaskStore {
   public Task runNow(TaskId id, Instant now) {
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(now, "now");
-    return transactions.write(
+    Task ready =
+        transactions.write(
         "runNow",
         c -> {
           Task current = lockTask(c, id);
@@ -1179,13 +1288,16 @@ public class JdbcTaskStore implements TaskStore {
           return queryTask(c, RUN_NOW, p -> p.instant(now).id(id))
               .orElseThrow(() -> changedUnderLock(id, "runNow"));
         });
+    madeReady(List.of(ready));
+    return ready;
   }
 
   @Override
   public Task retry(TaskId id, Instant now) {
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(now, "now");
-    return transactions.write(
+    Task ready =
+        transactions.write(
         "retry",
         c -> {
           Task current = lockTask(c, id);
@@ -1199,6 +1311,8 @@ public class JdbcTaskStore implements TaskStore {
           return queryTask(c, RETRY_TASK, p -> p.instant(now).id(id))
               .orElseThrow(() -> changedUnderLock(id, "retry"));
         });
+    madeReady(List.of(ready));
+    return ready;
   }
 
   // ---------------------------------------------------------------- lease recovery
@@ -1233,7 +1347,8 @@ public class JdbcTaskStore implements TaskStore {
       return Map.of();
     }
     outcomes.values().forEach(o -> TaskState.RUNNING.checkTransitionTo(o.target()));
-    return transactions.write(
+    Map<RunRef, Task> recovered =
+        transactions.write(
         "recoverExpired",
         c -> {
           Map<RunRef, Task> out = new LinkedHashMap<>();
@@ -1251,6 +1366,8 @@ public class JdbcTaskStore implements TaskStore {
           }
           return Collections.unmodifiableMap(out);
         });
+    madeReady(recovered.values()); // recovered runs are ready again
+    return recovered;
   }
 
   /** The {@code id} column of every row a query returns. */

@@ -54,6 +54,13 @@ public enum QueryName {
   /** {@link #CLAIM_QUEUED} of tasks whose type is in a JSON array of type names. */
   CLAIM_QUEUED_OF_TYPES,
   /**
+   * {@link #CLAIM_QUEUED} of tasks of one priority after a claim-order key: the index scan starts
+   * at the last claim's end (see {@code ClaimFloors}).
+   */
+  CLAIM_QUEUED_AFTER,
+  /** {@link #CLAIM_QUEUED_AFTER} of tasks whose type is in a JSON array of type names. */
+  CLAIM_QUEUED_OF_TYPES_AFTER,
+  /**
    * Starts runs claimed ahead in one statement from a JSON array (attempt spent, start time set),
    * each compare-and-set on its own fencing token.
    */

@@ -259,9 +259,23 @@ public final class PostgresTaskStore extends ForwardingTaskStore
     if (!options.listen()) {
       return () -> {};
     }
+    // While notifications arrive, claims may start where the previous one ended: a notification
+    // (or a reconnection, which names no queue) sends them back to the head of the queues it names.
+    dev.tasklane.spi.WorkSignal heard =
+        (queues, settingsChanged) -> {
+          delegate.tasksMayBeReady(queues);
+          onWork.workMayBeReady(queues, settingsChanged);
+        };
     WorkListener listener =
         WorkListener.start(
-            connections, WorkListener.channel(options.schema()), onWork, dependents::remove);
+            connections,
+            WorkListener.channel(options.schema()),
+            heard,
+            closed -> {
+              delegate.stopUsingClaimFloors();
+              dependents.remove(closed);
+            });
+    delegate.useClaimFloors();
     dependents.add(listener);
     return listener;
   }

@@ -8,6 +8,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.tasklane.Submission;
 import dev.tasklane.Task;
+import dev.tasklane.TaskId;
 import dev.tasklane.TaskError;
 import dev.tasklane.spi.LeaderElection;
 import dev.tasklane.spi.NewTask;
@@ -282,6 +283,49 @@ class PostgresClusterTest {
 
       assertThat(payloadsUntil(listener, "marker")).containsExactly("marker");
     }
+  }
+
+  /**
+   * While subscribed, a store's claims start where its previous claim of the queue ended (claim
+   * floors), so they skip the index entries claimed rows leave behind until vacuum; a notification
+   * from another store sends them back to the head of the queue.
+   */
+  @Test
+  void whileSubscribedAClaimStartsWhereTheLastEndedAndANotificationSendsItBackToTheHead() throws Exception {
+    PostgresTaskStore listening = open();
+    PostgresTaskStore other = open();
+    java.util.concurrent.atomic.AtomicInteger heard = new java.util.concurrent.atomic.AtomicInteger();
+    closing(listening.subscribe((queues, changed) -> heard.incrementAndGet()));
+    Instant t = clock.instant();
+    List<NewTask> tasks =
+        IntStream.range(0, 10).mapToObj(i -> aTask().createdAt(t.minusSeconds(100 - i)).build()).toList();
+    listening.insertAll(tasks);
+    await().atMost(WAIT).until(() -> heard.get() > 0); // the insert's own notification
+    int heardBefore = heard.get();
+    assertThat(claim(listening, "default", 3, NODE)).extracting(Task::id)
+        .containsExactly(tasks.get(0).id(), tasks.get(1).id(), tasks.get(2).id());
+
+    // A task ahead of the floor that nobody announces (triggers off for this session): the next
+    // claim starts at the floor and does not see it, which shows the floor was used.
+    TaskId silent = TaskId.next();
+    try (Connection c = DB.connect();
+        Statement st = c.createStatement()) {
+      st.execute("SET session_replication_role = replica");
+      st.execute(
+          "INSERT INTO " + q(DB.schema()) + ".task (id, type, queue, payload, priority, state, max_attempts, run_at,"
+              + " created_at) VALUES ('" + silent.value() + "', 'test.task', 'default', '{}', 0, 'queued', 3,"
+              + " timestamptz '" + t.minusSeconds(3600) + "', timestamptz '" + t.minusSeconds(3600) + "')");
+    }
+    assertThat(heard.get()).isEqualTo(heardBefore);
+    assertThat(claim(listening, "default", 1, NODE)).extracting(Task::id).containsExactly(tasks.get(3).id());
+
+    // Another store's insert notifies: the claims of the queue start from the head again.
+    NewTask urgent = aTask().priority(9).build();
+    other.insert(urgent);
+    await().atMost(WAIT).until(() -> heard.get() > heardBefore);
+    assertThat(claim(listening, "default", 2, NODE)).extracting(Task::id).containsExactly(urgent.id(), silent);
+    assertThat(claim(listening, "default", 10, NODE)).extracting(Task::id)
+        .containsExactlyElementsOf(tasks.subList(4, 10).stream().map(NewTask::id).toList());
   }
 
   @Test

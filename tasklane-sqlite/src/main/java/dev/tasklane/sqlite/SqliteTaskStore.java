@@ -84,6 +84,9 @@ public final class SqliteTaskStore extends ForwardingTaskStore implements Connec
     this.lock = lock;
     this.transactions = transactions;
     this.delegate = delegate;
+    // One process owns the file, so every change that makes a task ready passes through this
+    // store, which keeps claim floors exact without notifications.
+    delegate.useClaimFloors();
     this.access = new JdbcAccessStore(DIALECT, transactions);
   }
 

@@ -504,6 +504,44 @@ public abstract class TaskStoreContract {
     assertThat(claimed).extracting(Task::id).containsExactly(high.id(), midOlder.id(), mid.id());
   }
 
+  /**
+   * A store may start a claim where the previous claim of the queue ended (PostgreSQL's claim
+   * floors): a task that becomes ready afterwards ahead of that point, by any of the store's own
+   * writes, must still be claimed first.
+   */
+  @Test
+  void tasksMadeReadyAheadOfWhereTheLastClaimEndedAreClaimedFirst() {
+    Instant t = clock.instant();
+    List<NewTask> batch =
+        IntStream.range(0, 6).mapToObj(i -> aTask().createdAt(t.minusSeconds(60 - i)).build()).toList();
+    store.insertAll(batch);
+    List<Task> firstTwo = claim(Fixtures.DEFAULT_QUEUE, 2);
+    assertThat(firstTwo).extracting(Task::id).containsExactly(batch.get(0).id(), batch.get(1).id());
+
+    // Ahead of the third task in claim order: a higher priority, an earlier run_at, a run given
+    // back (it keeps its early run_at), a retried one.
+    NewTask urgent = aTask().priority(5).createdAt(t).build();
+    store.insert(urgent);
+    List<Task> next = claim(Fixtures.DEFAULT_QUEUE, 2);
+    assertThat(next).extracting(Task::id).containsExactly(urgent.id(), batch.get(2).id());
+
+    NewTask backdated = aTask().createdAt(t.minusSeconds(600)).build();
+    store.insert(backdated);
+    assertThat(claim(Fixtures.DEFAULT_QUEUE, 1)).extracting(Task::id).containsExactly(backdated.id());
+
+    store.finishRun(runOf(firstTwo.get(0)), new RunOutcome.Released(t.minusSeconds(60), null, true));
+    assertThat(claim(Fixtures.DEFAULT_QUEUE, 1)).extracting(Task::id).containsExactly(batch.get(0).id());
+
+    Task failed =
+        store.finishRun(
+            runOf(firstTwo.get(1)),
+            new RunOutcome.Failed(t, new dev.tasklane.TaskError(1, t, null, "boom", null)));
+    store.retry(failed.id(), t.minusSeconds(120));
+    List<Task> rest = claim(Fixtures.DEFAULT_QUEUE, 10);
+    assertThat(rest).extracting(Task::id).first().isEqualTo(failed.id());
+    assertThat(rest).extracting(Task::id).contains(batch.get(3).id(), batch.get(4).id(), batch.get(5).id());
+  }
+
   @Test
   void claimTakesNoMoreThanTheLimit() {
     store.insertAll(IntStream.range(0, 5).mapToObj(i -> aTask().build()).toList());
