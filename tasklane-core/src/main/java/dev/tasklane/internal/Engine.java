@@ -329,8 +329,10 @@ public final class Engine {
   // ---------------------------------------------------------------- submissions
 
   /**
-   * Inserts one task durably, in a transaction shared with the submissions that arrive meanwhile;
-   * waits at most {@link #SUBMIT_MAX_WAIT} for the commit.
+   * Inserts one task durably: on the caller's thread when no other submission is being written,
+   * else in a transaction shared with the submissions that arrive meanwhile, waiting at most
+   * {@link #SUBMIT_MAX_WAIT} for that commit (a write on the caller's thread is bounded by the
+   * store's own timeouts instead).
    */
   public Submission insert(NewTask task) {
     return submissions.write(task, SUBMIT_MAX_WAIT);

@@ -68,8 +68,12 @@ final class GroupCommit<I, O> implements AutoCloseable {
   private final Object startLock = new Object();
   /** Held by whoever has a transaction in flight: a direct writer, or the writer thread. */
   private final ReentrantLock writing = new ReentrantLock();
-  /** Set while the writer thread holds writes taken from the queue: no direct write overtakes them. */
-  private volatile boolean batchPending;
+  /**
+   * Writes handed to the writer thread and not yet written: counted from before they enter the
+   * queue until their batch is flushed, so that no direct write overtakes one (a run's start must
+   * not commit before the outcome of the run whose slot it took).
+   */
+  private final java.util.concurrent.atomic.AtomicInteger unwritten = new java.util.concurrent.atomic.AtomicInteger();
   private volatile Thread writer;
 
   /**
@@ -154,7 +158,7 @@ final class GroupCommit<I, O> implements AutoCloseable {
     } catch (ExecutionException e) {
       throw unwrap(new CompletionException(e.getCause()));
     } catch (TimeoutException e) {
-      boolean withdrawn = queue.removeIf(p -> p.result() == result);
+      boolean withdrawn = withdraw(result);
       throw new StoreException(
           name,
           new TimeoutException(
@@ -165,7 +169,7 @@ final class GroupCommit<I, O> implements AutoCloseable {
           true);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      boolean withdrawn = queue.removeIf(p -> p.result() == result);
+      boolean withdrawn = withdraw(result);
       throw new StoreException(
           name,
           new InterruptedException(
@@ -196,11 +200,11 @@ final class GroupCommit<I, O> implements AutoCloseable {
    * when the caller queues its write to be batched.
    */
   private boolean writeDirectly() {
-    if (closed.get() || batchPending || !queue.isEmpty() || !writing.tryLock()) {
+    if (closed.get() || unwritten.get() > 0 || !writing.tryLock()) {
       return false;
     }
-    if (batchPending || !queue.isEmpty()) {
-      // A write was queued between the checks and the lock: it goes first, in a batch.
+    if (unwritten.get() > 0) {
+      // A write was handed over between the check and the lock: it goes first, in a batch.
       writing.unlock();
       return false;
     }
@@ -214,12 +218,23 @@ final class GroupCommit<I, O> implements AutoCloseable {
     }
     CompletableFuture<O> result = new CompletableFuture<>();
     Pending<I, O> pending = new Pending<>(item, result);
+    unwritten.incrementAndGet();
     queue.add(pending);
     if (closed.get() && queue.remove(pending)) {
       // Closed between the check and the add, and the writer did not take it: write it here.
+      unwritten.decrementAndGet();
       return null;
     }
     return result;
+  }
+
+  /** Takes a write that is still queued back out, unwritten; false if the writer has it. */
+  private boolean withdraw(CompletableFuture<O> result) {
+    boolean withdrawn = queue.removeIf(p -> p.result() == result);
+    if (withdrawn) {
+      unwritten.decrementAndGet();
+    }
+    return withdrawn;
   }
 
   /** The exception a failed future of this class failed with, as the writer threw it. */
@@ -243,7 +258,6 @@ final class GroupCommit<I, O> implements AutoCloseable {
     while (!stopping) {
       try {
         pending.add(queue.take());
-        batchPending = true;
         // Waits for a direct writer's transaction; what queues meanwhile joins this batch.
         writing.lock();
         try {
@@ -251,7 +265,7 @@ final class GroupCommit<I, O> implements AutoCloseable {
           stopping = pending.remove(stop);
           flush(pending);
         } finally {
-          batchPending = false;
+          unwritten.addAndGet(-pending.size());
           writing.unlock();
         }
       } catch (InterruptedException e) {
@@ -264,6 +278,26 @@ final class GroupCommit<I, O> implements AutoCloseable {
       } finally {
         pending.clear();
       }
+    }
+    // Ended by an interrupt, nobody else drains the queue (close() finds the group closed
+    // already): what waits in it is written now, since its callers wait for it.
+    writeLeftovers();
+  }
+
+  /** Writes whatever is still queued, as one batch, after any direct write in flight. */
+  private void writeLeftovers() {
+    writing.lock();
+    try {
+      List<Pending<I, O>> left = new ArrayList<>();
+      queue.drainTo(left);
+      left.remove(stop);
+      try {
+        flush(left);
+      } finally {
+        unwritten.addAndGet(-left.size());
+      }
+    } finally {
+      writing.unlock();
     }
   }
 
@@ -317,11 +351,13 @@ final class GroupCommit<I, O> implements AutoCloseable {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
-      // Writes queued after the stop marker (a race with close) still get written.
-      List<Pending<I, O>> late = new ArrayList<>();
-      queue.drainTo(late);
-      late.remove(stop);
-      flush(late);
+      // Writes queued after the stop marker (a race with close) still get written, after any
+      // direct write still in flight.
+      writeLeftovers();
+    } else if (closing) {
+      // No writer thread ever ran: wait only for a direct write in flight.
+      writing.lock();
+      writing.unlock();
     }
   }
 }

@@ -17,6 +17,15 @@ import java.util.Iterator;
 public interface BulkTaskCopy {
 
   /**
+   * Whether {@code task} travels through the bulk path exactly: the store answers with the task
+   * as it sent it, so a value the path would alter (text it cannot encode) must take the other
+   * path, which reads back what was stored.
+   */
+  default boolean copiesExactly(NewTask task) {
+    return true;
+  }
+
+  /**
    * Writes every task of {@code tasks} into the task table on {@code c}, in the transaction open
    * on it; {@code each} sees every task as it is sent.
    *

@@ -41,8 +41,13 @@ import java.util.function.LongSupplier;
  *       {@link #TTL} after it was first set, so such a task waits at most that long.
  * </ul>
  *
- * A claim notes when it began ({@link #begin}); a task made ready after that with a key before
- * the claim's last one (the claim may not have seen it) keeps the claim from setting a floor.
+ * A claim notes when it began to see tasks ({@link #begin}): when it started, or earlier if the
+ * engine's time it claims by is behind the clock (a task due in between is invisible to it). A
+ * task made ready after that, at or before the claim's last key, keeps the claim from setting a
+ * floor. What a floor can still hide, for at most {@link #TTL}: a task locked by a claimer that
+ * then rolled back, one whose notification was lost or came while the store was not listening
+ * yet, and a queued task that becomes due by the passage of time alone (one given back to wait a
+ * few seconds) with a higher priority than the floor's.
  *
  * <p>Thread-safe.
  */
@@ -61,6 +66,11 @@ final class ClaimFloors {
 
     boolean before(Key other) {
       return ORDER.compare(this, other) < 0;
+    }
+
+    /** At or before {@code other} in claim order: a floor at {@code other} would hide it. */
+    boolean notAfter(Key other) {
+      return ORDER.compare(this, other) <= 0;
     }
   }
 
@@ -120,7 +130,17 @@ final class ClaimFloors {
     return f.key();
   }
 
-  /** The time a claim begins, for {@link #claimed}: taken before its transaction starts. */
+  /**
+   * The time a claim begins to see tasks, for {@link #claimed}: taken before its transaction
+   * starts, and moved back by how far {@code claimsBy} (the engine's time the claim compares
+   * run_at with) is behind the wall clock.
+   */
+  long begin(Instant claimsBy) {
+    long behind = Math.max(0, Duration.between(claimsBy, Instant.now()).toNanos());
+    return nanoTime.getAsLong() - Math.min(behind, TTL.toNanos() * 1000);
+  }
+
+  /** {@link #begin(Instant)} for a claim by the current time. */
   long begin() {
     return nanoTime.getAsLong();
   }
@@ -131,20 +151,28 @@ final class ClaimFloors {
    * so that it still expires {@link #TTL} after it was first set.
    */
   void claimed(String queue, Set<String> types, Task last, long beganNanos) {
-    if (!enabled || allMarkedAtNanos - beganNanos >= 0) {
+    if (!enabled) {
       return;
     }
     Key key = Key.of(last);
-    Mark mark = marks.get(queue);
-    if (mark != null && mark.atNanos() - beganNanos >= 0 && (mark.lowest() == null || mark.lowest().before(key))) {
-      return;
-    }
+    // The checks run inside compute: madeReady and forgetAll record their mark first and drop
+    // floors after, so a floor installed here either sees the mark or is dropped after it.
     floors.compute(
         new Claimer(queue, types),
-        (c, old) ->
-            old == null
-                ? new Floor(key, nanoTime.getAsLong())
-                : new Floor(old.key().before(key) ? key : old.key(), old.setAtNanos()));
+        (c, old) -> {
+          if (allMarkedAtNanos - beganNanos >= 0) {
+            return old;
+          }
+          Mark mark = marks.get(queue);
+          if (mark != null
+              && mark.atNanos() - beganNanos >= 0
+              && (mark.lowest() == null || mark.lowest().notAfter(key))) {
+            return old;
+          }
+          return old == null
+              ? new Floor(key, nanoTime.getAsLong())
+              : new Floor(old.key().before(key) ? key : old.key(), old.setAtNanos());
+        });
   }
 
   /**
@@ -166,7 +194,7 @@ final class ClaimFloors {
           return new Mark(low, now);
         });
     floors.entrySet().removeIf(
-        e -> e.getKey().queue().equals(queue) && (lowest == null || lowest.before(e.getValue().key())));
+        e -> e.getKey().queue().equals(queue) && (lowest == null || lowest.notAfter(e.getValue().key())));
   }
 
   /** Tasks of any queue may have become ready with any key. */

@@ -365,7 +365,7 @@ public class JdbcTaskStore implements TaskStore {
       yielded += chunk.size();
       if (bulk.isPresent()
           && chunk.size() >= dialect.bulkCopyThreshold()
-          && chunk.stream().allMatch(t -> t.idempotencyKey() == null)) {
+          && chunk.stream().allMatch(t -> t.idempotencyKey() == null && bulk.get().copiesExactly(t))) {
         Set<String> queues = new java.util.LinkedHashSet<>();
         long written = bulk.get().copy(c, chunk.iterator(), t -> queues.add(t.queue()));
         if (written != chunk.size()) {
@@ -403,7 +403,7 @@ public class JdbcTaskStore implements TaskStore {
               Optional<BulkTaskCopy> bulk = dialect.bulkTaskCopy();
               if (bulk.isPresent()
                   && batch.size() >= dialect.bulkCopyThreshold()
-                  && batch.stream().allMatch(t -> t.idempotencyKey() == null)) {
+                  && batch.stream().allMatch(t -> t.idempotencyKey() == null && bulk.get().copiesExactly(t))) {
                 return copyBatch(c, bulk.get(), batch, registered);
               }
               List<Submission> out = new ArrayList<>(batch.size());
@@ -859,7 +859,7 @@ public class JdbcTaskStore implements TaskStore {
     if (request.limit() == 0 || (request.types() != null && request.types().isEmpty())) {
       return List.of();
     }
-    long began = floors.begin();
+    long began = floors.begin(request.now());
     List<Task> claimed =
         // Synced on a database server, unlike the run's later writes: see claimDurability().
         transactions.write(

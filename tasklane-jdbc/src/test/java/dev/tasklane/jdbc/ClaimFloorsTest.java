@@ -121,4 +121,35 @@ class ClaimFloorsTest {
     floors.claimed("q", null, task(0, T0), alsoBegan);
     assertThat(floors.current("q", null)).isNull();
   }
+
+  @Test
+  void aTaskMadeReadyWithExactlyTheFloorsKeyDropsIt() {
+    floors.enable();
+    tick(Duration.ofMillis(1));
+    Task last = task(0, T0);
+    floors.claimed("q", null, last, floors.begin());
+
+    // Given back within the same millisecond: the same key as the floor.
+    floors.madeReady("q", ClaimFloors.Key.of(last));
+
+    assertThat(floors.current("q", null)).isNull();
+  }
+
+  @Test
+  void aClaimByAnEngineTimeBehindTheClockTreatsWhatBecameReadySinceThatTimeAsUnseen() {
+    floors.enable();
+    tick(Duration.ofMillis(1));
+    // Ready 100 ms before the claim starts, but after the engine's time the claim claims by
+    // (500 ms behind): due after that time, the claim could not see it.
+    floors.madeReady("q", ClaimFloors.Key.of(task(10, T0)));
+    tick(Duration.ofMillis(100));
+    long began = floors.begin(Instant.now().minusMillis(500));
+
+    floors.claimed("q", null, task(0, T0.plusSeconds(5)), began);
+
+    assertThat(floors.current("q", null)).isNull();
+    // A claim by the current time sees it, and may set a floor.
+    floors.claimed("q", null, task(0, T0.plusSeconds(6)), floors.begin(Instant.now()));
+    assertThat(floors.current("q", null)).isNotNull();
+  }
 }

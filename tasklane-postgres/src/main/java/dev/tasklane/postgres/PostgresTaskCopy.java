@@ -37,6 +37,34 @@ final class PostgresTaskCopy implements BulkTaskCopy {
             + " created_at, idempotency_key, submitted_by) FROM STDIN";
   }
 
+  /**
+   * False for text holding a lone surrogate, which UTF-8 cannot carry: the encoder would send
+   * {@code ?} in its place, and the task the store answers with would not be the one stored.
+   */
+  @Override
+  public boolean copiesExactly(NewTask t) {
+    return encodable(t.type())
+        && encodable(t.queue())
+        && encodable(t.payload())
+        && encodable(t.idempotencyKey())
+        && encodable(t.submittedBy());
+  }
+
+  private static boolean encodable(String s) {
+    if (s == null) {
+      return true;
+    }
+    for (int i = 0; i < s.length(); i++) {
+      char ch = s.charAt(i);
+      if (Character.isHighSurrogate(ch) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+        i++;
+      } else if (Character.isSurrogate(ch)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   @Override
   public long copy(Connection c, Iterator<NewTask> tasks, Consumer<NewTask> each) throws SQLException {
     CopyIn copy = c.unwrap(PGConnection.class).getCopyAPI().copyIn(sql);
@@ -55,11 +83,16 @@ final class PostgresTaskCopy implements BulkTaskCopy {
         copy.writeToCopy(rows.bytes(), 0, rows.size());
       }
       return copy.endCopy();
-    } finally {
+    } catch (SQLException | RuntimeException | Error e) {
       if (copy.isActive()) {
         // Something failed mid-way: end the COPY so the connection can roll back and be reused.
-        copy.cancelCopy();
+        try {
+          copy.cancelCopy();
+        } catch (SQLException cancel) {
+          e.addSuppressed(cancel);
+        }
       }
+      throw e;
     }
   }
 
