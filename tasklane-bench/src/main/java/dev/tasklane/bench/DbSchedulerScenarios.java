@@ -175,29 +175,10 @@ final class DbSchedulerScenarios {
             scheduler.schedule(task.instance(id), Instant.now());
             return id;
           };
-      long interval = BenchConfig.LATENCY_INTERVAL.toMillis();
-      int warmups = (int) (ctx.config().warmup().toMillis() / interval);
-      long before = 0;
-      long warmErrors = 0;
-      if (warmups > 0) {
-        ctx.say("warming up: %,d schedule() calls, one every %d ms (not counted)", warmups, interval);
-        FixedRate.Round warm = FixedRate.submitEvery(submit, warmups);
-        before = warm.accepted();
-        warmErrors = warm.errors();
-        BenchNodes.awaitCount(completions::all, before, ctx);
-      }
-      ctx.say("%,d schedule() calls, one every %d ms, immediate execution, one process", n, interval);
-      long start = System.nanoTime();
-      FixedRate.Round round = FixedRate.submitEvery(submit, n);
-      long end = BenchNodes.awaitCount(completions::all, before + round.accepted(), ctx);
-      if (round.firstError() != null) {
-        ctx.say("%,d calls failed; the first: %s", round.errors(), round.firstError());
-      }
-      return new Measurement(
-          round.accepted(),
-          BenchNodes.seconds(start, end),
-          FixedRate.latencies(round, starts).percentiles(),
-          warmErrors + round.errors() + completions.failed.sum());
+      Measurement m =
+          FixedRate.measure(
+              ctx, submit, completions::all, starts, "schedule() calls", "immediate execution, one process");
+      return new Measurement(m.tasks(), m.seconds(), m.latency(), m.errors() + completions.failed.sum());
     } finally {
       scheduler.stop();
     }

@@ -95,4 +95,47 @@ final class FixedRate {
     }
     return latencies;
   }
+
+  /**
+   * A latency measurement: {@code warmup} worth of submissions first (not counted, waited for),
+   * then {@code ctx.tasks()} more at the fixed rate, timed from the first counted submission until
+   * {@code finished} (runs ended, in memory) counts them all.
+   *
+   * @param call what one submission is, for the progress lines ("submissions", "schedule() calls")
+   * @param where how the submission reaches its handler, for the progress line
+   * @param handlerStarted where the handlers record their start, by the keys {@code submit} returns
+   */
+  static Measurement measure(
+      RunContext ctx,
+      Submit submit,
+      java.util.function.LongSupplier finished,
+      Map<Object, Long> handlerStarted,
+      String call,
+      String where)
+      throws InterruptedException {
+    int n = ctx.tasks();
+    long interval = BenchConfig.LATENCY_INTERVAL.toMillis();
+    int warmups = (int) (ctx.config().warmup().toMillis() / interval);
+    long finishedBefore = 0;
+    long warmErrors = 0;
+    if (warmups > 0) {
+      ctx.say("warming up: %,d %s, one every %d ms (not counted)", warmups, call, interval);
+      Round warm = submitEvery(submit, warmups);
+      finishedBefore = warm.accepted();
+      warmErrors = warm.errors();
+      BenchNodes.awaitCount(finished, finishedBefore, ctx);
+    }
+    ctx.say("%,d %s, one every %d ms, %s", n, call, interval, where);
+    long start = System.nanoTime();
+    Round round = submitEvery(submit, n);
+    long end = BenchNodes.awaitCount(finished, finishedBefore + round.accepted(), ctx);
+    if (round.firstError() != null) {
+      ctx.say("%,d %s failed; the first: %s", round.errors(), call, round.firstError());
+    }
+    return new Measurement(
+        round.accepted(),
+        BenchNodes.seconds(start, end),
+        latencies(round, handlerStarted).percentiles(),
+        warmErrors + round.errors());
+  }
 }

@@ -59,27 +59,8 @@ final class LatencyScenario implements ScenarioRunner {
       runner.start();
       Thread.sleep(SETTLE);
       String where = twoNodes ? "submitted on one node, run on another" : "submitted and run on one node";
-      long interval = BenchConfig.LATENCY_INTERVAL.toMillis();
-      int warmups = (int) (ctx.config().warmup().toMillis() / interval);
-      long finishedBefore = 0;
-      long warmErrors = 0;
-      if (warmups > 0) {
-        ctx.say("warming up: %,d submissions, one every %d ms (not counted)", warmups, interval);
-        FixedRate.Round warm = FixedRate.submitEvery(submit, warmups);
-        finishedBefore = warm.accepted();
-        warmErrors = warm.errors();
-        BenchNodes.awaitFinished(runner, finishedBefore, ctx);
-      }
-      ctx.say("%,d submissions, one every %d ms, %s", n, interval, where);
-      long start = System.nanoTime();
-      FixedRate.Round round = FixedRate.submitEvery(submit, n);
-      long end = BenchNodes.awaitFinished(runner, finishedBefore + round.accepted(), ctx);
-      if (round.firstError() != null) {
-        ctx.say("%,d submissions failed; the first: %s", round.errors(), round.firstError());
-      }
-      Samples latencies = FixedRate.latencies(round, handlerStarted);
-      return new Measurement(
-          round.accepted(), BenchNodes.seconds(start, end), latencies.percentiles(), warmErrors + round.errors());
+      return FixedRate.measure(
+          ctx, submit, () -> BenchNodes.finished(runner.stats()), handlerStarted, "submissions", where);
     }
   }
 }

@@ -69,13 +69,7 @@ final class PostgresTransactionRunner implements TransactionRunner {
   public <T> T write(String operation, Durability durability, SqlWork<T> work) {
     Objects.requireNonNull(work, "work");
     Objects.requireNonNull(durability, "durability");
-    checkOpen();
-    if (writing.get() != null) {
-      throw new IllegalStateException(
-          "store operation '" + operation + "' was called inside another write transaction");
-    }
-    schema.ensureMigrated();
-    writing.set(Boolean.TRUE);
+    enterWrite(operation);
     try (Connection c = pool.getConnection()) {
       try {
         if (durability == Durability.RELAXED) {
@@ -107,13 +101,7 @@ final class PostgresTransactionRunner implements TransactionRunner {
   @Override
   public <T> T writeStatement(String operation, SqlWork<T> work) {
     Objects.requireNonNull(work, "work");
-    checkOpen();
-    if (writing.get() != null) {
-      throw new IllegalStateException(
-          "store operation '" + operation + "' was called inside another write transaction");
-    }
-    schema.ensureMigrated();
-    writing.set(Boolean.TRUE);
+    enterWrite(operation);
     try (Connection c = pool.getConnection()) {
       c.setAutoCommit(true);
       try {
@@ -126,6 +114,21 @@ final class PostgresTransactionRunner implements TransactionRunner {
     } finally {
       writing.remove();
     }
+  }
+
+  /**
+   * What every write does first: the store is open, this thread is not inside a write already (a
+   * nested write would take a second connection and could wait forever for a row lock its own
+   * outer transaction holds), and the schema is migrated. The caller clears {@link #writing}.
+   */
+  private void enterWrite(String operation) {
+    checkOpen();
+    if (writing.get() != null) {
+      throw new IllegalStateException(
+          "store operation '" + operation + "' was called inside another write transaction");
+    }
+    schema.ensureMigrated();
+    writing.set(Boolean.TRUE);
   }
 
   @Override
