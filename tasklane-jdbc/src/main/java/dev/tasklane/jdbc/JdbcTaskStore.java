@@ -363,15 +363,8 @@ public class JdbcTaskStore implements TaskStore {
         chunk.add(tasks.next());
       }
       yielded += chunk.size();
-      if (bulk.isPresent()
-          && chunk.size() >= dialect.bulkCopyThreshold()
-          && chunk.stream().allMatch(t -> t.idempotencyKey() == null && bulk.get().copiesExactly(t))) {
-        Set<String> queues = new java.util.LinkedHashSet<>();
-        long written = bulk.get().copy(c, chunk.iterator(), t -> queues.add(t.queue()));
-        if (written != chunk.size()) {
-          throw new SQLException("the bulk load wrote " + written + " of " + chunk.size() + " tasks");
-        }
-        registerQueues(c, queues, chunk.get(0).createdAt(), registered, false);
+      if (bulk.isPresent() && copyable(bulk.get(), chunk)) {
+        copy(c, bulk.get(), chunk, registered, false);
         for (NewTask t : chunk) {
           created.accept(newRow(t));
         }
@@ -401,10 +394,13 @@ public class JdbcTaskStore implements TaskStore {
                 return List.of(insertOne(c, batch.get(0), registered));
               }
               Optional<BulkTaskCopy> bulk = dialect.bulkTaskCopy();
-              if (bulk.isPresent()
-                  && batch.size() >= dialect.bulkCopyThreshold()
-                  && batch.stream().allMatch(t -> t.idempotencyKey() == null && bulk.get().copiesExactly(t))) {
-                return copyBatch(c, bulk.get(), batch, registered);
+              if (bulk.isPresent() && copyable(bulk.get(), batch)) {
+                copy(c, bulk.get(), batch, registered, true);
+                List<Submission> out = new ArrayList<>(batch.size());
+                for (NewTask t : batch) {
+                  out.add(new Submission(newRow(t), true));
+                }
+                return out;
               }
               List<Submission> out = new ArrayList<>(batch.size());
               for (int from = 0; from < batch.size(); from += STATEMENT_BATCH) {
@@ -418,23 +414,28 @@ public class JdbcTaskStore implements TaskStore {
   }
 
   /**
-   * Inserts a batch without idempotency keys through the database's bulk path. Nothing comes back
-   * from it, and nothing needs to: every column of a new row is either given or a constant
-   * default, so each task is known exactly as a read would return it (see {@link #newRow}).
+   * Whether {@code tasks} go through the database's bulk path: enough of them to pay for it, none
+   * with an idempotency key (a bulk load cannot skip a taken key), each one it carries exactly.
    */
-  private List<Submission> copyBatch(
-      Connection c, BulkTaskCopy bulk, List<NewTask> batch, Set<String> registered) throws SQLException {
+  private boolean copyable(BulkTaskCopy bulk, List<NewTask> tasks) {
+    return tasks.size() >= dialect.bulkCopyThreshold()
+        && tasks.stream().allMatch(t -> t.idempotencyKey() == null && bulk.copiesExactly(t));
+  }
+
+  /**
+   * Writes {@code tasks} through the bulk path and registers their queues. Nothing comes back from
+   * it, and nothing needs to: every column of a new row is either given or a constant default, so
+   * each task is known exactly as a read would return it (see {@link #newRow}).
+   */
+  private void copy(
+      Connection c, BulkTaskCopy bulk, List<NewTask> tasks, Set<String> registered, boolean trustKnownQueues)
+      throws SQLException {
     Set<String> queues = new java.util.LinkedHashSet<>();
-    long written = bulk.copy(c, batch.iterator(), t -> queues.add(t.queue()));
-    if (written != batch.size()) {
-      throw new SQLException("the bulk load wrote " + written + " of " + batch.size() + " tasks");
+    long written = bulk.copy(c, tasks.iterator(), t -> queues.add(t.queue()));
+    if (written != tasks.size()) {
+      throw new SQLException("the bulk load wrote " + written + " of " + tasks.size() + " tasks");
     }
-    registerQueues(c, queues, batch.get(0).createdAt(), registered, true);
-    List<Submission> out = new ArrayList<>(batch.size());
-    for (NewTask t : batch) {
-      out.add(new Submission(newRow(t), true));
-    }
-    return out;
+    registerQueues(c, queues, tasks.get(0).createdAt(), registered, trustKnownQueues);
   }
 
   /** Registers the queues of {@code queues} this store has not seen yet, in the caller's transaction. */
