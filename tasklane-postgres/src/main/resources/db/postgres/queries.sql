@@ -115,15 +115,39 @@ SELECT *
  LIMIT ?;          -- page size + 1
 
 -- name: listTasksByState
--- Walks task_state_id_idx; queue and type, when given, filter the rows it yields.
+-- The page's ids come from the tracking table of the state, newest first on its index (the primary
+-- keys of task_ready, task_due and task_running; task_done_state_idx), filtered there by queue and
+-- type, which the tracking rows carry; the branches of the other states end at once on their false
+-- condition. Only the page's task rows are then read, by primary key. The parameters are read once,
+-- in "p", so that each is bound once in the order SQLite's statement binds them.
+WITH p AS MATERIALIZED (
+    SELECT ?::text AS state,                   -- state
+           ?::text AS queue,                   -- queue (NULL: any)
+           ?::text AS queue_again,             -- queue again (SQLite's statement binds it twice)
+           ?::text AS type,                    -- type (NULL: any)
+           ?::text AS type_again,              -- type again
+           ?::uuid AS cursor                   -- id: the cursor
+)
 SELECT *
   FROM ${schema}.task
- WHERE state = ?                    -- state
-   AND (? IS NULL OR queue = ?)     -- queue, queue (NULL: any)
-   AND (? IS NULL OR type = ?)      -- type, type (NULL: any)
-   AND id < ?                       -- id: the cursor
- ORDER BY id DESC
- LIMIT ?;                           -- page size + 1
+ WHERE id = ANY (ARRAY(
+           SELECT id
+             FROM (SELECT id, queue, type FROM ${schema}.task_ready
+                    WHERE (SELECT state FROM p) = 'queued' AND id < (SELECT cursor FROM p)
+                   UNION ALL
+                   SELECT id, queue, type FROM ${schema}.task_due
+                    WHERE (SELECT state FROM p) = 'scheduled' AND id < (SELECT cursor FROM p)
+                   UNION ALL
+                   SELECT id, queue, type FROM ${schema}.task_running
+                    WHERE (SELECT state FROM p) = 'running' AND id < (SELECT cursor FROM p)
+                   UNION ALL
+                   SELECT id, queue, type FROM ${schema}.task_done
+                    WHERE state = (SELECT state FROM p) AND id < (SELECT cursor FROM p)) AS s
+            WHERE ((SELECT queue FROM p) IS NULL OR queue = (SELECT queue FROM p))
+              AND ((SELECT type FROM p) IS NULL OR type = (SELECT type FROM p))
+            ORDER BY id DESC
+            LIMIT ?))                          -- page size + 1
+ ORDER BY id DESC;
 
 -- name: listTasksByQueue
 -- Walks task_queue_id_idx; type, when given, filters the rows it yields.
@@ -156,74 +180,91 @@ SELECT *
  LIMIT ?;                                   -- page size + 1
 
 -- name: countTasksByQueueAndState
--- Every registered queue with every state: one range of task_claim_idx per pair (0 where the
--- queue has no task in that state); and 'claimed_ahead', the running tasks not started yet.
+-- Every registered queue with every state (0 where the queue has none), counted from the tracking
+-- tables, one pass over each; and 'claimed_ahead', the running tasks not started yet.
+WITH counted AS (
+    SELECT queue, 'scheduled' AS state, count(*) AS tasks FROM ${schema}.task_due GROUP BY queue
+    UNION ALL
+    SELECT queue, 'queued', count(*) FROM ${schema}.task_ready GROUP BY queue
+    UNION ALL
+    SELECT queue, 'running', count(*) FROM ${schema}.task_running GROUP BY queue
+    UNION ALL
+    SELECT queue, 'claimed_ahead', count(*)
+      FROM ${schema}.task
+     WHERE id = ANY (ARRAY(SELECT id FROM ${schema}.task_running))
+       AND state = 'running'
+       AND started_at IS NULL
+     GROUP BY queue
+    UNION ALL
+    SELECT queue, state, count(*) FROM ${schema}.task_done GROUP BY queue, state
+)
 SELECT q.name  AS queue,
        s.state AS state,
-       (SELECT count(*)
-          FROM ${schema}.task t
-         WHERE t.state = s.stored
-           AND t.queue = q.name
-           AND (NOT s.unstarted OR t.started_at IS NULL)) AS tasks
+       coalesce(c.tasks, 0) AS tasks
   FROM ${schema}.queue q
- CROSS JOIN (VALUES ('scheduled', 'scheduled', false), ('queued', 'queued', false),
-                    ('running', 'running', false), ('claimed_ahead', 'running', true),
-                    ('succeeded', 'succeeded', false), ('failed', 'failed', false),
-                    ('cancelled', 'cancelled', false)) AS s (state, stored, unstarted)
+ CROSS JOIN (VALUES ('scheduled'), ('queued'), ('running'), ('claimed_ahead'),
+                    ('succeeded'), ('failed'), ('cancelled')) AS s (state)
+  LEFT JOIN counted c ON c.queue = q.name AND c.state = s.state
  ORDER BY q.name;
 
 -- name: countQueuedAhead
--- The queued tasks a claim of the queue would take first: a walk of task_claim_idx over the
--- queue's queued range, which is in exactly that order.
+-- The queued tasks a claim of the queue would take first: a walk of task_ready_claim_idx over the
+-- queue's range, which is in exactly that order.
 SELECT count(*) AS tasks
-  FROM ${schema}.task
- WHERE state = 'queued'
-   AND queue = ?                                 -- queue
+  FROM ${schema}.task_ready
+ WHERE queue = ?                                 -- queue
    AND (priority > ?                             -- priority
         OR (priority = ?                         -- priority
             AND (run_at < ?                      -- run_at
                  OR (run_at = ? AND id < ?))));  -- run_at, id
 
 -- name: countWaitingByQueue
--- Per registered queue, the waiting rows of task_claim_idx (state, queue, ...): finished rows are
--- never visited, however many the table keeps.
+-- Per registered queue, its rows of task_ready and task_due: finished rows are never visited,
+-- however many the table keeps.
 SELECT q.name AS queue,
-       (SELECT count(*)
-          FROM ${schema}.task t
-         WHERE t.queue = q.name
-           AND t.state IN ('scheduled', 'queued')) AS tasks
-  FROM ${schema}.queue q;
+       coalesce(w.tasks, 0) AS tasks
+  FROM ${schema}.queue q
+  LEFT JOIN (SELECT queue, count(*) AS tasks
+               FROM (SELECT queue FROM ${schema}.task_ready
+                     UNION ALL
+                     SELECT queue FROM ${schema}.task_due) AS waiting
+              GROUP BY queue) AS w ON w.queue = q.name;
 
 -- name: promoteDue
--- Picks the earliest due tasks, skipping rows another node is promoting (or a cancel holds) at
--- this moment, and queues them in the same statement. The ARRAY(...) subquery is an InitPlan: it
--- runs exactly once, and the UPDATE then probes the primary key for the picked ids alone (a join
--- to the picked rows could be planned as a hash join over every scheduled task). Each promoted row
--- fires the ready trigger; NOTIFY folds the duplicates of one queue into one wake-up.
+-- Picks the earliest due tasks from task_due and locks them, then locks their task rows, both
+-- with SKIP LOCKED (rows another node is promoting, or a cancel holds, are left for later; see the
+-- locking order in V014), and queues them in the same statement. Each ARRAY(...) subquery is an
+-- InitPlan: it runs exactly once, and the UPDATE then probes the primary key for the picked ids
+-- alone. The update's trigger moves them to task_ready and notifies each queue once.
 UPDATE ${schema}.task
    SET state = 'queued'
  WHERE id = ANY (ARRAY(SELECT id
                          FROM ${schema}.task
-                        WHERE state = 'scheduled'
-                          AND run_at <= ?      -- run_at: now
-                        ORDER BY run_at, id
-                        LIMIT ?                -- limit
+                        WHERE id = ANY (ARRAY(SELECT id
+                                                FROM ${schema}.task_due
+                                               WHERE run_at <= ?    -- run_at: now
+                                               ORDER BY run_at, id
+                                               LIMIT ?              -- limit
+                                                 FOR UPDATE SKIP LOCKED))
+                          AND state = 'scheduled'
                           FOR UPDATE SKIP LOCKED))
    AND state = 'scheduled';
 
 -- name: nextScheduledAt
 SELECT run_at
-  FROM ${schema}.task
- WHERE state = 'scheduled'
+  FROM ${schema}.task_due
  ORDER BY run_at
  LIMIT 1;
 
 -- name: claimQueued
 -- One statement per batch. "picked" reads the first ready tasks of one queue in claim order from
--- task_claim_idx and locks them, skipping rows other claimers hold, so concurrent claimers never
--- wait for each other and never take the same task; the UPDATE then leases them. "run" only
--- carries the run's values, so that the parameters come in the order SQLite's statement (and
--- JdbcTaskStore) binds them. With start = 1 the runs start at once (an attempt spent, started_at
+-- task_ready_claim_idx and locks them, skipping rows other claimers hold, so concurrent claimers
+-- never wait for each other and never take the same task. "locked" then locks their task rows,
+-- again skipping any another transaction holds (a cancel of that task: the claim must not wait
+-- for it, since the cancel's trigger waits for this claim's lock on the ready row) and checking
+-- that each is still queued. The UPDATE leases them, and its trigger removes their ready rows.
+-- "run" only carries the run's values, so that the parameters come in the order SQLite's statement
+-- (and JdbcTaskStore) binds them. With start = 1 the runs start at once (an attempt spent, started_at
 -- set); with start = 0 they are claimed ahead: leased, not started (started_at NULL, no attempt
 -- spent) until startRuns. RETURNING does not keep the CTE's order: the store sorts the rows again.
 WITH run AS (
@@ -234,12 +275,18 @@ WITH run AS (
 ),
 picked AS MATERIALIZED (
     SELECT id
-      FROM ${schema}.task
-     WHERE state = 'queued'
-       AND queue = ?                             -- queue
+      FROM ${schema}.task_ready
+     WHERE queue = ?                             -- queue
        AND run_at <= ?                           -- run_at: the engine's now
      ORDER BY priority DESC, run_at, id
      LIMIT ?                                     -- limit
+       FOR UPDATE SKIP LOCKED
+),
+locked AS MATERIALIZED (
+    SELECT id
+      FROM ${schema}.task
+     WHERE id = ANY (ARRAY(SELECT id FROM picked))
+       AND state = 'queued'
        FOR UPDATE SKIP LOCKED
 )
 UPDATE ${schema}.task t
@@ -252,14 +299,14 @@ UPDATE ${schema}.task t
        fencing_token    = t.fencing_token + 1,
        progress         = 0,
        cancel_requested = false
-  FROM picked, run
- WHERE t.id = picked.id
+  FROM run
+ WHERE t.id = ANY (ARRAY(SELECT id FROM locked))
 RETURNING t.*;
 
 -- name: claimQueuedAfter
 -- claimQueued from a floor (see dev.tasklane.jdbc.ClaimFloors): the tasks of the floor's priority
--- after its (run_at, id). With equality on state, queue and priority, the row comparison bounds the
--- scan of task_claim_idx from below, so it starts at the floor instead of walking the entries the
+-- after its (run_at, id). With equality on queue and priority, the row comparison bounds the
+-- scan of task_ready_claim_idx from below, so it starts at the floor instead of walking the entries the
 -- claims before it left behind (they stay in the index until vacuum).
 WITH run AS (
     SELECT ?::text                                                    AS lease_owner, -- lease_owner: the claiming node
@@ -269,14 +316,20 @@ WITH run AS (
 ),
 picked AS MATERIALIZED (
     SELECT id
-      FROM ${schema}.task
-     WHERE state = 'queued'
-       AND queue = ?                             -- queue
+      FROM ${schema}.task_ready
+     WHERE queue = ?                             -- queue
        AND priority = ?                          -- the floor's priority
        AND (run_at, id) > (?, ?)                 -- the floor's run_at and id: the scan starts there
        AND run_at <= ?                           -- run_at: the engine's now
      ORDER BY priority DESC, run_at, id
      LIMIT ?                                     -- limit
+       FOR UPDATE SKIP LOCKED
+),
+locked AS MATERIALIZED (
+    SELECT id
+      FROM ${schema}.task
+     WHERE id = ANY (ARRAY(SELECT id FROM picked))
+       AND state = 'queued'
        FOR UPDATE SKIP LOCKED
 )
 UPDATE ${schema}.task t
@@ -289,13 +342,13 @@ UPDATE ${schema}.task t
        fencing_token    = t.fencing_token + 1,
        progress         = 0,
        cancel_requested = false
-  FROM picked, run
- WHERE t.id = picked.id
+  FROM run
+ WHERE t.id = ANY (ARRAY(SELECT id FROM locked))
 RETURNING t.*;
 
 -- name: claimQueuedOfTypes
 -- claimQueued for a claimer that serves some task types only (a remote worker, a node beside
--- remote workers): the walk of task_claim_idx passes over the queue's tasks of other types, which
+-- remote workers): the walk of task_ready_claim_idx passes over the queue's tasks of other types, which
 -- stay queued for the claimers that serve them. The types come as one JSON array of strings.
 WITH run AS (
     SELECT ?::text                                                    AS lease_owner, -- lease_owner: the claiming node
@@ -305,13 +358,19 @@ WITH run AS (
 ),
 picked AS MATERIALIZED (
     SELECT id
-      FROM ${schema}.task
-     WHERE state = 'queued'
-       AND queue = ?                             -- queue
+      FROM ${schema}.task_ready
+     WHERE queue = ?                             -- queue
        AND type IN (SELECT jsonb_array_elements_text(?::jsonb)) -- types: a JSON array
        AND run_at <= ?                           -- run_at: the engine's now
      ORDER BY priority DESC, run_at, id
      LIMIT ?                                     -- limit
+       FOR UPDATE SKIP LOCKED
+),
+locked AS MATERIALIZED (
+    SELECT id
+      FROM ${schema}.task
+     WHERE id = ANY (ARRAY(SELECT id FROM picked))
+       AND state = 'queued'
        FOR UPDATE SKIP LOCKED
 )
 UPDATE ${schema}.task t
@@ -324,8 +383,8 @@ UPDATE ${schema}.task t
        fencing_token    = t.fencing_token + 1,
        progress         = 0,
        cancel_requested = false
-  FROM picked, run
- WHERE t.id = picked.id
+  FROM run
+ WHERE t.id = ANY (ARRAY(SELECT id FROM locked))
 RETURNING t.*;
 
 -- name: claimQueuedOfTypesAfter
@@ -338,15 +397,21 @@ WITH run AS (
 ),
 picked AS MATERIALIZED (
     SELECT id
-      FROM ${schema}.task
-     WHERE state = 'queued'
-       AND queue = ?                             -- queue
+      FROM ${schema}.task_ready
+     WHERE queue = ?                             -- queue
        AND type IN (SELECT jsonb_array_elements_text(?::jsonb)) -- types: a JSON array
        AND priority = ?                          -- the floor's priority
        AND (run_at, id) > (?, ?)                 -- the floor's run_at and id: the scan starts there
        AND run_at <= ?                           -- run_at: the engine's now
      ORDER BY priority DESC, run_at, id
      LIMIT ?                                     -- limit
+       FOR UPDATE SKIP LOCKED
+),
+locked AS MATERIALIZED (
+    SELECT id
+      FROM ${schema}.task
+     WHERE id = ANY (ARRAY(SELECT id FROM picked))
+       AND state = 'queued'
        FOR UPDATE SKIP LOCKED
 )
 UPDATE ${schema}.task t
@@ -359,8 +424,8 @@ UPDATE ${schema}.task t
        fencing_token    = t.fencing_token + 1,
        progress         = 0,
        cancel_requested = false
-  FROM picked, run
- WHERE t.id = picked.id
+  FROM run
+ WHERE t.id = ANY (ARRAY(SELECT id FROM locked))
 RETURNING t.*;
 
 -- name: startRuns
@@ -560,21 +625,24 @@ UPDATE ${schema}.task
 RETURNING *;
 
 -- name: selectExpiredLeases
--- Walks task_lease_expiry_idx from the oldest expiry. Reads only: the engine decides what becomes
--- of each run, and lockExpiredRun checks again, under a row lock, before anything is written.
+-- The running tasks (task_running holds few rows: the nodes' slots and claims ahead), probed by
+-- primary key, whose lease has expired, the oldest expiry first. Reads only: the engine decides
+-- what becomes of each run, and lockExpiredRun checks again, under a row lock, before anything is
+-- written.
 SELECT *
   FROM ${schema}.task
- WHERE state = 'running'
+ WHERE id = ANY (ARRAY(SELECT id FROM ${schema}.task_running))
+   AND state = 'running'
    AND lease_expires_at < coalesce(?::timestamptz, date_trunc('milliseconds', now()))  -- the store's clock
  ORDER BY lease_expires_at, id
  LIMIT ?;                        -- limit
 
 -- name: selectLeasesOfNode
--- Runs once as a node takes back its id: filters the running rows of task_lease_expiry_idx, which
--- are few.
+-- Runs once as a node takes back its id: filters the running tasks, which are few.
 SELECT *
   FROM ${schema}.task
- WHERE state = 'running'
+ WHERE id = ANY (ARRAY(SELECT id FROM ${schema}.task_running))
+   AND state = 'running'
    AND lease_owner = ?           -- lease_owner
  ORDER BY id;
 
@@ -609,12 +677,12 @@ SELECT concurrency_limit,
    FOR NO KEY UPDATE;
 
 -- name: countRunningInQueue
--- One range of task_claim_idx (state, queue, ...). READ COMMITTED: this statement's
--- snapshot is taken after the lock above was granted, so it sees every earlier claim's commit.
+-- One range of task_running_queue_idx. READ COMMITTED: this statement's snapshot is taken after the
+-- lock above was granted, so it sees every earlier claim's commit (a claim's tracking row is
+-- written by its own statement).
 SELECT count(*) AS tasks
-  FROM ${schema}.task
- WHERE state = 'running'
-   AND queue = ?;                      -- queue
+  FROM ${schema}.task_running
+ WHERE queue = ?;                      -- queue
 
 -- name: setQueueLimit
 -- Registers the queue if it is new; otherwise only its limit changes. The update waits for a
@@ -726,17 +794,21 @@ DELETE FROM ${schema}.node
                       - ?::bigint * interval '1 millisecond';                      -- how long silent, ms
 
 -- name: deleteFinishedTasks
--- Walks task_finished_idx from the earliest finish, which holds terminal rows only, so waiting and
--- running tasks are never candidates; rows another transaction holds (a retry of that very task)
--- are skipped. As in promoteDue, the picked ids come from a run-once InitPlan and the DELETE
+-- Walks task_done_finished_idx from the earliest finish: only finished tasks are candidates. As in
+-- promoteDue, the tracking rows and then the task rows are locked with SKIP LOCKED (a retry of
+-- that very task holds its row), the picked ids come from run-once InitPlans, and the DELETE
 -- probes the primary key for them. It checks the state again: compare-and-set, like every write.
+-- Its trigger removes the tracking rows.
 DELETE FROM ${schema}.task
  WHERE id = ANY (ARRAY(SELECT id
                          FROM ${schema}.task
-                        WHERE state IN ('succeeded', 'failed', 'cancelled')
-                          AND finished_at < ?  -- finished_at: the cutoff
-                        ORDER BY finished_at, id
-                        LIMIT ?                -- limit
+                        WHERE id = ANY (ARRAY(SELECT id
+                                                FROM ${schema}.task_done
+                                               WHERE finished_at < ?  -- finished_at: the cutoff
+                                               ORDER BY finished_at, id
+                                               LIMIT ?                -- limit
+                                                 FOR UPDATE SKIP LOCKED))
+                          AND state IN ('succeeded', 'failed', 'cancelled')
                           FOR UPDATE SKIP LOCKED))
    AND state IN ('succeeded', 'failed', 'cancelled');
 

@@ -7,6 +7,7 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
@@ -87,6 +88,10 @@ final class PostgresTestDatabase
   public void afterEach(ExtensionContext context) throws SQLException {
     try (Connection c = connect();
         Statement st = c.createStatement()) {
+      List<String> untracked = new ArrayList<>();
+      for (String schema : schemas) {
+        untracked.addAll(tasksTrackedWrongly(c, schema));
+      }
       for (String schema : schemas) {
         if (tablesExist(c, schema)) {
           st.execute(
@@ -100,7 +105,64 @@ final class PostgresTestDatabase
                           .toList()));
         }
       }
+      if (!untracked.isEmpty()) {
+        throw new AssertionError(
+            "tasks whose tracking rows (V014) disagree with their state after the test: " + untracked);
+      }
     }
+  }
+
+  /**
+   * Checks the invariant of V014's tracking tables, after every test of every class that uses a
+   * PostgreSQL store: each task has exactly one tracking row, in the table of its state, with its
+   * current queue, type and place (priority, run time, finish time), and no tracking row outlives
+   * its task. Returns the offending tasks (at most 20), described.
+   */
+  private static List<String> tasksTrackedWrongly(Connection c, String schema) throws SQLException {
+    String s = q(schema);
+    try (Statement st = c.createStatement();
+        ResultSet exists = st.executeQuery("SELECT to_regclass('" + s + ".task_ready') IS NOT NULL")) {
+      if (!exists.next() || !exists.getBoolean(1)) {
+        return List.of();
+      }
+    }
+    String sql =
+        """
+        SELECT t.id || ' ' || t.state AS wrong
+          FROM %1$s.task t
+         WHERE (t.state = 'queued') <> EXISTS (
+                   SELECT 1 FROM %1$s.task_ready r
+                    WHERE r.id = t.id AND r.queue = t.queue AND r.type = t.type
+                      AND r.priority = t.priority AND r.run_at = t.run_at)
+            OR (t.state = 'scheduled') <> EXISTS (
+                   SELECT 1 FROM %1$s.task_due d
+                    WHERE d.id = t.id AND d.queue = t.queue AND d.type = t.type
+                      AND d.run_at = t.run_at)
+            OR (t.state = 'running') <> EXISTS (
+                   SELECT 1 FROM %1$s.task_running r
+                    WHERE r.id = t.id AND r.queue = t.queue AND r.type = t.type)
+            OR (t.state IN ('succeeded', 'failed', 'cancelled')) <> EXISTS (
+                   SELECT 1 FROM %1$s.task_done d
+                    WHERE d.id = t.id AND d.queue = t.queue AND d.type = t.type
+                      AND d.state = t.state AND d.finished_at = t.finished_at)
+        UNION ALL
+        SELECT id || ' in task_done twice' FROM %1$s.task_done GROUP BY id HAVING count(*) > 1
+        UNION ALL
+        SELECT x.id || ' tracked without a task'
+          FROM (SELECT id FROM %1$s.task_ready UNION ALL SELECT id FROM %1$s.task_due
+                UNION ALL SELECT id FROM %1$s.task_running UNION ALL SELECT id FROM %1$s.task_done) x
+         WHERE NOT EXISTS (SELECT 1 FROM %1$s.task t WHERE t.id = x.id)
+         LIMIT 20
+        """
+            .formatted(s);
+    List<String> wrong = new ArrayList<>();
+    try (Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery(sql)) {
+      while (rs.next()) {
+        wrong.add(schema + ": " + rs.getString(1));
+      }
+    }
+    return wrong;
   }
 
   @Override
