@@ -655,6 +655,60 @@ class PostgresTaskStoreTest extends TaskStoreContract {
     assertThat(trackedIn(task)).isEqualTo("task_done cancelled");
   }
 
+  @Test
+  void aSchemaUpgradedToTheTrackingTablesTracksTheTasksItAlreadyHeldAndRunsThem() throws SQLException {
+    // A schema at V013, the layout before the tracking tables, holding tasks in every state.
+    String schema = DB.newSchema("upgraded");
+    PGSimpleDataSource source = new PGSimpleDataSource();
+    source.setUrl(DB.url());
+    org.flywaydb.core.Flyway.configure(PostgresDialect.class.getClassLoader())
+        .dataSource(source)
+        .locations(new PostgresDialect(schema).migrationLocation())
+        .table(SchemaMigrator.HISTORY_TABLE)
+        .schemas(schema)
+        .defaultSchema(schema)
+        .createSchemas(true)
+        .target("013")
+        .load()
+        .migrate();
+    String task = q(schema) + ".task";
+    DB.execute("INSERT INTO " + q(schema) + ".queue (name, created_at) VALUES ('old', now())");
+    DB.execute(
+        """
+        INSERT INTO %s (id, type, queue, payload, priority, state, attempt, max_attempts, run_at,
+                        created_at, started_at, finished_at, lease_owner, lease_expires_at)
+        SELECT gen_random_uuid(), 't', 'old', '{}', i %% 3, s.state,
+               CASE WHEN s.state IN ('queued', 'scheduled') THEN 0 ELSE 1 END, 3,
+               now() - interval '1 hour' + CASE WHEN s.state = 'scheduled'
+                                                THEN interval '2 hours' ELSE interval '0' END,
+               now() - interval '1 hour',
+               CASE WHEN s.state IN ('queued', 'scheduled') THEN NULL ELSE now() END,
+               CASE WHEN s.state IN ('succeeded', 'failed', 'cancelled') THEN now() END,
+               CASE WHEN s.state = 'running' THEN 'node-1' END,
+               CASE WHEN s.state = 'running' THEN now() + interval '30 s' END
+          FROM generate_series(1, 5) i,
+               (VALUES ('scheduled'), ('queued'), ('running'), ('succeeded'), ('failed'),
+                       ('cancelled')) AS s (state)
+        """
+            .formatted(task));
+
+    try (TaskStore upgraded = PostgresTaskStore.open(DB.options(schema))) {
+      // PostgresTestDatabase checks after the test that each task is tracked where its state says.
+      assertThat(DB.queryLong("SELECT count(*) FROM " + q(schema) + ".task_ready")).isEqualTo(5);
+      assertThat(DB.queryLong("SELECT count(*) FROM " + q(schema) + ".task_due")).isEqualTo(5);
+      assertThat(DB.queryLong("SELECT count(*) FROM " + q(schema) + ".task_running")).isEqualTo(5);
+      assertThat(DB.queryLong("SELECT count(*) FROM " + q(schema) + ".task_done")).isEqualTo(15);
+
+      List<Task> claimed =
+          upgraded.claim(ClaimRequest.starting("old", 10, NODE, Instant.now(), LEASE));
+
+      assertThat(claimed).hasSize(5).allMatch(t -> t.state() == TaskState.RUNNING);
+      assertThat(claimed).extracting(Task::priority).isSortedAccordingTo(java.util.Comparator.reverseOrder());
+      assertThat(DB.queryLong("SELECT count(*) FROM " + q(schema) + ".task_ready")).isZero();
+      assertThat(DB.queryLong("SELECT count(*) FROM " + q(schema) + ".task_running")).isEqualTo(10);
+    }
+  }
+
   /** Where the task is tracked: the tables that hold it, and in task_done its state. */
   private String trackedIn(Task task) throws SQLException {
     return DB.queryString(
