@@ -3,11 +3,12 @@
 --
 -- A task's claim and its outcome become HOT updates. PostgreSQL writes an update in place of the
 -- old version's page, with no new index entry at all (a "heap-only tuple"), only when no indexed
--- column changes, and that includes the columns of partial index predicates. Every index of the
+-- column changes, and that includes the columns of partial index predicates. Five indexes of the
 -- task table named state (the claim order, the listing by state, the partial indexes of due,
--- running and finished tasks), so each claim and each outcome wrote a new entry into every index
--- of the table, the primary key and the listing indexes included: nine index entries for the two
--- updates of every task, the bound of the drain (BENCHMARKS.md).
+-- running and finished tasks), so no claim or outcome was a HOT update, and each wrote a new entry
+-- into every index its new version belonged to, the primary key and the listing indexes by queue
+-- and type included: twelve index entries for the two updates of every task, the bound of the
+-- drain (BENCHMARKS.md).
 --
 -- Now the task table's indexes name only columns that never change (id, queue, type, the
 -- idempotency key, the submitter), and where each task stands in its state lives in four narrow
