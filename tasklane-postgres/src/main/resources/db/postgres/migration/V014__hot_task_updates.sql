@@ -97,6 +97,27 @@ DROP TRIGGER task_inserted_notify ON task;
 DROP FUNCTION task_notify_ready();
 DROP FUNCTION task_notify_inserted();
 
+-- The work channel of a schema, as dev.tasklane.postgres.WorkListener#channel names it: the
+-- schema's name, or its md5 where the name would pass PostgreSQL's 63-byte limit for channels.
+-- One definition for every notifying trigger from here on.
+CREATE FUNCTION work_channel(schema_name text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN CASE WHEN octet_length('tasklane_work_' || schema_name) <= 63
+                THEN 'tasklane_work_' || schema_name
+                ELSE 'tasklane_work_' || md5(schema_name)
+           END;
+
+CREATE OR REPLACE FUNCTION queue_notify_paused() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path FROM CURRENT
+    AS
+$$
+BEGIN
+    PERFORM pg_notify(work_channel(TG_TABLE_SCHEMA), '!' || NEW.name);
+    RETURN NULL; -- an AFTER trigger's result is ignored
+END
+$$;
+
 -- New tasks: each enters the tracking table of its state, and each queue that got a queued task
 -- is notified once (statement-level: one call per statement, however many rows it inserts; see
 -- V013). Inserts come with any state only from tests and repairs; the store inserts queued and
@@ -120,12 +141,7 @@ BEGIN
     SELECT id, queue, type, state, finished_at FROM inserted
      WHERE state IN ('succeeded', 'failed', 'cancelled');
 
-    PERFORM pg_notify(
-        CASE WHEN octet_length('tasklane_work_' || TG_TABLE_SCHEMA) <= 63
-             THEN 'tasklane_work_' || TG_TABLE_SCHEMA
-             ELSE 'tasklane_work_' || md5(TG_TABLE_SCHEMA)
-        END,
-        q.queue)
+    PERFORM pg_notify(work_channel(TG_TABLE_SCHEMA), q.queue)
       FROM (SELECT DISTINCT queue FROM inserted WHERE state = 'queued') AS q;
     RETURN NULL; -- an AFTER trigger's result is ignored
 END
@@ -134,7 +150,7 @@ $$;
 -- Changed tasks: a row whose state, or place in its tracking table (priority, run time, finish
 -- time), changed moves from the tracking row of its old version to that of its new one; a task
 -- that became queued notifies its queue (a promotion, a retry, a recovered or released run). A
--- lease renewal or a progress update moves nothing and ends at the first statement.
+-- lease renewal or a progress update moves nothing and ends after the first statement.
 -- Removals come before additions, so a task that stays in one table with a new run time (a run
 -- made due at once) never meets its old row there.
 CREATE FUNCTION task_updated() RETURNS trigger
@@ -143,16 +159,9 @@ CREATE FUNCTION task_updated() RETURNS trigger
     AS
 $$
 DECLARE
+    moves    bigint;
     notified bigint;
 BEGIN
-    IF NOT EXISTS (SELECT 1
-                     FROM old_rows o
-                     JOIN new_rows n ON n.id = o.id
-                    WHERE (o.state, o.priority, o.run_at, o.finished_at)
-                          IS DISTINCT FROM (n.state, n.priority, n.run_at, n.finished_at)) THEN
-        RETURN NULL;
-    END IF;
-
     WITH moved AS MATERIALIZED (
         SELECT o.id, o.state
           FROM old_rows o
@@ -164,12 +173,18 @@ BEGIN
     due AS (
         DELETE FROM task_due t USING moved m WHERE m.state = 'scheduled' AND t.id = m.id),
     running AS (
-        DELETE FROM task_running t USING moved m WHERE m.state = 'running' AND t.id = m.id)
-    DELETE FROM task_done t
-     USING moved m
-     WHERE m.state IN ('succeeded', 'failed', 'cancelled')
-       AND t.state = m.state
-       AND t.id = m.id;
+        DELETE FROM task_running t USING moved m WHERE m.state = 'running' AND t.id = m.id),
+    done AS (
+        DELETE FROM task_done t
+         USING moved m
+         WHERE m.state IN ('succeeded', 'failed', 'cancelled')
+           AND t.state = m.state
+           AND t.id = m.id)
+    SELECT count(*) INTO STRICT moves FROM moved;  -- the removals run to completion regardless
+
+    IF moves = 0 THEN
+        RETURN NULL;
+    END IF;
 
     WITH moved AS MATERIALIZED (
         SELECT n.*
@@ -191,12 +206,7 @@ BEGIN
         SELECT id, queue, type, state, finished_at FROM moved
          WHERE state IN ('succeeded', 'failed', 'cancelled'))
     SELECT count(*) INTO STRICT notified
-      FROM (SELECT pg_notify(
-                       CASE WHEN octet_length('tasklane_work_' || TG_TABLE_SCHEMA) <= 63
-                            THEN 'tasklane_work_' || TG_TABLE_SCHEMA
-                            ELSE 'tasklane_work_' || md5(TG_TABLE_SCHEMA)
-                       END,
-                       q.queue)
+      FROM (SELECT pg_notify(work_channel(TG_TABLE_SCHEMA), q.queue)
               FROM (SELECT DISTINCT queue FROM moved WHERE state = 'queued') AS q) AS n;
     RETURN NULL;
 END
