@@ -62,11 +62,18 @@ public final class Worker implements TaskClient, AutoCloseable {
   private final Engine engine;
   private final AnnouncedTypes announced;
   private final RemoteWorkers remoteWorkers;
+  private final Schedules schedules;
+  private final List<Schedule> definedInCode;
   private final AtomicReference<Lifecycle> lifecycle = new AtomicReference<>(Lifecycle.NEW);
 
   private Worker(
-      TaskStore store, WorkerConfig config, Map<String, TaskType<?>> types, TaskListener listener) {
+      TaskStore store,
+      WorkerConfig config,
+      Map<String, TaskType<?>> types,
+      TaskListener listener,
+      List<Schedule> definedInCode) {
     this.store = store;
+    this.definedInCode = List.copyOf(definedInCode);
     this.config = config;
     this.types = Map.copyOf(types);
     NodeInfo node =
@@ -82,6 +89,7 @@ public final class Worker implements TaskClient, AutoCloseable {
     engine.loadBacklog();
     this.announced = new AnnouncedTypes(store, System::nanoTime);
     this.remoteWorkers = new RemoteWorkers(store, config, engine, announced, this::type);
+    this.schedules = new Schedules(store.schedules(), config.clock(), this::resolve, engine);
     // A node started before any worker announced itself (here or on another node) learns of
     // remote types when it first claims one of their tasks: from then on it passes over them.
     engine.onUnknownType(type -> {
@@ -97,6 +105,11 @@ public final class Worker implements TaskClient, AutoCloseable {
 
   public WorkerConfig config() {
     return config;
+  }
+
+  /** The store's schedules (recurring tasks): define, list, pause, resume, run now, delete. */
+  public Schedules schedules() {
+    return schedules;
   }
 
   /** Names of the registered task types, sorted. */
@@ -151,6 +164,7 @@ public final class Worker implements TaskClient, AutoCloseable {
    * @throws IllegalStateException if already started or closed
    * @throws NodeIdInUseException if a live process holds this node's id
    * @throws StoreException if the store cannot be reached
+   * @throws UnknownTaskTypeException if a schedule given to the builder names a type nobody serves
    */
   public void start() {
     if (!lifecycle.compareAndSet(Lifecycle.NEW, Lifecycle.RUNNING)) {
@@ -158,6 +172,7 @@ public final class Worker implements TaskClient, AutoCloseable {
           "worker is " + lifecycle.get().name().toLowerCase(java.util.Locale.ROOT) + ", not new");
     }
     try {
+      definedInCode.forEach(schedules::define);
       engine.start();
     } catch (RuntimeException | Error e) {
       lifecycle.set(Lifecycle.STOPPED);
@@ -591,6 +606,7 @@ public final class Worker implements TaskClient, AutoCloseable {
     private WorkerConfig config = WorkerConfig.defaults();
     private final Map<String, TaskType<?>> types = new LinkedHashMap<>();
     private TaskListener listener = TaskListener.NONE;
+    private final Map<String, Schedule> schedules = new LinkedHashMap<>();
 
     private Builder(TaskStore store) {
       this.store = Objects.requireNonNull(store, "store");
@@ -617,8 +633,22 @@ public final class Worker implements TaskClient, AutoCloseable {
       return this;
     }
 
+    /**
+     * Defines {@code schedule} when the worker starts (as {@link Schedules#define} does): a
+     * schedule written in code, defined anew, unchanged, by every node at every start. Removing it
+     * from the code does not delete it from the store; {@link Schedules#delete} does.
+     *
+     * @throws IllegalArgumentException if a schedule of that name is already given
+     */
+    public Builder schedule(Schedule schedule) {
+      if (schedules.putIfAbsent(schedule.name(), schedule) != null) {
+        throw new IllegalArgumentException("schedule '" + schedule.name() + "' is given twice");
+      }
+      return this;
+    }
+
     public Worker build() {
-      return new Worker(store, config, types, listener);
+      return new Worker(store, config, types, listener, List.copyOf(schedules.values()));
     }
   }
 }

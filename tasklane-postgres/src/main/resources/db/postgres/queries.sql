@@ -954,3 +954,99 @@ SELECT id, at, actor, action, target, client, detail
 -- name: pruneAudit
 DELETE FROM ${schema}.audit_entry
  WHERE at < ?;            -- at: the cutoff
+
+-- name: saveSchedule
+-- The statements of JdbcScheduleStore start here. A new schedule is stored as given; an existing
+-- one takes the new definition and keeps its pause, last run and creation, and its next tick too
+-- unless the recurrence changed (in the SET list, s.* is the row as it was).
+INSERT INTO ${schema}.schedule AS s (name, cron, zone, interval_ms, type, queue, payload, priority,
+                                     max_attempts, timeout_ms, misfire, paused, next_run_at,
+                                     created_by, created_at, updated_at)
+VALUES (?,         -- name
+        ?,         -- cron, or NULL
+        ?,         -- zone, or NULL
+        ?,         -- interval_ms, or NULL
+        ?,         -- type
+        ?,         -- queue
+        ?::json,   -- payload
+        ?,         -- priority
+        ?,         -- max_attempts
+        ?,         -- timeout_ms
+        ?,         -- misfire
+        ?,         -- paused (a new schedule's)
+        ?,         -- next_run_at (a new schedule's, or one whose recurrence changed)
+        ?,         -- created_by
+        ?,         -- created_at (a new schedule's)
+        ?)         -- updated_at
+ON CONFLICT (name) DO UPDATE
+   SET next_run_at  = CASE
+                        WHEN (s.cron, s.zone, s.interval_ms)
+                             IS NOT DISTINCT FROM (excluded.cron, excluded.zone, excluded.interval_ms)
+                        THEN s.next_run_at
+                        ELSE excluded.next_run_at
+                      END,
+       cron         = excluded.cron,
+       zone         = excluded.zone,
+       interval_ms  = excluded.interval_ms,
+       type         = excluded.type,
+       queue        = excluded.queue,
+       payload      = excluded.payload,
+       priority     = excluded.priority,
+       max_attempts = excluded.max_attempts,
+       timeout_ms   = excluded.timeout_ms,
+       misfire      = excluded.misfire,
+       created_by   = excluded.created_by,
+       updated_at   = excluded.updated_at
+RETURNING s.*;
+
+-- name: findSchedule
+SELECT * FROM ${schema}.schedule WHERE name = ?;   -- name
+
+-- name: listSchedules
+SELECT * FROM ${schema}.schedule ORDER BY name;
+
+-- name: deleteSchedule
+DELETE FROM ${schema}.schedule WHERE name = ?;     -- name
+
+-- name: pauseSchedule
+UPDATE ${schema}.schedule
+   SET paused = true,
+       updated_at = ?       -- updated_at
+ WHERE name = ?             -- name
+   AND NOT paused;
+
+-- name: resumeSchedule
+UPDATE ${schema}.schedule
+   SET paused = false,
+       next_run_at = ?,     -- next_run_at: the first tick after now
+       updated_at = ?       -- updated_at
+ WHERE name = ?             -- name
+   AND paused;
+
+-- name: dueSchedules
+SELECT * FROM ${schema}.schedule
+ WHERE NOT paused
+   AND next_run_at <= ?     -- now
+ ORDER BY next_run_at
+ LIMIT ?;                   -- limit
+
+-- name: nextScheduleAt
+SELECT min(next_run_at) AS next_run_at FROM ${schema}.schedule WHERE NOT paused;
+
+-- name: fireSchedule
+-- Compare-and-set on the next tick: a node that read the same due tick and fires it second finds
+-- next_run_at moved (it waits for the first one's commit on the row lock, then re-checks) and
+-- updates no row, so it inserts nothing.
+UPDATE ${schema}.schedule
+   SET next_run_at  = ?,                                  -- next_run_at: the new next tick, or NULL
+       last_run_at  = coalesce(?, last_run_at),           -- last_run_at: the last tick fired, or NULL for none
+       last_task_id = coalesce(?::uuid, last_task_id)     -- last_task_id: its task, or NULL
+ WHERE name = ?                                           -- name
+   AND next_run_at = ?                                    -- next_run_at: as read
+   AND NOT paused;
+
+-- name: recordScheduleRun
+UPDATE ${schema}.schedule
+   SET last_run_at  = ?,        -- last_run_at
+       last_task_id = ?::uuid   -- last_task_id
+ WHERE name = ?;                -- name

@@ -38,6 +38,7 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link Maintenance}: lease recovery, node pruning, retention, backlog counts ({@code
  *       tasklane-maintenance});
  *   <li>{@link Timeouts}: per-run timeouts ({@code tasklane-timer});
+ *   <li>{@link ScheduleTicker}: fires the ticks of schedules ({@code tasklane-schedules});
  *   <li>{@link Backlog} and the submissions' group commit ({@code tasklane-submit}): admission.
  * </ul>
  *
@@ -89,6 +90,7 @@ public final class Engine {
   private final Dispatcher dispatcher;
   private final NodeMembership membership;
   private final LeaseKeeper leaseKeeper;
+  private final ScheduleTicker ticker;
 
   /** Set when shutdown gives up on runs: their writes stop retrying. */
   private volatile boolean abandoned;
@@ -101,6 +103,7 @@ public final class Engine {
   private EngineThreads.Loop heartbeatLoop = EngineThreads.NONE;
   private EngineThreads.Loop leaseGuardLoop = EngineThreads.NONE;
   private EngineThreads.Loop maintenanceLoop = EngineThreads.NONE;
+  private EngineThreads.Loop tickerLoop = EngineThreads.NONE;
   private boolean joined;
   private final AtomicBoolean stopped = new AtomicBoolean();
 
@@ -179,6 +182,9 @@ public final class Engine {
             this.listener,
             run -> dispatcher.runStopped(),
             threads::nanoTime);
+    this.ticker =
+        new ScheduleTicker(
+            store.schedules(), config.clock(), dev.tasklane.Schedule.MISFIRE_GRACE, this::submittedBySchedule);
   }
 
   /** A run left the registry: its lease is no longer held (the dispatcher may await room). */
@@ -248,6 +254,7 @@ public final class Engine {
                 Loops.guarded("backlog refresh", maintenance::refreshBacklog).run();
               });
       dispatcherLoop = threads.loop("tasklane-dispatcher", dispatcher::loop, Duration.ofSeconds(10));
+      tickerLoop = threads.loop("tasklane-schedules", ticker::loop, Duration.ofSeconds(10));
     } catch (RuntimeException | Error e) {
       log.error("node {} failed to start; stopping what had started", config.nodeId());
       try {
@@ -264,6 +271,8 @@ public final class Engine {
     if (!stopped.compareAndSet(false, true)) {
       return;
     }
+    ticker.stop();
+    tickerLoop.stop();
     dispatcher.stopClaiming();
     dispatcherLoop.stop();
     Loops.closeQuietly(subscription);
@@ -406,6 +415,25 @@ public final class Engine {
     firstDue.forEach((queue, due) -> view.submitted(queue, due, true));
   }
 
+  /**
+   * Tasks a schedule created, outside admission (a tick is not refused for a full backlog: it
+   * would be lost): counted into the backlog and announced as submissions.
+   */
+  public void submittedBySchedule(List<Submission> fired) {
+    for (Submission s : fired) {
+      if (s.created()) {
+        backlog.added(s.task().queue(), 1);
+        submitted(s.task());
+      }
+    }
+    workMayBeReady();
+  }
+
+  /** A schedule was defined or resumed here: the ticker looks at the schedules again now. */
+  public void schedulesChanged() {
+    ticker.wake();
+  }
+
   // ---------------------------------------------------------------- operator actions
 
   /** Wakes the dispatcher: work may have arrived or a slot freed. */
@@ -517,5 +545,9 @@ public final class Engine {
 
   Timeouts timeouts() {
     return timeouts;
+  }
+
+  ScheduleTicker ticker() {
+    return ticker;
   }
 }

@@ -104,6 +104,11 @@ public abstract class ForwardingTaskStore implements TaskStore {
   }
 
   @Override
+  public ScheduleStore schedules() {
+    return delegate.schedules();
+  }
+
+  @Override
   public void announceTypes(Set<String> types) {
     delegate.announceTypes(types);
   }

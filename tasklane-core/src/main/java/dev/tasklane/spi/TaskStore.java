@@ -254,6 +254,11 @@ public interface TaskStore extends TaskWriter, AutoCloseable {
    */
   QueueRemoval deleteQueue(String queue);
 
+  // ---------------------------------------------------------------- schedules
+
+  /** The schedules kept with these tasks (see {@link ScheduleStore}). */
+  ScheduleStore schedules();
+
   // ---------------------------------------------------------------- remote workers
 
   /**

@@ -265,6 +265,166 @@ public class InMemoryTaskStore implements TaskStore {
     return due.size();
   }
 
+  // ---------------------------------------------------------------- schedules
+
+  private final TreeMap<String, dev.tasklane.ScheduleStatus> schedules = new TreeMap<>();
+  private final dev.tasklane.spi.ScheduleStore scheduleStore = new InMemorySchedules();
+
+  @Override
+  public dev.tasklane.spi.ScheduleStore schedules() {
+    return scheduleStore;
+  }
+
+  /** The schedules, under the store's one lock, so a firing and its tasks' insert are one step. */
+  private final class InMemorySchedules implements dev.tasklane.spi.ScheduleStore {
+    private final Object lock = InMemoryTaskStore.this;
+
+    private static dev.tasklane.ScheduleStatus with(
+        dev.tasklane.ScheduleStatus s, boolean paused, Instant next, Instant lastRun, TaskId lastTask, Instant updated) {
+      return new dev.tasklane.ScheduleStatus(
+          s.name(), s.recurrence(), s.type(), s.queue(), s.payload(), s.priority(), s.maxAttempts(),
+          s.timeout(), s.misfire(), paused, ms(next), ms(lastRun), lastTask, s.createdBy(),
+          s.createdAt(), ms(updated));
+    }
+
+    @Override
+    public dev.tasklane.ScheduleStatus saveSchedule(dev.tasklane.ScheduleStatus s) {
+      synchronized (lock) {
+        checkOpen();
+        dev.tasklane.ScheduleStatus old = schedules.get(s.name());
+        dev.tasklane.ScheduleStatus row;
+        if (old == null) {
+          row =
+              new dev.tasklane.ScheduleStatus(
+                  s.name(), s.recurrence(), s.type(), s.queue(), s.payload(), s.priority(),
+                  s.maxAttempts(), s.timeout() == null ? null : ceilMillis(s.timeout()), s.misfire(),
+                  s.paused(), ms(s.nextRunAt()), null, null, s.createdBy(), ms(s.createdAt()),
+                  ms(s.updatedAt()));
+        } else {
+          boolean moved = !old.recurrence().equals(s.recurrence());
+          row =
+              new dev.tasklane.ScheduleStatus(
+                  s.name(), s.recurrence(), s.type(), s.queue(), s.payload(), s.priority(),
+                  s.maxAttempts(), s.timeout() == null ? null : ceilMillis(s.timeout()), s.misfire(),
+                  old.paused(), moved ? ms(s.nextRunAt()) : old.nextRunAt(), old.lastRunAt(),
+                  old.lastTaskId(), s.createdBy(), old.createdAt(), ms(s.updatedAt()));
+        }
+        schedules.put(s.name(), row);
+        return row;
+      }
+    }
+
+    @Override
+    public Optional<dev.tasklane.ScheduleStatus> findSchedule(String name) {
+      synchronized (lock) {
+        checkOpen();
+        return Optional.ofNullable(schedules.get(name));
+      }
+    }
+
+    @Override
+    public List<dev.tasklane.ScheduleStatus> listSchedules() {
+      synchronized (lock) {
+        checkOpen();
+        return List.copyOf(schedules.values());
+      }
+    }
+
+    @Override
+    public boolean deleteSchedule(String name) {
+      synchronized (lock) {
+        checkOpen();
+        return schedules.remove(name) != null;
+      }
+    }
+
+    @Override
+    public Optional<dev.tasklane.ScheduleStatus> pauseSchedule(String name, Instant now) {
+      synchronized (lock) {
+        checkOpen();
+        dev.tasklane.ScheduleStatus s = schedules.get(name);
+        if (s != null && !s.paused()) {
+          s = with(s, true, s.nextRunAt(), s.lastRunAt(), s.lastTaskId(), now);
+          schedules.put(name, s);
+        }
+        return Optional.ofNullable(s);
+      }
+    }
+
+    @Override
+    public Optional<dev.tasklane.ScheduleStatus> resumeSchedule(String name, Instant nextRunAt, Instant now) {
+      synchronized (lock) {
+        checkOpen();
+        dev.tasklane.ScheduleStatus s = schedules.get(name);
+        if (s != null && s.paused()) {
+          s = with(s, false, nextRunAt, s.lastRunAt(), s.lastTaskId(), now);
+          schedules.put(name, s);
+        }
+        return Optional.ofNullable(s);
+      }
+    }
+
+    @Override
+    public List<dev.tasklane.ScheduleStatus> dueSchedules(Instant now, int limit) {
+      synchronized (lock) {
+        checkOpen();
+        return schedules.values().stream()
+            .filter(s -> !s.paused() && s.nextRunAt() != null && !s.nextRunAt().isAfter(now))
+            .sorted(Comparator.comparing(dev.tasklane.ScheduleStatus::nextRunAt))
+            .limit(limit)
+            .toList();
+      }
+    }
+
+    @Override
+    public Optional<Instant> nextScheduleAt() {
+      synchronized (lock) {
+        checkOpen();
+        return schedules.values().stream()
+            .filter(s -> !s.paused() && s.nextRunAt() != null)
+            .map(dev.tasklane.ScheduleStatus::nextRunAt)
+            .min(Comparator.naturalOrder());
+      }
+    }
+
+    @Override
+    public Optional<List<Submission>> fireSchedule(
+        String name, Instant expectedNextRunAt, Instant nextRunAt, List<NewTask> newTasks) {
+      synchronized (lock) {
+        checkOpen();
+        dev.tasklane.ScheduleStatus s = schedules.get(name);
+        if (s == null || s.paused() || !java.util.Objects.equals(s.nextRunAt(), ms(expectedNextRunAt))) {
+          return Optional.empty();
+        }
+        List<Submission> out = insertAll(newTasks);
+        Submission last = out.isEmpty() ? null : out.get(out.size() - 1);
+        schedules.put(
+            name,
+            with(
+                s, false, nextRunAt,
+                last == null ? s.lastRunAt() : last.task().runAt(),
+                last == null ? s.lastTaskId() : last.task().id(),
+                s.updatedAt()));
+        return Optional.of(out);
+      }
+    }
+
+    @Override
+    public Optional<Submission> runSchedule(String name, NewTask task) {
+      synchronized (lock) {
+        checkOpen();
+        dev.tasklane.ScheduleStatus s = schedules.get(name);
+        if (s == null) {
+          return Optional.empty();
+        }
+        Submission out = insert(task);
+        schedules.put(
+            name, with(s, s.paused(), s.nextRunAt(), task.createdAt(), out.task().id(), s.updatedAt()));
+        return Optional.of(out);
+      }
+    }
+  }
+
   @Override
   public synchronized void announceTypes(java.util.Set<String> names) {
     checkOpen();

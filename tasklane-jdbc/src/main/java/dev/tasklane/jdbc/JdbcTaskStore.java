@@ -170,6 +170,7 @@ public class JdbcTaskStore implements TaskStore {
   private final Queries queries;
   private final TransactionRunner transactions;
   private final TaskRowMapper mapper;
+  private final JdbcScheduleStore schedules;
 
   /**
    * Replaces the database's clock for leases and heartbeats, in tests only; {@code null} (always,
@@ -219,6 +220,7 @@ public class JdbcTaskStore implements TaskStore {
     this.queries = Queries.load(dialect);
     this.mapper = new TaskRowMapper(dialect);
     this.clock = clock;
+    this.schedules = new JdbcScheduleStore(dialect, transactions, queries, this);
   }
 
   /** The value bound for the store's clock: NULL, so the database's clock, unless a test set one. */
@@ -636,6 +638,36 @@ public class JdbcTaskStore implements TaskStore {
       update(c, INSERT_QUEUE, p -> p.text(task.queue()).instant(task.createdAt()));
     }
     return new Submission(inserted.get(), true);
+  }
+
+  /**
+   * Inserts tasks inside another operation's transaction on {@code c} (a schedule's firing), as
+   * {@link #insertAll} would; call {@link #insertedWithin} once it committed.
+   */
+  List<Submission> insertWithin(Connection c, List<NewTask> batch) throws SQLException {
+    Set<String> registered = new HashSet<>();
+    List<Submission> out = new ArrayList<>(batch.size());
+    for (NewTask task : batch) {
+      out.add(insertOne(c, task, registered, false));
+    }
+    return out;
+  }
+
+  /** The transaction of an {@link #insertWithin} committed: its tasks may be claimed now. */
+  void insertedWithin(List<Submission> inserted) {
+    List<Task> created = new ArrayList<>();
+    for (Submission s : inserted) {
+      if (s.created()) {
+        knownQueues.add(s.task().queue());
+        created.add(s.task());
+      }
+    }
+    madeReady(created);
+  }
+
+  @Override
+  public dev.tasklane.spi.ScheduleStore schedules() {
+    return schedules;
   }
 
   // ---------------------------------------------------------------- reads

@@ -3,7 +3,7 @@ package dev.tasklane.jdbc;
 import java.util.Locale;
 
 /**
- * Every SQL statement {@link JdbcTaskStore} and {@link JdbcAccessStore} run. Each dialect's {@code db/<dialect>/queries.sql}
+ * Every SQL statement {@link JdbcTaskStore}, {@link JdbcAccessStore} and {@link JdbcScheduleStore} run. Each dialect's {@code db/<dialect>/queries.sql}
  * holds exactly one {@code -- name: <sqlName>} block per constant, binding the same parameters in
  * the same order; {@link Queries#load(SqlDialect)} refuses a file that lacks one or has an extra
  * one, so the dialects cannot drift apart unnoticed.
@@ -190,7 +190,27 @@ public enum QueryName {
   /** A page of the audit log below an id, newest first. */
   LIST_AUDIT,
   /** Deletes audit entries older than a cutoff. */
-  PRUNE_AUDIT;
+  PRUNE_AUDIT,
+  /** Defines or redefines a schedule, returning it as stored. */
+  SAVE_SCHEDULE,
+  /** One schedule by name. */
+  FIND_SCHEDULE,
+  /** Every schedule, by name. */
+  LIST_SCHEDULES,
+  /** Deletes one schedule. */
+  DELETE_SCHEDULE,
+  /** Pauses a schedule that is not paused. */
+  PAUSE_SCHEDULE,
+  /** Resumes a paused schedule with a new next tick. */
+  RESUME_SCHEDULE,
+  /** The schedules due now, earliest first. */
+  DUE_SCHEDULES,
+  /** The earliest next tick of a schedule that is not paused. */
+  NEXT_SCHEDULE_AT,
+  /** Moves a schedule's next tick, compare-and-set on the one read. */
+  FIRE_SCHEDULE,
+  /** Records a schedule's last run. */
+  RECORD_SCHEDULE_RUN;
 
   private final String sqlName = toCamelCase(name());
 
