@@ -1431,4 +1431,73 @@ public abstract class WorkerContract {
     assertThat(store.list(dev.tasklane.TaskQuery.all()).tasks()).isEmpty();
   }
 
+
+  // ------------------------------------------------------------------ schedules
+
+  @Test
+  void twoNodesFiringOneScheduleRunEachTickOnceWithNoTickLeftOut() throws Exception {
+    // What the handlers ran, written by the handlers: one entry per run, its tick's key.
+    List<String> ran = Collections.synchronizedList(new ArrayList<>());
+    dev.tasklane.Schedule everySecond =
+        dev.tasklane.Schedule.of(
+            "heartbeat",
+            dev.tasklane.Recurrence.every(Duration.ofSeconds(1)),
+            TaskRequest.builder("beat").payload(Map.of("from", "schedule")).build());
+    List<Worker> nodes = new ArrayList<>();
+    for (TaskStore on : List.of(store, anotherHandle())) {
+      Worker.Builder b =
+          Worker.builder(on)
+              .config(fastConfig().build())
+              .register(type("beat", (p, c) -> {
+                ran.add(on.find(c.taskId()).orElseThrow().idempotencyKey());
+                return TaskResult.success();
+              }))
+              .schedule(everySecond);
+      Worker w = b.build();
+      workers.add(w);
+      nodes.add(w);
+      w.start();
+    }
+
+    await().atMost(WAIT).until(() -> ran.size() >= 4);
+    nodes.forEach(Worker::close);
+
+    List<String> keys = List.copyOf(ran);
+    assertThat(keys).doesNotHaveDuplicates().allMatch(k -> k.startsWith("schedule:heartbeat:"));
+    List<Instant> ticks =
+        keys.stream().map(k -> Instant.parse(k.substring("schedule:heartbeat:".length()))).sorted().toList();
+    for (int i = 1; i < ticks.size(); i++) {
+      assertThat(Duration.between(ticks.get(i - 1), ticks.get(i))).isEqualTo(Duration.ofSeconds(1));
+    }
+    dev.tasklane.ScheduleStatus status = nodes.get(0).schedules().get("heartbeat").orElseThrow();
+    assertThat(status.lastRunAt()).isEqualTo(ticks.get(ticks.size() - 1));
+    assertThat(store.list(dev.tasklane.TaskQuery.all().withType("beat")).tasks())
+        .allSatisfy(t -> assertThat(t.payload()).contains("schedule"));
+  }
+
+  @Test
+  void runningAScheduleNowRunsItsTaskAndLeavesItsTicksAlone() {
+    List<TaskId> ran = Collections.synchronizedList(new ArrayList<>());
+    Worker w = started(fastConfig().build(), type("report", (p, c) -> {
+      ran.add(c.taskId());
+      return TaskResult.success();
+    }));
+    dev.tasklane.ScheduleStatus defined =
+        w.schedules().define(dev.tasklane.Schedule.of(
+            "yearly", dev.tasklane.Recurrence.cron("@yearly"), TaskRequest.builder("report").build()));
+    w.schedules().pause("yearly");
+
+    Submission now = w.schedules().runNow("yearly");
+
+    await().atMost(WAIT).until(() -> ran.contains(now.task().id()));
+    dev.tasklane.ScheduleStatus after = w.schedules().get("yearly").orElseThrow();
+    assertThat(after.lastTaskId()).isEqualTo(now.task().id());
+    assertThat(after.nextRunAt()).isEqualTo(defined.nextRunAt());
+    assertThat(after.paused()).isTrue();
+    assertThatThrownBy(() -> w.schedules().runNow("nope")).isInstanceOf(dev.tasklane.ScheduleNotFoundException.class);
+    assertThatThrownBy(() -> w.schedules().define(dev.tasklane.Schedule.of(
+            "bad", dev.tasklane.Recurrence.cron("@daily"), TaskRequest.builder("nobody-runs-this").build())))
+        .isInstanceOf(dev.tasklane.UnknownTaskTypeException.class);
+    assertThat(w.schedules().get("bad")).isEmpty();
+  }
 }
