@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.tasklane.IllegalTransitionException;
 import dev.tasklane.QueueFullException;
 import dev.tasklane.StoreException;
+import dev.tasklane.ScheduleNotFoundException;
 import dev.tasklane.TaskNotFoundException;
 import dev.tasklane.LeaseLostException;
 import dev.tasklane.NodeIdInUseException;
@@ -34,7 +35,7 @@ import org.slf4j.LoggerFactory;
  *   <caption>Mapping</caption>
  *   <tr><th>exception</th><th>status</th></tr>
  *   <tr><td>{@link RequestValidationException}, {@link UnknownTaskTypeException}</td><td>422</td></tr>
- *   <tr><td>{@link TaskNotFoundException}</td><td>404</td></tr>
+ *   <tr><td>{@link TaskNotFoundException}, {@link ScheduleNotFoundException}</td><td>404</td></tr>
  *   <tr><td>{@link IllegalTransitionException}</td><td>409</td></tr>
  *   <tr><td>{@link LeaseLostException}, {@link UnknownWorkerException}, {@link
  *       NodeIdInUseException} (the worker protocol)</td><td>409 with a {@code code}</td></tr>
@@ -72,6 +73,10 @@ final class ErrorMapping {
         (e, ctx) ->
             ctx.status(HttpStatus.NOT_FOUND)
                 .json(new DetailView("Task " + e.taskId() + " not found")));
+    routes.exception(
+        ScheduleNotFoundException.class,
+        (e, ctx) ->
+            ctx.status(HttpStatus.NOT_FOUND).json(new DetailView("Schedule " + e.name() + " not found")));
     routes.exception(
         IllegalTransitionException.class,
         (e, ctx) -> ctx.status(HttpStatus.CONFLICT).json(new DetailView(e.getMessage())));

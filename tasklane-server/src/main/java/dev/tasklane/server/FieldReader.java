@@ -638,6 +638,35 @@ final class FieldReader {
     return NODES.textNode(LogText.quote(value.asText(), 1000)); // unpaired surrogates escaped
   }
 
+  // ---------------------------------------------------------------- objects
+
+  /** A required object ({@code dict}); null, with the error recorded, if it is absent or no object. */
+  ObjectNode requiredObject(String name) {
+    JsonNode v = values.apply(name);
+    if (v == null) {
+      missing(name);
+      return null;
+    }
+    if (!v.isObject()) {
+      error(name, "dict_type", "Input should be a valid dictionary", v, null);
+      return null;
+    }
+    return (ObjectNode) v;
+  }
+
+  /** Refuses a field this model does not take, if it is present: pydantic's {@code extra='forbid'}. */
+  void forbid(String name) {
+    JsonNode v = values.apply(name);
+    if (v != null) {
+      error(name, "extra_forbidden", "Extra inputs are not permitted", v, null);
+    }
+  }
+
+  /** Records that a field that read well is invalid all the same, and why (a validator's error). */
+  void invalid(String name, String message) {
+    error(name, "value_error", "Value error, " + message, values.apply(name), ctx("error", message));
+  }
+
   // ---------------------------------------------------------------- errors
 
   /** Records an error that is not about one field's type, e.g. a rule across fields. */

@@ -3,6 +3,7 @@ package dev.tasklane.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tasklane.Schedule;
 import dev.tasklane.TaskRequest;
 import dev.tasklane.server.builtin.BuiltinTasks;
 import java.math.BigDecimal;
@@ -24,7 +25,7 @@ import java.util.Set;
  *     delay: confloat(ge=0, le=MAX_DELAY_SECONDS) | None = None      # not with run_at
  *     max_attempts: conint(ge=1, le=100) | None = None
  *     timeout: confloat(gt=0, le=604800) | None = None
- *     idempotency_key: constr(min_length=1, max_length=255) | None = None
+ *     idempotency_key: constr(min_length=1, max_length=255) | None = None  # not 'schedule:...'
  * </pre>
  *
  * @param request what to submit to the worker
@@ -43,6 +44,19 @@ record SubmitTaskForm(TaskRequest request) {
    */
   static SubmitTaskForm parse(ObjectNode body, Set<String> types) {
     FieldReader f = FieldReader.body(body);
+    TaskRequest.Builder b = read(f, body, types, true);
+    f.throwIfInvalid();
+    return new SubmitTaskForm(b.build());
+  }
+
+  /**
+   * Reads a task's fields from {@code f} (the body, or an object nested in it), recording errors
+   * in {@code f}; the builder is complete only if {@code f} has none.
+   *
+   * @param when whether the fields of when and how often it is submitted are taken ({@code
+   *     run_at}, {@code delay}, {@code idempotency_key}); a schedule's template forbids them
+   */
+  static TaskRequest.Builder read(FieldReader f, ObjectNode body, Set<String> types, boolean when) {
     String type = f.literal("type", true, types);
     JsonNode payload = f.any("payload", JsonNodeFactory.instance.objectNode());
     f.requireStorable("payload", payload);
@@ -59,19 +73,36 @@ record SubmitTaskForm(TaskRequest request) {
       priority = TaskRequest.DEFAULT_PRIORITY;
     }
     String queue = f.optionalString("queue", 0, Integer.MAX_VALUE, TaskRequest.NAME);
-    Instant runAt = f.optionalDateTime("run_at");
-    BigDecimal delay = f.optionalNumber("delay", 0, true, MAX_DELAY_SECONDS);
+    Instant runAt = null;
+    BigDecimal delay = null;
+    if (when) {
+      runAt = f.optionalDateTime("run_at");
+      delay = f.optionalNumber("delay", 0, true, MAX_DELAY_SECONDS);
+    } else {
+      f.forbid("run_at");
+      f.forbid("delay");
+    }
     Integer maxAttempts = f.integer("max_attempts", null, true, 1, TaskRequest.MAX_ATTEMPTS_LIMIT);
     BigDecimal timeout = f.optionalNumber("timeout", 0, false, TaskRequest.MAX_TIMEOUT.toSeconds());
-    String idempotencyKey =
-        f.optionalString("idempotency_key", 1, TaskRequest.MAX_IDEMPOTENCY_KEY_LENGTH, null);
-    f.requireStorableText("idempotency_key", idempotencyKey);
+    String idempotencyKey = null;
+    if (when) {
+      idempotencyKey =
+          f.optionalString("idempotency_key", 1, TaskRequest.MAX_IDEMPOTENCY_KEY_LENGTH, null);
+      f.requireStorableText("idempotency_key", idempotencyKey);
+      if (idempotencyKey != null && idempotencyKey.startsWith(Schedule.KEY_PREFIX)) {
+        f.invalid("idempotency_key", "keys starting with '" + Schedule.KEY_PREFIX + "' belong to schedules' ticks");
+      }
+    } else {
+      f.forbid("idempotency_key");
+    }
     // A rule across fields is checked only once each field is valid, as a pydantic model
     // validator would be.
     if (!f.hasErrors() && runAt != null && delay != null) {
       f.modelError("give run_at or delay, not both");
     }
-    f.throwIfInvalid();
+    if (f.hasErrors()) {
+      return null;
+    }
     TaskRequest.Builder b =
         TaskRequest.builder(type)
             .payloadJson(payload.toString())
@@ -89,7 +120,7 @@ record SubmitTaskForm(TaskRequest request) {
       // Rounded up: a positive timeout below a nanosecond must not become zero.
       b.timeout(seconds(timeout, RoundingMode.UP));
     }
-    return new SubmitTaskForm(b.build());
+    return b;
   }
 
   /** Seconds (already bounded) as a Duration, to the nanosecond. */

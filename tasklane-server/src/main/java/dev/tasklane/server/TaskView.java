@@ -90,7 +90,7 @@ record TaskView(
     return s.scale() < 0 ? s.setScale(0) : s;
   }
 
-  private static JsonNode json(String text) {
+  static JsonNode json(String text) {
     try {
       return ServerJson.MAPPER.readTree(text);
     } catch (JsonProcessingException e) {

@@ -112,6 +112,7 @@ public final class TasklaneServer implements AutoCloseable {
         new AccessControl(
             accessStore, config.access(), isLoopback(config.bindAddress()), config.bindAddress());
     TaskRoutes routes = new TaskRoutes(worker, config.storeName(), metrics, access, config.maxQueues());
+    ScheduleRoutes scheduleRoutes = new ScheduleRoutes(worker, access);
     AccessRoutes accessRoutes = new AccessRoutes(access);
     WorkerRoutes workerRoutes = new WorkerRoutes(worker.remoteWorkers(), access);
     ApiDocs docs = new ApiDocs();
@@ -161,6 +162,7 @@ public final class TasklaneServer implements AutoCloseable {
               access.install(c.routes);
               accessRoutes.register(c.routes);
               routes.register(c.routes);
+              scheduleRoutes.register(c.routes);
               workerRoutes.register(c.routes);
               docs.register(c.routes);
               dashboard.register(c.routes);

@@ -62,6 +62,15 @@ class RoutePermissionsTest {
             "POST /api/v1/queues/{queue}/resume")) {
       RULES.put(r, Permission.CONTROL_QUEUES);
     }
+    RULES.put("GET /api/v1/schedules", Permission.READ);
+    RULES.put("GET /api/v1/schedules/{name}", Permission.READ);
+    for (String r :
+        List.of(
+            "PUT /api/v1/schedules/{name}", "DELETE /api/v1/schedules/{name}",
+            "POST /api/v1/schedules/{name}/pause", "POST /api/v1/schedules/{name}/resume",
+            "POST /api/v1/schedules/{name}/run")) {
+      RULES.put(r, Permission.MANAGE_SCHEDULES);
+    }
     RULES.put("GET /metrics", Permission.METRICS);
     for (String r :
         List.of(
@@ -127,8 +136,9 @@ class RoutePermissionsTest {
               .replace("{queue}", "default")
               .replace("{token}", "no-such-token")
               .replace("{user}", "no-such-user")
-              .replace("{worker_id}", "no-such-worker");
-      boolean body = !route[0].equals("GET") && !route[0].equals("DELETE") && !path.contains("/" + taskId + "/") && !path.endsWith("/pause") && !path.endsWith("/resume");
+              .replace("{worker_id}", "no-such-worker")
+              .replace("{name}", "no-such-schedule");
+      boolean body = !route[0].equals("GET") && !route[0].equals("DELETE") && !path.contains("/" + taskId + "/") && !path.endsWith("/pause") && !path.endsWith("/resume") && !path.endsWith("/run");
       int anonymous = status(route[0], path, null, body);
       if (rule.getValue() == Permission.PUBLIC) {
         // "Who am I" is public, and tells nobody that it is nobody.

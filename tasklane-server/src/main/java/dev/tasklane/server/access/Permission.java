@@ -22,6 +22,11 @@ public enum Permission implements RouteRole {
   CONTROL_TASKS,
   /** Pause, resume, limit and delete queues. */
   CONTROL_QUEUES,
+  /**
+   * Define, redefine, pause, resume, run and delete schedules (recurring tasks), whose tasks are
+   * recorded as submitted by whoever defined them.
+   */
+  MANAGE_SCHEDULES,
   /** Scrape {@code /metrics}. */
   METRICS,
   /** Manage tokens and users, read the audit log. */

@@ -10,10 +10,17 @@ import java.util.Set;
 public enum Role {
   /** Everything, including tokens, users and the audit log. */
   ADMIN(EnumSet.allOf(Permission.class), true),
-  /** Reads, and acts on tasks and queues: cancel, retry, run now, pause, resume, limits. */
+  /**
+   * Reads, and acts on tasks, queues and schedules: cancel, retry, run now, pause, resume, limits,
+   * define schedules.
+   */
   OPERATOR(
       EnumSet.of(
-          Permission.READ, Permission.METRICS, Permission.CONTROL_TASKS, Permission.CONTROL_QUEUES),
+          Permission.READ,
+          Permission.METRICS,
+          Permission.CONTROL_TASKS,
+          Permission.CONTROL_QUEUES,
+          Permission.MANAGE_SCHEDULES),
       true),
   /** Submits tasks, and reads the tasks it submitted. */
   SUBMITTER(EnumSet.of(Permission.SUBMIT, Permission.READ_OWN), false),
