@@ -69,4 +69,42 @@ public record Schedule(String name, Recurrence recurrence, TaskRequest template,
   public static String tickKey(String schedule, java.time.Instant tick) {
     return KEY_PREFIX + schedule + ":" + tick;
   }
+
+  /** The idempotency key of a task that {@code schedule} submitted on demand ({@link Schedules#runNow}). */
+  static String runKey(String schedule, TaskId task) {
+    return KEY_PREFIX + schedule + ":run:" + task;
+  }
+
+  /**
+   * Which schedule created a task, and for which tick.
+   *
+   * @param schedule the schedule's name
+   * @param tick the tick, or {@code null} for a run on demand
+   */
+  public record Origin(String schedule, java.time.Instant tick) {}
+
+  private static final java.util.regex.Pattern TICK_KEY =
+      java.util.regex.Pattern.compile("schedule:(.+):(\\d{4,}-\\d\\d-\\d\\dT[0-9:.]+Z)");
+  private static final java.util.regex.Pattern RUN_KEY =
+      java.util.regex.Pattern.compile("schedule:(.+):run:[0-9a-f-]{36}");
+
+  /** The schedule that created a task with this idempotency key, if one did. */
+  public static java.util.Optional<Origin> originOf(String idempotencyKey) {
+    if (idempotencyKey == null || !idempotencyKey.startsWith(KEY_PREFIX)) {
+      return java.util.Optional.empty();
+    }
+    java.util.regex.Matcher run = RUN_KEY.matcher(idempotencyKey);
+    if (run.matches()) {
+      return java.util.Optional.of(new Origin(run.group(1), null));
+    }
+    java.util.regex.Matcher tick = TICK_KEY.matcher(idempotencyKey);
+    if (tick.matches()) {
+      try {
+        return java.util.Optional.of(new Origin(tick.group(1), java.time.Instant.parse(tick.group(2))));
+      } catch (java.time.format.DateTimeParseException e) {
+        return java.util.Optional.empty();
+      }
+    }
+    return java.util.Optional.empty();
+  }
 }

@@ -115,9 +115,10 @@ public final class Schedules {
   public Submission runNow(String name) {
     ScheduleStatus s = get(name).orElseThrow(() -> new ScheduleNotFoundException(name));
     Instant now = clock.instant();
+    TaskId id = TaskId.next();
     NewTask task =
         new NewTask(
-            TaskId.next(),
+            id,
             s.type(),
             s.queue(),
             s.payload(),
@@ -127,7 +128,7 @@ public final class Schedules {
             now,
             s.timeout(),
             now,
-            null,
+            Schedule.runKey(name, id),
             s.createdBy());
     Submission submission =
         store.runSchedule(name, task).orElseThrow(() -> new ScheduleNotFoundException(name));

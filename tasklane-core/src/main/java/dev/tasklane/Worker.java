@@ -573,8 +573,9 @@ public final class Worker implements TaskClient, AutoCloseable {
               .mapToLong(c -> c.count(TaskState.RUNNING))
               .sum();
     }
-    return dev.tasklane.internal.Explainer.explain(
-        new dev.tasklane.internal.Explainer.Facts(
+    Explanation why =
+        dev.tasklane.internal.Explainer.explain(
+            new dev.tasklane.internal.Explainer.Facts(
             task,
             config.clock().instant(),
             paused,
@@ -584,6 +585,21 @@ public final class Worker implements TaskClient, AutoCloseable {
             nodes,
             runningByNode,
             () -> store.countQueuedAhead(task)));
+    return Schedule.originOf(task.idempotencyKey()).map(o -> withOrigin(why, o)).orElse(why);
+  }
+
+  /** An explanation that also says which schedule created the task, and for which tick. */
+  private static Explanation withOrigin(Explanation why, Schedule.Origin origin) {
+    Map<String, Object> details = new LinkedHashMap<>(why.details());
+    details.put("schedule", origin.schedule());
+    if (origin.tick() != null) {
+      details.put("schedule_tick", origin.tick().toString());
+    }
+    String from =
+        origin.tick() != null
+            ? " Schedule " + origin.schedule() + " created it for its tick at " + origin.tick() + "."
+            : " Schedule " + origin.schedule() + " created it on demand (run now).";
+    return new Explanation(why.taskId(), why.state(), why.reason(), why.message() + from, details);
   }
 
   /** True while this node runs cluster maintenance (lease recovery, pruning, retention). */

@@ -117,4 +117,15 @@ class RecurrenceTest {
     assertThat(Recurrence.cron("0  3 * * *", BERLIN)).isEqualTo(Recurrence.cron(" 0 3 * * * ", BERLIN));
     assertThat(Recurrence.cron("0 3 * * *", BERLIN)).isNotEqualTo(Recurrence.cron("0 3 * * *"));
   }
+
+  @Test
+  void aTasksOriginIsReadBackFromItsKey() {
+    Instant tick = Instant.parse("2026-12-04T03:00:00Z");
+    assertThat(Schedule.originOf(Schedule.tickKey("nightly:eu", tick)))
+        .contains(new Schedule.Origin("nightly:eu", tick));
+    TaskId id = TaskId.next();
+    assertThat(Schedule.originOf(Schedule.runKey("nightly", id))).contains(new Schedule.Origin("nightly", null));
+    assertThat(Schedule.originOf("invoice-7")).isEmpty();
+    assertThat(Schedule.originOf(null)).isEmpty();
+  }
 }

@@ -57,6 +57,14 @@ final class Http {
     return send("POST", path, body, timeout).json();
   }
 
+  JsonNode put(String path, Object body) {
+    return send("PUT", path, body, timeout).json();
+  }
+
+  void delete(String path) {
+    send("DELETE", path, null, timeout);
+  }
+
   Answer postForAnswer(String path, Object body) {
     return send("POST", path, body, timeout);
   }
@@ -131,6 +139,10 @@ final class Http {
           } catch (IllegalArgumentException notAnId) {
             // fall through to the generic answer
           }
+        }
+        if (path.startsWith("/api/v1/schedules/") && parts.length > 4) {
+          return new dev.tasklane.ScheduleNotFoundException(
+              java.net.URLDecoder.decode(parts[4], java.nio.charset.StandardCharsets.UTF_8));
         }
       }
       case 409 -> {

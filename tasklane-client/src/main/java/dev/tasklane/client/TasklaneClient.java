@@ -3,6 +3,10 @@ package dev.tasklane.client;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tasklane.Explanation;
+import dev.tasklane.Recurrence;
+import dev.tasklane.Schedule;
+import dev.tasklane.ScheduleNotFoundException;
+import dev.tasklane.ScheduleStatus;
 import dev.tasklane.QueueStats;
 import dev.tasklane.Submission;
 import dev.tasklane.Task;
@@ -195,6 +199,79 @@ public final class TasklaneClient implements TaskClient {
         Explanation.Reason.valueOf(e.path("code").asText().toUpperCase(java.util.Locale.ROOT)),
         e.path("message").asText(),
         details);
+  }
+
+  // ---------------------------------------------------------------- schedules
+
+  /**
+   * Defines a schedule on the server, or redefines the one of that name (see {@link
+   * dev.tasklane.Schedules#define}); its tasks are recorded as submitted by this client's
+   * credential.
+   *
+   * @throws dev.tasklane.UnknownTaskTypeException if the server knows no such type
+   * @throws IllegalArgumentException if the server refuses the definition (422), with its reasons
+   */
+  public ScheduleStatus defineSchedule(Schedule schedule) {
+    ObjectNode body = Http.JSON.createObjectNode();
+    switch (schedule.recurrence()) {
+      case Recurrence.CronRecurrence c -> {
+        body.put("cron", c.expression());
+        body.put("zone", c.zone().getId());
+      }
+      case Recurrence.Interval i -> body.put("every", i.interval().toSeconds());
+    }
+    TaskRequest t = schedule.template();
+    ObjectNode task = body.putObject("task");
+    task.put("type", t.type());
+    task.set("payload", readJson(t.payload()));
+    task.put("priority", t.priority());
+    if (t.queue() != null) {
+      task.put("queue", t.queue());
+    }
+    if (t.maxAttempts() != null) {
+      task.put("max_attempts", t.maxAttempts());
+    }
+    if (t.timeout() != null) {
+      task.put("timeout", TaskJson.seconds(t.timeout()));
+    }
+    body.put("misfire", schedule.misfire().apiName());
+    return ScheduleJson.read(http.put("/api/v1/schedules/" + encode(schedule.name()), body));
+  }
+
+  /** Every schedule on the server, by name. */
+  public List<ScheduleStatus> schedules() {
+    List<ScheduleStatus> out = new ArrayList<>();
+    http.get("/api/v1/schedules").path("schedules").forEach(s -> out.add(ScheduleJson.read(s)));
+    return out;
+  }
+
+  /** The schedule named {@code name}, if there is one. */
+  public Optional<ScheduleStatus> schedule(String name) {
+    try {
+      return Optional.of(ScheduleJson.read(http.get("/api/v1/schedules/" + encode(name))));
+    } catch (ScheduleNotFoundException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** Pauses a schedule on every node. @throws ScheduleNotFoundException if there is none */
+  public ScheduleStatus pauseSchedule(String name) {
+    return ScheduleJson.read(http.post("/api/v1/schedules/" + encode(name) + "/pause", null));
+  }
+
+  /** Resumes a schedule from its next tick after now. @throws ScheduleNotFoundException if there is none */
+  public ScheduleStatus resumeSchedule(String name) {
+    return ScheduleJson.read(http.post("/api/v1/schedules/" + encode(name) + "/resume", null));
+  }
+
+  /** Submits a schedule's task now. @throws ScheduleNotFoundException if there is none */
+  public Task runSchedule(String name) {
+    return TaskJson.read(http.post("/api/v1/schedules/" + encode(name) + "/run", null));
+  }
+
+  /** Deletes a schedule (its tasks stay). @throws ScheduleNotFoundException if there is none */
+  public void deleteSchedule(String name) {
+    http.delete("/api/v1/schedules/" + encode(name));
   }
 
   Http http() {

@@ -226,4 +226,32 @@ class TasklaneClientTest {
     assertThatThrownBy(() -> RemoteWorker.builder(URI.create(server.url())).start())
         .isInstanceOf(IllegalStateException.class);
   }
+
+  @Test
+  void aScheduleDefinedThroughTheClientHasItsTicksRunByARemoteWorker() throws Exception {
+    worker("java-cron", GREET);
+    dev.tasklane.ScheduleStatus defined =
+        client.defineSchedule(
+            dev.tasklane.Schedule.of(
+                    "greetings",
+                    dev.tasklane.Recurrence.every(Duration.ofSeconds(1)),
+                    TaskRequest.builder("greet").payload(new Greeting("cron")).priority(3).build())
+                .withMisfire(dev.tasklane.Misfire.RUN_ONCE));
+    assertThat(defined.misfire()).isEqualTo(dev.tasklane.Misfire.RUN_ONCE);
+    assertThat(defined.priority()).isEqualTo(3);
+
+    await().atMost(Duration.ofSeconds(20)).until(() -> client.schedule("greetings").orElseThrow().lastTaskId() != null);
+    Task tick = client.await(client.schedule("greetings").orElseThrow().lastTaskId(), Duration.ofSeconds(30));
+    assertThat(tick.result()).isEqualTo("\"hello cron from java-cron\"");
+    assertThat(tick.idempotencyKey()).startsWith("schedule:greetings:");
+
+    assertThat(client.pauseSchedule("greetings").paused()).isTrue();
+    Task now = client.runSchedule("greetings");
+    assertThat(client.await(now.id(), Duration.ofSeconds(30)).state()).isEqualTo(TaskState.SUCCEEDED);
+    assertThat(client.schedules()).extracting(dev.tasklane.ScheduleStatus::name).containsExactly("greetings");
+    client.deleteSchedule("greetings");
+    assertThat(client.schedule("greetings")).isEmpty();
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> client.pauseSchedule("greetings"))
+        .isInstanceOf(dev.tasklane.ScheduleNotFoundException.class);
+  }
 }

@@ -59,6 +59,9 @@ class ScheduleApiTest {
     assertThat(task.get("run_at").asText()).isEqualTo(last.get("last_run_at").asText());
     assertThat(task.get("priority").asInt()).isEqualTo(4);
     assertThat(task.get("result").get("from").asText()).isEqualTo("pulse");
+    JsonNode why = node.get("/api/v1/tasks/" + task.get("id").asText() + "/explain").json();
+    assertThat(why.get("message").asText()).contains("Schedule pulse created it for its tick at " + last.get("last_run_at").asText());
+    assertThat(why.get("details").get("schedule").asText()).isEqualTo("pulse");
 
     JsonNode list = node.get("/api/v1/schedules").json().get("schedules");
     assertThat(list).hasSize(1);
@@ -91,6 +94,8 @@ class ScheduleApiTest {
     assertThat(run.header("Location")).isEqualTo("/api/v1/tasks/" + taskId);
     node.awaitState(taskId, "succeeded");
     assertThat(node.get("/api/v1/schedules/yearly").json().get("last_task_id").asText()).isEqualTo(taskId);
+    assertThat(node.get("/api/v1/tasks/" + taskId + "/explain").json().get("message").asText())
+        .contains("Schedule yearly created it on demand");
 
     JsonNode resumed = node.post("/api/v1/schedules/yearly/resume", "").json();
     assertThat(resumed.get("paused").asBoolean()).isFalse();
