@@ -90,6 +90,10 @@ final class ApiClient {
     return send("DELETE", path, null);
   }
 
+  Answer put(String path, JsonNode body) {
+    return send("PUT", path, body.toString().getBytes(StandardCharsets.UTF_8));
+  }
+
   Answer post(String path, JsonNode body) {
     return send("POST", path, body.toString().getBytes(StandardCharsets.UTF_8));
   }

@@ -38,6 +38,7 @@ final class EnvDefaults implements IDefaultValueProvider {
           Map.entry("--node-id", "TASKLANE_NODE_ID"),
           Map.entry("--shutdown-timeout", "TASKLANE_SHUTDOWN_TIMEOUT"),
           Map.entry("--execution-log", "TASKLANE_EXECUTION_LOG"),
+          Map.entry("--schedules", "TASKLANE_SCHEDULES"),
           Map.entry("--lease", "TASKLANE_LEASE"),
           Map.entry("--allowed-host", "TASKLANE_ALLOWED_HOSTS"),
           Map.entry("--allowed-origin", "TASKLANE_ALLOWED_ORIGINS"),

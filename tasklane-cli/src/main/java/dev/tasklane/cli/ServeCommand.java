@@ -162,6 +162,15 @@ final class ServeCommand implements Callable<Integer> {
   String executionLog;
 
   @Option(
+      names = "--schedules",
+      paramLabel = "<file>",
+      description =
+          "Define the schedules (recurring tasks) of a JSON file at start, as PUT"
+              + " /api/v1/schedules/{name} would: {\"schedules\": [{\"name\": ..., \"cron\": ... or"
+              + " \"every\": <seconds>, \"task\": {\"type\": ...}}]} (env TASKLANE_SCHEDULES).")
+  Path schedulesFile;
+
+  @Option(
       names = "--shutdown-timeout",
       paramLabel = "<duration>",
       defaultValue = "30s",
@@ -287,6 +296,18 @@ final class ServeCommand implements Callable<Integer> {
     }
   }
 
+  /** The schedules of {@code --schedules}, read and checked before anything opens. */
+  private java.util.List<dev.tasklane.Schedule> schedules() {
+    if (schedulesFile == null) {
+      return java.util.List.of();
+    }
+    try {
+      return dev.tasklane.server.ScheduleFile.read(schedulesFile);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+    }
+  }
+
   private final ShutdownHooks hooks;
 
   ServeCommand(ShutdownHooks hooks) {
@@ -319,6 +340,9 @@ final class ServeCommand implements Callable<Integer> {
       throw new CommandFailedException(ExitCodes.FAILED, "cannot start: " + e.getMessage());
     } catch (NodeIdInUseException e) {
       throw new CommandFailedException(ExitCodes.FAILED, "cannot start: " + e.getMessage());
+    } catch (dev.tasklane.UnknownTaskTypeException e) {
+      // A schedule of --schedules names a type this node does not serve.
+      throw new CommandFailedException(ExitCodes.FAILED, "cannot start: a schedule's " + e.getMessage());
     } catch (IllegalStateException | StoreException e) {
       throw new CommandFailedException(
           ExitCodes.FAILED,
@@ -392,7 +416,8 @@ final class ServeCommand implements Callable<Integer> {
             tlsFiles(),
             maxQueues,
             !noBuiltinTasks,
-            webhookConfig());
+            webhookConfig(),
+            schedules());
     try {
       // Fails here, before anything is opened, if the worker or server would refuse a value.
       settings.workerConfig();

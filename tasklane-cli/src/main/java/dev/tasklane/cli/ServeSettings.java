@@ -28,6 +28,7 @@ import java.util.Objects;
  * @param retention how long finished tasks are kept; zero keeps them forever
  * @param leaderTimeout how long a silent leader keeps the lead (PostgreSQL)
  * @param executionLog where the built-in handlers append their starts and ends, or {@code null}
+ * @param schedules schedules to define at start ({@code --schedules})
  */
 record ServeSettings(
     int port,
@@ -48,7 +49,8 @@ record ServeSettings(
     TlsFiles tls,
     int maxQueues,
     boolean builtinTasks,
-    WebhookConfig webhooks) {
+    WebhookConfig webhooks,
+    java.util.List<dev.tasklane.Schedule> schedules) {
 
   ServeSettings {
     Objects.requireNonNull(bind, "bind");
@@ -61,6 +63,7 @@ record ServeSettings(
     Objects.requireNonNull(shutdownTimeout, "shutdownTimeout");
     Objects.requireNonNull(lease, "lease");
     queueLimits = Map.copyOf(queueLimits == null ? Map.of() : queueLimits);
+    schedules = java.util.List.copyOf(schedules == null ? java.util.List.of() : schedules);
   }
 
   /**

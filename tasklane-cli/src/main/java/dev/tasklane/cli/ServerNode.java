@@ -67,6 +67,7 @@ final class ServerNode implements AutoCloseable {
         BuiltinTasks.register(builder, settings.seedTaskDuration(), executionLog);
       }
       WebhookTasks.register(builder, settings.webhooks());
+      settings.schedules().forEach(builder::schedule);
       worker = builder.build();
       // --queue-limit is a cluster-wide limit: written to the store, it binds every node.
       for (var limit : settings.queueLimits().entrySet()) {

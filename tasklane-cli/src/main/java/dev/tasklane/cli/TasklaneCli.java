@@ -27,6 +27,7 @@ import picocli.CommandLine.Spec;
       "Start a server:   tasklane serve",
       "Submit a task:    tasklane submit process_task '{\"data\": \"hello\"}'",
       "Watch it:         tasklane status <task-id>",
+      "Repeat it:        tasklane schedule set nightly --cron '0 3 * * *' --type process_task",
       "Measure it:       tasklane bench --store sqlite",
       "Make a token:     tasklane token create --name admin --role admin"
     })
@@ -61,6 +62,7 @@ public final class TasklaneCli implements Callable<Integer> {
     cli.addSubcommand(new ServeCommand(hooks));
     cli.addSubcommand(new SubmitCommand());
     cli.addSubcommand(new StatusCommand());
+    cli.addSubcommand(new ScheduleCommand());
     cli.addSubcommand(new BenchCommand(hooks));
     cli.addSubcommand(new TokenCommand());
     cli.addSubcommand(new UserCommand());

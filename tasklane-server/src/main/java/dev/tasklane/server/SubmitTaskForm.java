@@ -53,11 +53,21 @@ record SubmitTaskForm(TaskRequest request) {
    * Reads a task's fields from {@code f} (the body, or an object nested in it), recording errors
    * in {@code f}; the builder is complete only if {@code f} has none.
    *
+   * @param types the types it may name, or {@code null} for any well-formed name
    * @param when whether the fields of when and how often it is submitted are taken ({@code
    *     run_at}, {@code delay}, {@code idempotency_key}); a schedule's template forbids them
    */
   static TaskRequest.Builder read(FieldReader f, ObjectNode body, Set<String> types, boolean when) {
-    String type = f.literal("type", true, types);
+    String type;
+    if (types != null) {
+      type = f.literal("type", true, types);
+    } else {
+      // Any well-formed name: checked against the types served when it is used.
+      type = f.requiredString("type");
+      if (type != null && !TaskRequest.NAME.matcher(type).matches()) {
+        f.invalid("type", "a type name is 1 to 128 letters, digits or _ . : - characters");
+      }
+    }
     JsonNode payload = f.any("payload", JsonNodeFactory.instance.objectNode());
     f.requireStorable("payload", payload);
     Integer priority =
