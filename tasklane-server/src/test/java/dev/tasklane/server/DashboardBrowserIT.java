@@ -363,4 +363,44 @@ class DashboardBrowserIT {
     wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("tr[data-queue='default']")));
     screenshot("overview-phone");
   }
+
+  /** The task the schedules page links as {@code name}'s last run, or null while it shows none. */
+  private String lastRunLinked(String name) {
+    Object href =
+        browser.executeScript(
+            "const a = document.querySelector(arguments[0]); return a ? a.getAttribute('href') : null;",
+            "tr[data-schedule='" + name + "'] td[data-last] a");
+    return href == null ? null : href.toString();
+  }
+
+  @Test
+  void theSchedulesPageFollowsTicksLiveAndPausesAndRunsASchedule() throws Exception {
+    assertThat(node.send("PUT", "/api/v1/schedules/pulse", null, "{\"every\": 1, \"task\": {\"type\": \"noop\"}}").status())
+        .isEqualTo(201);
+    open("#/schedules");
+    Object loadedAt = browser.executeScript("return window.tasklaneLoadedAt;");
+
+    // Ticks land while the page shows: the last run's link appears, then moves on, in place.
+    String first = wait.until(d -> lastRunLinked("pulse"));
+    WebElement pause = wait.until(ExpectedConditions.elementToBeClickable(
+        By.cssSelector("tr[data-schedule='pulse'] button[data-action='pause']")));
+    focus(pause);
+    wait.until(d -> !first.equals(lastRunLinked("pulse")));
+    assertThat(focused(pause)).as("the pause button keeps its focus through updates").isTrue();
+    assertThat(browser.executeScript("return window.tasklaneLoadedAt;")).as("no reload").isEqualTo(loadedAt);
+    String lastTask = lastRunLinked("pulse").replace("#/tasks/", "");
+    assertThat(node.task(lastTask).get("idempotency_key").asText()).startsWith("schedule:pulse:");
+    screenshot("schedules");
+
+    pause.click();
+    await().atMost(WAIT).until(() -> node.get("/api/v1/schedules/pulse").json().get("paused").asBoolean());
+    wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("tr[data-schedule='pulse']"), "paused"));
+
+    click(By.cssSelector("tr[data-schedule='pulse'] button[data-action='run']"));
+    wait.until(d -> browser.getCurrentUrl().matches(".*#/tasks/[0-9a-f-]{36}$"));
+    String ran = browser.getCurrentUrl().replaceAll(".*#/tasks/", "");
+    await().atMost(WAIT).until(() -> taskState(ran).equals("succeeded"));
+    assertThat(node.task(ran).get("idempotency_key").asText()).startsWith("schedule:pulse:run:");
+    assertThat(node.get("/api/v1/schedules/pulse").json().get("last_task_id").asText()).isEqualTo(ran);
+  }
 }

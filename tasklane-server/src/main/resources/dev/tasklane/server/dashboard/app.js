@@ -1,4 +1,4 @@
-// Tasklane dashboard: a page per hash route (#/, #/tasks, #/tasks/<id>, #/nodes), built from the
+// Tasklane dashboard: a page per hash route (#/, #/tasks, #/tasks/<id>, #/schedules, #/nodes), built from the
 // JSON API. Every value from the server goes into the page as text (textContent), never as HTML,
 // so a payload holding markup or script is shown, not run.
 //
@@ -634,6 +634,77 @@ function renderNodes() {
   if (overview) onOverview(overview);
 }
 
+// ------------------------------------------------------------------ schedules
+
+/** "cron 0 3 * * * (Europe/Paris)" or "every 60 s". */
+function recurrenceText(s) {
+  return s.cron !== null ? `cron ${s.cron} (${s.zone})` : `every ${s.every} s`;
+}
+
+/** A schedule's row, built once: {@code update} changes its cells and controls in place. */
+function scheduleRow(name) {
+  const path = "/schedules/" + encodeURIComponent(name);
+  let s = null;
+  const recurrence = el("td", { "data-label": "When" });
+  const task = el("td", { "data-label": "Task" });
+  const status = el("td", { "data-label": "Status" });
+  const next = el("td", { "data-label": "Next run", "data-next": "" });
+  const last = el("td", { "data-label": "Last run", "data-last": "" });
+  const toggleWord = document.createTextNode("");
+  const toggle = el("button", { type: "button", onclick: () => {
+    const resume = s.paused;
+    act((resume ? "Resume " : "Pause ") + name, () => api("POST", path + (resume ? "/resume" : "/pause")));
+  } }, toggleWord, el("span", { class: "hide-narrow", text: name }));
+  const run = el("button", { type: "button", "data-action": "run", onclick: () =>
+    act("Run " + name + " now", async () => {
+      const t = await api("POST", path + "/run");
+      location.hash = "#/tasks/" + t.id;
+    }) }, "Run now");
+  const node = el("tr", { "data-schedule": name },
+    el("th", { scope: "row", text: name }), recurrence, task, status, next, last,
+    el("td", { "data-label": "Actions" }, may("manage_schedules") ? el("div", { class: "actions" }, toggle, run) : "–"));
+  return {
+    node,
+    update(nextView) {
+      s = nextView;
+      setText(recurrence, recurrenceText(s) + (s.misfire === "run_once" ? ", missed ticks run once" : ""));
+      setText(task, `${s.task.type} → ${s.task.queue}`);
+      show(status, s.paused, () => (s.paused ? el("span", { class: "paused", text: "paused" }) : "active"));
+      show(next, s.next_run_at, () => when(s.next_run_at));
+      show(last, s.last_task_id, () => (s.last_task_id
+        ? el("a", { href: "#/tasks/" + s.last_task_id }, when(s.last_run_at))
+        : "never"));
+      setText(toggleWord, s.paused ? "Resume " : "Pause ");
+      toggle.classList.toggle("danger", !s.paused);
+      toggle.dataset.action = s.paused ? "resume" : "pause";
+    },
+  };
+}
+
+/** Every schedule, asked of the API once a second (one request at a time) while the page shows. */
+function renderSchedules() {
+  const body = el("tbody");
+  const none = el("tr", {}, el("td", { colspan: 7, text: "No schedule yet: define one with PUT /api/v1/schedules/{name} or `tasklane schedule set`." }));
+  const rows = new Map();
+  main.replaceChildren(el("h1", { text: "Schedules" }), el("div", { class: "scroll" },
+    el("table", { id: "schedules" }, el("thead", {}, el("tr", {},
+      ...["Schedule", "When", "Task", "Status", "Next run", "Last run", "Actions"].map((h) => el("th", { scope: "col", text: h })))), body)));
+  const mine = page;
+  async function tick() {
+    try {
+      const all = await api("GET", "/schedules");
+      if (mine !== page) return;
+      const shown = rowsFor(rows, all.schedules, (s) => s.name, (s) => scheduleRow(s.name));
+      place(body, shown.length ? shown : [none]);
+      refreshed();
+    } catch (e) {
+      if (mine === page) say("Schedules: " + e.message);
+    }
+    if (mine === page) detailTimer = setTimeout(tick, 1000);
+  }
+  tick();
+}
+
 // ------------------------------------------------------------------ audit
 
 /** Who did what, newest first, a page at a time (admins only). */
@@ -667,7 +738,8 @@ function route() {
   const hash = location.hash.replace(/^#/, "") || "/";
   const [path, query] = hash.split("?");
   const params = new URLSearchParams(query || "");
-  const section = path.startsWith("/tasks") ? "tasks" : path.startsWith("/nodes") ? "nodes" : path.startsWith("/audit") ? "audit" : "overview";
+  const section = path.startsWith("/tasks") ? "tasks" : path.startsWith("/nodes") ? "nodes"
+    : path.startsWith("/schedules") ? "schedules" : path.startsWith("/audit") ? "audit" : "overview";
   for (const a of document.querySelectorAll("nav a[data-nav]")) {
     if (a.dataset.nav === section) a.setAttribute("aria-current", "page");
     else a.removeAttribute("aria-current");
@@ -676,6 +748,7 @@ function route() {
   if (m) renderTask(m[1]);
   else if (section === "tasks") renderTasks(params);
   else if (section === "nodes") renderNodes();
+  else if (section === "schedules") renderSchedules();
   else if (section === "audit") renderAudit(params);
   else renderOverview();
   main.focus({ preventScroll: true });
@@ -714,7 +787,7 @@ async function start() {
     connect();
   } else {
     // A role that reads only its own tasks (a submitter) sees those, and no overview or nodes.
-    for (const nav of ["overview", "nodes"]) document.querySelector(`nav a[data-nav='${nav}']`).remove();
+    for (const nav of ["overview", "schedules", "nodes"]) document.querySelector(`nav a[data-nav='${nav}']`).remove();
     setText(live, "");
     if (!location.hash.startsWith("#/tasks")) location.hash = "#/tasks";
   }
