@@ -201,6 +201,79 @@ class Client:
         """Why the task is where it is: ``code``, a ``message`` and the facts (``details``)."""
         return self._http.request("GET", f"/api/v1/tasks/{_path(task_id)}/explain")
 
+    # ------------------------------------------------------------------ schedules
+
+    def set_schedule(
+        self,
+        name: str,
+        type: str,
+        payload: Any = None,
+        *,
+        cron: Optional[str] = None,
+        zone: Optional[str] = None,
+        every: Optional[Seconds] = None,
+        priority: Optional[int] = None,
+        queue: Optional[str] = None,
+        max_attempts: Optional[int] = None,
+        timeout: Optional[Seconds] = None,
+        misfire: Optional[str] = None,
+    ) -> Dict[str, Any]:
+        """Defines a schedule (a recurring task), or redefines the one named ``name``.
+
+        Give ``cron`` (5 or 6 fields, or ``@daily`` ...; read in ``zone``, UTC by default) or
+        ``every`` (whole seconds, or a timedelta). Each tick submits one task of ``type`` with
+        ``payload``. ``misfire``: ``"skip"`` (default) or ``"run_once"`` for ticks missed by more
+        than a minute. Returns the schedule with its ``next_run_at``.
+        """
+        body: Dict[str, Any] = {"task": {"type": type}}
+        if cron is not None:
+            body["cron"] = cron
+        if zone is not None:
+            body["zone"] = zone
+        if every is not None:
+            seconds = _seconds(every)
+            if seconds is None or seconds != int(seconds):
+                raise ValueError("every must be whole seconds")
+            body["every"] = int(seconds)
+        task = body["task"]
+        if payload is not None:
+            task["payload"] = payload
+        if priority is not None:
+            task["priority"] = priority
+        if queue is not None:
+            task["queue"] = queue
+        if max_attempts is not None:
+            task["max_attempts"] = max_attempts
+        if timeout is not None:
+            task["timeout"] = _seconds(timeout)
+        if misfire is not None:
+            body["misfire"] = misfire
+        return self._http.request("PUT", f"/api/v1/schedules/{_path(name)}", body)
+
+    def schedules(self) -> List[Dict[str, Any]]:
+        """Every schedule, by name, with its next and last run."""
+        return self._http.request("GET", "/api/v1/schedules")["schedules"]
+
+    def schedule(self, name: str) -> Dict[str, Any]:
+        """One schedule; :class:`tasklane.NotFound` if there is none."""
+        return self._http.request("GET", f"/api/v1/schedules/{_path(name)}")
+
+    def pause_schedule(self, name: str) -> Dict[str, Any]:
+        """Pauses a schedule on every node."""
+        return self._http.request("POST", f"/api/v1/schedules/{_path(name)}/pause")
+
+    def resume_schedule(self, name: str) -> Dict[str, Any]:
+        """Resumes a schedule from its next tick after now."""
+        return self._http.request("POST", f"/api/v1/schedules/{_path(name)}/resume")
+
+    def run_schedule(self, name: str) -> Task:
+        """Submits the schedule's task now, outside its ticks."""
+        return Task.from_json(self._http.request("POST", f"/api/v1/schedules/{_path(name)}/run"))
+
+    def delete_schedule(self, name: str) -> None:
+        """Deletes a schedule; the tasks it created stay."""
+        self._http.request("DELETE", f"/api/v1/schedules/{_path(name)}")
+
 
 def _path(segment: str) -> str:
     return urllib.parse.quote(str(segment), safe="")

@@ -226,3 +226,28 @@ def test_sigterm_stops_a_worker_process_gracefully(server, task_type, tmp_path):
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def test_a_schedule_set_from_python_has_its_ticks_run_by_a_python_worker(server, task_type):
+    client = Client(server.url, server.admin_token)
+    worker = make_worker(server, task_type)
+    seen = []
+
+    @worker.task(task_type)
+    def tick(payload, ctx):
+        seen.append(ctx.task_id)
+        return {"from": payload["from"]}
+
+    with Running(worker):
+        defined = client.set_schedule("every-second-" + task_type, task_type, {"from": "cron"}, every=1, priority=3)
+        assert defined["every"] == 1 and defined["task"]["priority"] == 3 and defined["next_run_at"]
+        last = until(lambda: client.schedule("every-second-" + task_type)["last_task_id"])
+        done = client.wait(last, timeout=30)
+        assert done.state == "succeeded" and done.result == {"from": "cron"}
+        assert done.raw["idempotency_key"].startswith("schedule:every-second-" + task_type + ":")
+        assert client.pause_schedule("every-second-" + task_type)["paused"] is True
+        now = client.run_schedule("every-second-" + task_type)
+        assert client.wait(now.id, timeout=30).state == "succeeded"
+        assert now.id in until(lambda: now.id in seen and seen)
+    client.delete_schedule("every-second-" + task_type)
+    assert all(s["name"] != "every-second-" + task_type for s in client.schedules())
