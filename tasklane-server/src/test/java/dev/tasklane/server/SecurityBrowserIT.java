@@ -137,7 +137,8 @@ class SecurityBrowserIT {
                             .replace("{queue}", "default")
                             .replace("{token}", "admin")
                             .replace("{user}", "nobody")
-                            .replace("{worker_id}", "py-1")))
+                            .replace("{worker_id}", "py-1")
+                            .replace("{name}", "nightly")))
             .toList();
     String target = node.server.url();
     // Another origin: same host, another port (and so the same site: the SameSite cookie is sent).
@@ -180,6 +181,7 @@ class SecurityBrowserIT {
     assertThat(node.worker.get(new TaskId(UUID.fromString(scheduled))).orElseThrow().state())
         .isEqualTo(TaskState.SCHEDULED);
     assertThat(node.worker.list(TaskQuery.all()).tasks()).hasSize((int) tasksBefore);
+    assertThat(node.worker.schedules().list()).as("no schedule defined by another origin").isEmpty();
     assertThat(node.worker.queues()).noneMatch(q -> q.paused() || q.limit() != null);
     assertThat(node.server.access().tokens().list()).singleElement().matches(t -> t.revokedAt() == null);
     assertThat(node.server.access().users().list()).isEmpty();
