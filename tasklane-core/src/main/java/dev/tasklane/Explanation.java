@@ -31,6 +31,8 @@ public record Explanation(
     SCHEDULED,
     /** {@code scheduled} after a failed attempt, waiting out the retry's backoff. */
     RETRY_BACKOFF,
+    /** {@code scheduled} by a rate limit, with a start reserved for it. */
+    RATE_LIMITED,
     /** {@code queued} in a paused queue. */
     QUEUE_PAUSED,
     /** {@code queued}, but no live node serves its type. */

@@ -41,6 +41,20 @@ public sealed interface TaskResult {
     }
   }
 
+  /**
+   * The system this task calls asked to slow down (HTTP 429, a quota): run it again after {@code
+   * delay} without using up an attempt, and hold every start under the task's rate limits (its
+   * queue's and its type's, for its key) until then, on every node.
+   */
+  record Throttle(Duration delay, String reason) implements TaskResult {
+    public Throttle {
+      Objects.requireNonNull(delay, "delay");
+      if (delay.isNegative()) {
+        throw new IllegalArgumentException("delay must not be negative");
+      }
+    }
+  }
+
   static TaskResult success() {
     return new Success(null);
   }
@@ -59,5 +73,10 @@ public sealed interface TaskResult {
 
   static TaskResult snooze(Duration delay) {
     return new Snooze(delay);
+  }
+
+  /** See {@link Throttle}. */
+  static TaskResult throttle(Duration delay, String reason) {
+    return new Throttle(delay, reason);
   }
 }

@@ -494,6 +494,27 @@ public final class Worker implements TaskClient, AutoCloseable {
     return removal;
   }
 
+  /**
+   * Sets a rate limit (replacing the one of its scope and target, with fresh buckets) on every
+   * node: this one applies it at once, the others within about a second. See {@link RateLimit}.
+   */
+  public void setRateLimit(RateLimit limit) {
+    store.rates().saveRateLimit(java.util.Objects.requireNonNull(limit, "limit"));
+    engine.rateLimitsChanged();
+  }
+
+  /** Removes a rate limit on every node; false if there was none. */
+  public boolean deleteRateLimit(RateLimit.Scope scope, String target) {
+    boolean deleted = store.rates().deleteRateLimit(scope, target);
+    engine.rateLimitsChanged();
+    return deleted;
+  }
+
+  /** Every rate limit, by scope and name. */
+  public List<RateLimit> rateLimits() {
+    return store.rates().rateLimits();
+  }
+
   /** Every registered queue's name, ordered by name: one cheap read. */
   public List<String> queueNames() {
     return store.queueNames();
@@ -573,7 +594,7 @@ public final class Worker implements TaskClient, AutoCloseable {
               .mapToLong(c -> c.count(TaskState.RUNNING))
               .sum();
     }
-    Explanation why =
+    Explanation explained =
         dev.tasklane.internal.Explainer.explain(
             new dev.tasklane.internal.Explainer.Facts(
             task,
@@ -585,7 +606,36 @@ public final class Worker implements TaskClient, AutoCloseable {
             nodes,
             runningByNode,
             () -> store.countQueuedAhead(task)));
+    if (task.state() == TaskState.SCHEDULED) {
+      Optional<Long> reserved = store.rates().reservation(task.id());
+      if (reserved.isPresent()) {
+        explained = rateLimited(task, reserved.get());
+      }
+    }
+    Explanation why = explained;
     return Schedule.originOf(task.idempotencyKey()).map(o -> withOrigin(why, o)).orElse(why);
+  }
+
+  /** A task a rate limit held back: which limits, and when its reserved start is. */
+  private Explanation rateLimited(Task task, long reservedMicros) {
+    Instant at = Instant.EPOCH.plus(reservedMicros, java.time.temporal.ChronoUnit.MICROS);
+    List<RateLimit> limits = engine.rateGate().limitsOf(task);
+    List<String> named = new ArrayList<>();
+    for (RateLimit l : limits) {
+      String key = dev.tasklane.internal.RateGate.keyOf(l, task);
+      named.add(l.name() + " (" + l.describe() + (key.isEmpty() ? "" : ", key " + key) + ")");
+    }
+    Duration in = Duration.between(config.clock().instant(), at);
+    Map<String, Object> details = new LinkedHashMap<>();
+    details.put("limits", limits.stream().map(RateLimit::name).toList());
+    details.put("starts_at", at.toString());
+    details.put("in_seconds", Math.max(0, in.toMillis()) / 1000.0);
+    String message =
+        (named.isEmpty() ? "A rate limit (since removed)" : "Rate limit " + String.join(" and ", named))
+            + " holds it: its start is reserved for "
+            + at
+            + (in.isNegative() ? " (due now)." : " (in " + Math.max(0, in.toMillis()) / 1000.0 + " s).");
+    return new Explanation(task.id(), task.state(), Explanation.Reason.RATE_LIMITED, message, details);
   }
 
   /** An explanation that also says which schedule created the task, and for which tick. */

@@ -1050,3 +1050,63 @@ UPDATE ${schema}.schedule
    SET last_run_at  = ?,        -- last_run_at
        last_task_id = ?::uuid   -- last_task_id
  WHERE name = ?;                -- name
+
+-- name: selectRateLimits
+-- The statements of JdbcRateStore start here.
+SELECT scope, target, max_starts, per_ms, burst, key_field FROM ${schema}.rate_limit ORDER BY scope, target;
+
+-- name: upsertRateLimit
+INSERT INTO ${schema}.rate_limit (scope, target, max_starts, per_ms, burst, key_field)
+VALUES (?,   -- scope
+        ?,   -- target
+        ?,   -- max_starts
+        ?,   -- per_ms
+        ?,   -- burst
+        ?)   -- key_field
+ON CONFLICT (scope, target) DO UPDATE
+   SET max_starts = excluded.max_starts,
+       per_ms     = excluded.per_ms,
+       burst      = excluded.burst,
+       key_field  = excluded.key_field;
+
+-- name: deleteRateLimit
+DELETE FROM ${schema}.rate_limit WHERE scope = ? AND target = ?;   -- scope, target
+
+-- name: deleteRateBuckets
+DELETE FROM ${schema}.rate_bucket WHERE limit_name = ?;            -- limit_name
+
+-- name: ensureRateBucket
+-- A bucket never used starts at 0: as good as empty.
+INSERT INTO ${schema}.rate_bucket (limit_name, key, tat_us)
+VALUES (?, ?, 0)     -- limit_name, key
+ON CONFLICT (limit_name, key) DO NOTHING;
+
+-- name: lockRateBucket
+-- Held until the decision's transaction ends; buckets are locked in (limit_name, key) order.
+SELECT tat_us FROM ${schema}.rate_bucket
+ WHERE limit_name = ?   -- limit_name
+   AND key = ? FOR UPDATE;        -- key
+
+-- name: updateRateBucket
+UPDATE ${schema}.rate_bucket
+   SET tat_us = ?        -- tat_us
+ WHERE limit_name = ?    -- limit_name
+   AND key = ?;          -- key
+
+-- name: takeRateReservation
+DELETE FROM ${schema}.rate_reservation WHERE task_id = ?::uuid RETURNING slot_us;   -- task_id
+
+-- name: upsertRateReservation
+INSERT INTO ${schema}.rate_reservation (task_id, slot_us)
+VALUES (?::uuid,   -- task_id
+        ?)      -- slot_us
+ON CONFLICT (task_id) DO UPDATE SET slot_us = excluded.slot_us;
+
+-- name: findRateReservation
+SELECT slot_us FROM ${schema}.rate_reservation WHERE task_id = ?::uuid;   -- task_id
+
+-- name: pruneRateBuckets
+DELETE FROM ${schema}.rate_bucket WHERE tat_us < ?;            -- tat_us: the cutoff
+
+-- name: pruneRateReservations
+DELETE FROM ${schema}.rate_reservation WHERE slot_us < ?;      -- slot_us: the cutoff

@@ -927,3 +927,63 @@ UPDATE schedule
    SET last_run_at  = ?,    -- last_run_at
        last_task_id = ?     -- last_task_id
  WHERE name = ?;            -- name
+
+-- name: selectRateLimits
+-- The statements of JdbcRateStore start here.
+SELECT scope, target, max_starts, per_ms, burst, key_field FROM rate_limit ORDER BY scope, target;
+
+-- name: upsertRateLimit
+INSERT INTO rate_limit (scope, target, max_starts, per_ms, burst, key_field)
+VALUES (?,   -- scope
+        ?,   -- target
+        ?,   -- max_starts
+        ?,   -- per_ms
+        ?,   -- burst
+        ?)   -- key_field
+ON CONFLICT (scope, target) DO UPDATE
+   SET max_starts = excluded.max_starts,
+       per_ms     = excluded.per_ms,
+       burst      = excluded.burst,
+       key_field  = excluded.key_field;
+
+-- name: deleteRateLimit
+DELETE FROM rate_limit WHERE scope = ? AND target = ?;   -- scope, target
+
+-- name: deleteRateBuckets
+DELETE FROM rate_bucket WHERE limit_name = ?;            -- limit_name
+
+-- name: ensureRateBucket
+-- A bucket never used starts at 0: as good as empty.
+INSERT INTO rate_bucket (limit_name, key, tat_us)
+VALUES (?, ?, 0)     -- limit_name, key
+ON CONFLICT (limit_name, key) DO NOTHING;
+
+-- name: lockRateBucket
+-- Held until the decision's transaction ends; buckets are locked in (limit_name, key) order.
+SELECT tat_us FROM rate_bucket
+ WHERE limit_name = ?   -- limit_name
+   AND key = ?;        -- key
+
+-- name: updateRateBucket
+UPDATE rate_bucket
+   SET tat_us = ?        -- tat_us
+ WHERE limit_name = ?    -- limit_name
+   AND key = ?;          -- key
+
+-- name: takeRateReservation
+DELETE FROM rate_reservation WHERE task_id = ? RETURNING slot_us;   -- task_id
+
+-- name: upsertRateReservation
+INSERT INTO rate_reservation (task_id, slot_us)
+VALUES (?,   -- task_id
+        ?)      -- slot_us
+ON CONFLICT (task_id) DO UPDATE SET slot_us = excluded.slot_us;
+
+-- name: findRateReservation
+SELECT slot_us FROM rate_reservation WHERE task_id = ?;   -- task_id
+
+-- name: pruneRateBuckets
+DELETE FROM rate_bucket WHERE tat_us < ?;            -- tat_us: the cutoff
+
+-- name: pruneRateReservations
+DELETE FROM rate_reservation WHERE slot_us < ?;      -- slot_us: the cutoff

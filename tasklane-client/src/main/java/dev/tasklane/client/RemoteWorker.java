@@ -280,6 +280,13 @@ public final class RemoteWorker implements AutoCloseable {
         out.put("outcome", "snoozed");
         out.put("delay", TaskJson.seconds(delay(s.delay())));
       }
+      case TaskResult.Throttle t -> {
+        out.put("outcome", "throttled");
+        out.put("delay", TaskJson.seconds(delay(t.delay())));
+        if (t.reason() != null && !t.reason().isEmpty()) {
+          out.put("reason", text(t.reason(), 10_000));
+        }
+      }
     }
     if (run.cancelReason() == RemoteRun.Stop.CANCEL_REQUESTED && !"succeeded".equals(out.get("outcome"))) {
       out.clear();

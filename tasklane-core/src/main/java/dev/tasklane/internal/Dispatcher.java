@@ -73,6 +73,7 @@ final class Dispatcher {
   private int rotation;
   /** The types this node claims, or null for any: see {@link #claimOnly}. */
   private volatile Set<String> claimTypes;
+  private final RateGate rateGate;
 
   /**
    * @param mayClaim false while this node must not take new work (its node id was taken over)
@@ -87,7 +88,9 @@ final class Dispatcher {
       RunExecutor executor,
       Wakeup wakeup,
       BooleanSupplier mayClaim,
-      LongSupplier nanoTime) {
+      LongSupplier nanoTime,
+      RateGate rateGate) {
+    this.rateGate = rateGate;
     this.store = store;
     this.config = config;
     this.view = view;
@@ -250,7 +253,9 @@ final class Dispatcher {
     // sent. While such an outcome is unwritten, the runs for free slots are claimed ahead and
     // started through the writer, behind it, so the store never shows more runs started on this
     // node than it has slots (a start in this claim's own transaction could commit first).
-    int startNow = executor.outcomesPending() ? 0 : Math.min(free, want);
+    // A queue a rate limit may hold is claimed ahead only: the gate decides what starts.
+    boolean gated = rateGate.gates(queue);
+    int startNow = gated || executor.outcomesPending() ? 0 : Math.min(free, want);
     long claimSent = nanoTime.getAsLong();
     long epoch = backlog.epoch();
     ClaimRequest request =
@@ -258,6 +263,19 @@ final class Dispatcher {
     Set<String> types = claimTypes;
     List<Task> claimed = store.claim(types == null ? request : request.ofTypes(types));
     backlog.removed(queue, claimed.size(), epoch);
+    int took = claimed.size();
+    boolean held = false;
+    if (gated && !claimed.isEmpty()) {
+      RateGate.Passed passed = rateGate.pass(store, claimed);
+      claimed = passed.startNow();
+      if (passed.held() > 0) {
+        // Held tasks wait as scheduled ones, so the queue's next claims do not meet them again;
+        // the pass ends here rather than claim on at once (a claim per look finds what is new).
+        held = true;
+        backlog.added(queue, passed.held());
+        view.submitted(queue, passed.firstHeldUntil(), true);
+      }
+    }
     if (!running.get()) {
       // Shutdown began while the claim ran: give everything back rather than start it.
       for (Task task : claimed) {
@@ -278,7 +296,7 @@ final class Dispatcher {
       }
     }
     startWaiting(queue); // slots may have freed while the claim ran
-    return claimed.size() == want;
+    return !held && took == want;
   }
 
   /**

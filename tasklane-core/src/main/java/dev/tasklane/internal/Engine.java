@@ -91,6 +91,7 @@ public final class Engine {
   private final NodeMembership membership;
   private final LeaseKeeper leaseKeeper;
   private final ScheduleTicker ticker;
+  private final RateGate rateGate;
 
   /** Set when shutdown gives up on runs: their writes stop retrying. */
   private volatile boolean abandoned;
@@ -140,6 +141,7 @@ public final class Engine {
             "tasklane-submit", SUBMIT_BATCH, rows -> List.copyOf(store.insertAll(rows)), store::insert);
     this.writer = new RunWriter(store, stats, this.listener, backlog, () -> abandoned);
     this.view = new QueueView(store, config.pollInterval(), PROMOTE_BATCH);
+    this.rateGate = new RateGate(store.rates(), config.clock());
     this.membership =
         new NodeMembership(
             store, node, config.leaseDuration(), config.heartbeatInterval(), threads);
@@ -159,7 +161,8 @@ public final class Engine {
             stats,
             this.listener,
             this::slotFreed,
-            config.leaseDuration());
+            config.leaseDuration(),
+            rateGate);
     this.dispatcher =
         new Dispatcher(
             store,
@@ -171,7 +174,8 @@ public final class Engine {
             executor,
             wakeup,
             () -> !membership.evicted(),
-            threads::nanoTime);
+            threads::nanoTime,
+            rateGate);
     this.leaseKeeper =
         new LeaseKeeper(
             store,
@@ -221,8 +225,10 @@ public final class Engine {
               config.heartbeatInterval(),
               config.retention(),
               this::workMayBeReady,
-              dispatcher::isClaiming);
+              dispatcher::isClaiming,
+              rateGate);
       maintenance.recoverOwn(config.nodeId());
+      rateGate.refresh();
       loadBacklog();
       subscription =
           store.subscribe(
@@ -252,6 +258,7 @@ public final class Engine {
               () -> {
                 Loops.guarded("cluster maintenance", maintenance::tick).run();
                 Loops.guarded("backlog refresh", maintenance::refreshBacklog).run();
+                Loops.guarded("rate limits refresh", rateGate::refresh).run();
               });
       dispatcherLoop = threads.loop("tasklane-dispatcher", dispatcher::loop, Duration.ofSeconds(10));
       tickerLoop = threads.loop("tasklane-schedules", ticker::loop, Duration.ofSeconds(10));
@@ -427,6 +434,29 @@ public final class Engine {
       }
     }
     workMayBeReady();
+  }
+
+  /** The rate limits at the start of tasks (also for remote workers' claims). */
+  public RateGate rateGate() {
+    return rateGate;
+  }
+
+  /** The rate limits changed here: this node reads them again now. */
+  public void rateLimitsChanged() {
+    rateGate.refresh();
+    wakeup.wake();
+  }
+
+  /**
+   * Tasks a rate limit held back outside the dispatcher (a remote worker's claim): counted back
+   * into {@code queue}'s backlog, and the dispatcher promotes them at their reserved start.
+   */
+  public void heldByRateLimit(String queue, int held, Instant firstHeldUntil) {
+    if (held > 0) {
+      backlog.added(queue, held);
+      view.submitted(queue, firstHeldUntil, true);
+      wakeup.wake();
+    }
   }
 
   /** A schedule was defined or resumed here: the ticker looks at the schedules again now. */

@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The cluster's chores, done by its leader ({@code tasklane-maintenance} thread): recover runs
  * whose lease expired, forget nodes whose heartbeat stopped, delete finished tasks past
- * retention. Other nodes only keep trying to lead, so a leader's death is covered at the next tick
+ * retention, rate-limit buckets and reservations gone stale. Other nodes only keep trying to lead, so a leader's death is covered at the next tick
  * of whichever node takes over. Every node also refreshes its backlog counts here.
  *
  * <p>Recovery reads the expired runs, lets {@link Transitions} decide what becomes of each, and
@@ -45,6 +45,7 @@ final class Maintenance {
   private final Duration retention;
   private final Runnable workMayBeReady;
   private final BooleanSupplier running;
+  private final RateGate rateGate;
   private volatile boolean leader;
 
   Maintenance(
@@ -58,7 +59,9 @@ final class Maintenance {
       Duration heartbeatInterval,
       Duration retention,
       Runnable workMayBeReady,
-      BooleanSupplier running) {
+      BooleanSupplier running,
+      RateGate rateGate) {
+    this.rateGate = rateGate;
     this.store = store;
     this.election = election;
     this.transitions = transitions;
@@ -91,6 +94,7 @@ final class Maintenance {
     if (pruned > 0) {
       log.info("removed {} node(s) whose heartbeat stopped over {} ago", pruned, nodeExpiry);
     }
+    rateGate.prune();
     if (!retention.isZero()) {
       Instant cutoff = clock.instant().minus(retention);
       int deleted;

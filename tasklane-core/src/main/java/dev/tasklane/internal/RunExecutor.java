@@ -66,6 +66,8 @@ final class RunExecutor {
    *     wakes)
    * @param lease the lease runs are claimed for
    */
+  private final RateGate rateGate;
+
   RunExecutor(
       String nodeId,
       InstantSource clock,
@@ -79,7 +81,9 @@ final class RunExecutor {
       EngineStats stats,
       SafeListener listener,
       SlotListener slotFreed,
-      Duration lease) {
+      Duration lease,
+      RateGate rateGate) {
+    this.rateGate = rateGate;
     this.nodeId = nodeId;
     this.clock = clock;
     this.types = Map.copyOf(types);
@@ -308,9 +312,23 @@ final class RunExecutor {
       run.cancelTimeout();
     }
     Instant now = clock.instant();
+    if (result instanceof TaskResult.Throttle t) {
+      throttled(task, now.plus(t.delay()), t.reason());
+    }
     return thrown != null
         ? transitions.afterFailure(task, run.stopReason(), thrown, type.retryPolicy(), now)
         : transitions.afterResult(task, run.stopReason(), result, type.retryPolicy(), now);
+  }
+
+  /** Holds the starts under {@code task}'s rate limits until {@code until}, on every node. */
+  private void throttled(Task task, Instant until, String reason) {
+    try {
+      rateGate.hold(task, until);
+      log.info("task {} reported its limits must wait until {}: {}", task.id(), until, reason == null ? "throttled" : reason);
+    } catch (RuntimeException e) {
+      // The task itself still waits; only the other tasks under its limits are not held back.
+      log.warn("could not hold the rate limits of task {} until {}", task.id(), until, e);
+    }
   }
 
   /** The run knew it had lost its lease: it writes nothing. */

@@ -22,7 +22,8 @@ import java.util.random.RandomGenerator;
  *   <li>success → {@code succeeded} (even if a cancel arrived too late to stop it);
  *   <li>a failure with attempts left → {@code scheduled} after backoff; without → {@code failed};
  *   <li>{@link TaskResult.Fail} → {@code failed} at once;
- *   <li>{@link TaskResult.Snooze} → {@code scheduled}, attempt refunded;
+ *   <li>{@link TaskResult.Snooze} and {@link TaskResult.Throttle} → {@code scheduled}, attempt
+ *       refunded;
  *   <li>stopped by a cancel → {@code cancelled}; by shutdown or a paused queue → back to {@code
  *       queued}, attempt refunded; by a timeout → a failure "timed out after …";
  *   <li>a run claimed ahead and stopped before its handler started → {@code cancelled} or back to
@@ -63,6 +64,8 @@ final class Transitions {
               new RunOutcome.Failed(now, error(task, now, f.reason(), null));
           case TaskResult.Snooze s when stop == Run.StopReason.CANCELLED -> cancelled(task, now);
           case TaskResult.Snooze s -> new RunOutcome.Rescheduled(now.plus(s.delay()), null, true);
+          case TaskResult.Throttle t when stop == Run.StopReason.CANCELLED -> cancelled(task, now);
+          case TaskResult.Throttle t -> new RunOutcome.Rescheduled(now.plus(t.delay()), null, true);
         };
     return Optional.of(checked(outcome));
   }

@@ -33,6 +33,17 @@ public sealed interface RemoteOutcome {
     }
   }
 
+  /**
+   * The system it calls asked to slow down: run it again after {@code delay} (the attempt does not
+   * count), and hold every start under its rate limits until then (see {@link
+   * dev.tasklane.TaskResult.Throttle}).
+   */
+  record Throttled(Duration delay, String reason) implements RemoteOutcome {
+    public Throttled {
+      Objects.requireNonNull(delay, "delay");
+    }
+  }
+
   /** It stopped because its cancel was requested. */
   record Cancelled() implements RemoteOutcome {}
 }

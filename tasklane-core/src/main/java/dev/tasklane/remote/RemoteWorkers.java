@@ -1,5 +1,6 @@
 package dev.tasklane.remote;
 
+import dev.tasklane.internal.RateGate;
 import dev.tasklane.LeaseLostException;
 import dev.tasklane.NodeIdInUseException;
 import dev.tasklane.RetryPolicy;
@@ -51,6 +52,8 @@ import java.util.function.Function;
  * {@link dev.tasklane.Worker#remoteWorkers()}.
  */
 public final class RemoteWorkers {
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(RemoteWorkers.class);
+
   /** Most tasks one claim may take: a round trip per batch, not per task. */
   public static final int MAX_CLAIM = 1_000;
 
@@ -197,12 +200,31 @@ public final class RemoteWorkers {
     for (int i = 0; i < queues.size() && out.size() < room; i++) {
       String queue = queues.get((start + i) % queues.size());
       long epoch = engine.backlogEpoch();
+      int want = room - out.size();
+      if (!engine.rateGate().gates(queue)) {
+        List<Task> claimed =
+            store.claim(ClaimRequest.starting(queue, want, node.id(), now, lease()).ofTypes(node.types()));
+        engine.leftBacklog(queue, claimed.size(), epoch);
+        out.addAll(claimed);
+        continue;
+      }
+      // A rate limit may hold the queue: claim ahead (nothing started), let the gate decide, give
+      // back what it holds, and start the rest.
       List<Task> claimed =
-          store.claim(
-              ClaimRequest.starting(queue, room - out.size(), node.id(), now, lease())
-                  .ofTypes(node.types()));
+          store.claim(new ClaimRequest(queue, want, 0, node.id(), now, lease()).ofTypes(node.types()));
       engine.leftBacklog(queue, claimed.size(), epoch);
-      out.addAll(claimed);
+      RateGate.Passed passed = engine.rateGate().pass(store, claimed);
+      engine.heldByRateLimit(queue, passed.held(), passed.firstHeldUntil());
+      if (!passed.startNow().isEmpty()) {
+        List<RunRef> starts = passed.startNow().stream().map(t -> new RunRef(t.id(), t.fencingToken())).toList();
+        Map<RunRef, Task> started = store.writeRuns(RunWrites.starting(starts)).started();
+        for (RunRef r : starts) {
+          Task t = started.get(r);
+          if (t != null) {
+            out.add(t);
+          }
+        }
+      }
     }
     for (Task task : out) {
       remember(task.id(), HeldRun.of(task));
@@ -410,6 +432,15 @@ public final class RemoteWorkers {
       case RemoteOutcome.RetryLater r ->
           outcomes.afterResult(task, TaskResult.retry(r.delay(), r.reason()), policy, now);
       case RemoteOutcome.Snoozed s -> outcomes.afterResult(task, TaskResult.snooze(s.delay()), policy, now);
+      case RemoteOutcome.Throttled t -> {
+        try {
+          engine.rateGate().hold(task, now.plus(t.delay()));
+        } catch (RuntimeException e) {
+          // The task itself still waits; only the other tasks under its limits are not held.
+          log.warn("could not hold the rate limits of task {}", task.id(), e);
+        }
+        yield outcomes.afterResult(task, TaskResult.throttle(t.delay(), t.reason()), policy, now);
+      }
       case RemoteOutcome.Cancelled c -> outcomes.afterCancel(task, now);
     };
   }

@@ -109,6 +109,11 @@ public abstract class ForwardingTaskStore implements TaskStore {
   }
 
   @Override
+  public RateStore rates() {
+    return delegate.rates();
+  }
+
+  @Override
   public void announceTypes(Set<String> types) {
     delegate.announceTypes(types);
   }

@@ -259,6 +259,9 @@ public interface TaskStore extends TaskWriter, AutoCloseable {
   /** The schedules kept with these tasks (see {@link ScheduleStore}). */
   ScheduleStore schedules();
 
+  /** The rate limits and their buckets, kept with these tasks (see {@link RateStore}). */
+  RateStore rates();
+
   // ---------------------------------------------------------------- remote workers
 
   /**

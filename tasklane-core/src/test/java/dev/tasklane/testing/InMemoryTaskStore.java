@@ -265,6 +265,89 @@ public class InMemoryTaskStore implements TaskStore {
     return due.size();
   }
 
+  // ---------------------------------------------------------------- rate limits
+
+  private final TreeMap<String, dev.tasklane.RateLimit> rateLimits = new TreeMap<>();
+  private final Map<dev.tasklane.spi.RateStore.Bucket, Long> buckets = new HashMap<>();
+  private final Map<TaskId, Long> reservations = new HashMap<>();
+  private final dev.tasklane.spi.RateStore rateStore = new InMemoryRates();
+
+  @Override
+  public dev.tasklane.spi.RateStore rates() {
+    return rateStore;
+  }
+
+  /** Rate limits and buckets under the store's one lock: every reservation is one atomic step. */
+  private final class InMemoryRates implements dev.tasklane.spi.RateStore {
+    private final Object lock = InMemoryTaskStore.this;
+
+    @Override
+    public List<dev.tasklane.RateLimit> rateLimits() {
+      synchronized (lock) {
+        checkOpen();
+        return List.copyOf(rateLimits.values());
+      }
+    }
+
+    @Override
+    public void saveRateLimit(dev.tasklane.RateLimit limit) {
+      synchronized (lock) {
+        checkOpen();
+        rateLimits.put(limit.name(), limit);
+      }
+    }
+
+    @Override
+    public boolean deleteRateLimit(dev.tasklane.RateLimit.Scope scope, String target) {
+      synchronized (lock) {
+        checkOpen();
+        String name = scope.apiName() + ":" + target;
+        buckets.keySet().removeIf(b -> b.limit().equals(name));
+        return rateLimits.remove(name) != null;
+      }
+    }
+
+    @Override
+    public <T> T reserve(
+        java.util.Set<Bucket> wanted, java.util.Collection<TaskId> tasks, Planner<T> planner) {
+      synchronized (lock) {
+        checkOpen();
+        Map<Bucket, Long> tats = new HashMap<>();
+        wanted.forEach(b -> tats.put(b, buckets.getOrDefault(b, 0L)));
+        Map<TaskId, Long> held = new HashMap<>();
+        for (TaskId id : tasks) {
+          Long r = reservations.remove(id);
+          if (r != null) {
+            held.put(id, r);
+          }
+        }
+        Update<T> update = planner.plan(Map.copyOf(tats), Map.copyOf(held));
+        buckets.putAll(update.tats());
+        reservations.putAll(update.reservations());
+        return update.result();
+      }
+    }
+
+    @Override
+    public Optional<Long> reservation(TaskId task) {
+      synchronized (lock) {
+        checkOpen();
+        return Optional.ofNullable(reservations.get(task));
+      }
+    }
+
+    @Override
+    public int prune(long bucketsBefore, long reservationsBefore) {
+      synchronized (lock) {
+        checkOpen();
+        int before = buckets.size() + reservations.size();
+        buckets.values().removeIf(t -> t < bucketsBefore);
+        reservations.values().removeIf(t -> t < reservationsBefore);
+        return before - buckets.size() - reservations.size();
+      }
+    }
+  }
+
   // ---------------------------------------------------------------- schedules
 
   private final TreeMap<String, dev.tasklane.ScheduleStatus> schedules = new TreeMap<>();

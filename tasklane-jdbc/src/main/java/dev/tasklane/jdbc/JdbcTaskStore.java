@@ -171,6 +171,7 @@ public class JdbcTaskStore implements TaskStore {
   private final TransactionRunner transactions;
   private final TaskRowMapper mapper;
   private final JdbcScheduleStore schedules;
+  private final JdbcRateStore rates;
 
   /**
    * Replaces the database's clock for leases and heartbeats, in tests only; {@code null} (always,
@@ -221,6 +222,7 @@ public class JdbcTaskStore implements TaskStore {
     this.mapper = new TaskRowMapper(dialect);
     this.clock = clock;
     this.schedules = new JdbcScheduleStore(dialect, transactions, queries, this);
+    this.rates = new JdbcRateStore(dialect, transactions, queries);
   }
 
   /** The value bound for the store's clock: NULL, so the database's clock, unless a test set one. */
@@ -668,6 +670,11 @@ public class JdbcTaskStore implements TaskStore {
   @Override
   public dev.tasklane.spi.ScheduleStore schedules() {
     return schedules;
+  }
+
+  @Override
+  public dev.tasklane.spi.RateStore rates() {
+    return rates;
   }
 
   // ---------------------------------------------------------------- reads

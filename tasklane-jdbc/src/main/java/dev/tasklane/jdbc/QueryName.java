@@ -3,7 +3,7 @@ package dev.tasklane.jdbc;
 import java.util.Locale;
 
 /**
- * Every SQL statement {@link JdbcTaskStore}, {@link JdbcAccessStore} and {@link JdbcScheduleStore} run. Each dialect's {@code db/<dialect>/queries.sql}
+ * Every SQL statement {@link JdbcTaskStore}, {@link JdbcAccessStore}, {@link JdbcScheduleStore} and {@link JdbcRateStore} run. Each dialect's {@code db/<dialect>/queries.sql}
  * holds exactly one {@code -- name: <sqlName>} block per constant, binding the same parameters in
  * the same order; {@link Queries#load(SqlDialect)} refuses a file that lacks one or has an extra
  * one, so the dialects cannot drift apart unnoticed.
@@ -210,7 +210,31 @@ public enum QueryName {
   /** Moves a schedule's next tick, compare-and-set on the one read. */
   FIRE_SCHEDULE,
   /** Records a schedule's last run. */
-  RECORD_SCHEDULE_RUN;
+  RECORD_SCHEDULE_RUN,
+  /** Every rate limit. */
+  SELECT_RATE_LIMITS,
+  /** Sets a rate limit. */
+  UPSERT_RATE_LIMIT,
+  /** Removes a rate limit. */
+  DELETE_RATE_LIMIT,
+  /** Removes a rate limit's buckets. */
+  DELETE_RATE_BUCKETS,
+  /** Creates a bucket if it is missing. */
+  ENSURE_RATE_BUCKET,
+  /** Reads a bucket, locked until the transaction ends. */
+  LOCK_RATE_BUCKET,
+  /** Writes a bucket. */
+  UPDATE_RATE_BUCKET,
+  /** Removes a task's reserved start, returning it. */
+  TAKE_RATE_RESERVATION,
+  /** Sets a task's reserved start. */
+  UPSERT_RATE_RESERVATION,
+  /** A task's reserved start. */
+  FIND_RATE_RESERVATION,
+  /** Removes buckets far behind the clock. */
+  PRUNE_RATE_BUCKETS,
+  /** Removes reservations long past. */
+  PRUNE_RATE_RESERVATIONS;
 
   private final String sqlName = toCamelCase(name());
 

@@ -92,7 +92,7 @@ class PostgresTaskStoreTest extends TaskStoreContract {
                     + table(SchemaMigrator.HISTORY_TABLE)
                     + " WHERE success"))
         .as("Flyway's record of creating the schema, then the migrations")
-        .isEqualTo("- SCHEMA, 001 SQL, 003 SQL, 004 SQL, 005 SQL, 006 SQL, 007 SQL, 008 SQL, 009 SQL, 010 SQL, 011 SQL, 012 SQL, 013 SQL, 014 SQL, 015 SQL");
+        .isEqualTo("- SCHEMA, 001 SQL, 003 SQL, 004 SQL, 005 SQL, 006 SQL, 007 SQL, 008 SQL, 009 SQL, 010 SQL, 011 SQL, 012 SQL, 013 SQL, 014 SQL, 015 SQL, 016 SQL");
   }
 
   @Test

@@ -100,7 +100,7 @@ final class PostgresTestDatabase
                       ", ",
                       java.util.stream.Stream.of(
                               "task", "queue", "node", "access_token", "dashboard_user",
-                              "web_session", "audit_entry", "task_type", "schedule")
+                              "web_session", "audit_entry", "task_type", "schedule", "rate_limit", "rate_bucket", "rate_reservation")
                           .map(t -> q(schema) + "." + t)
                           .toList()));
         }

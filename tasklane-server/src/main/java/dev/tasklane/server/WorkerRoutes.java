@@ -46,7 +46,7 @@ final class WorkerRoutes {
 
   private static final Pattern INSTANCE = TaskRequest.NAME;
   private static final List<String> OUTCOMES =
-      List.of("succeeded", "failed", "retry", "snoozed", "cancelled");
+      List.of("succeeded", "failed", "retry", "snoozed", "throttled", "cancelled");
 
   private final RemoteWorkers remote;
   private final AccessControl access;
@@ -242,7 +242,7 @@ final class WorkerRoutes {
       f.modelError("a failed outcome needs an error message");
       return null;
     }
-    if (("retry".equals(outcome) || "snoozed".equals(outcome)) && delay == null) {
+    if (("retry".equals(outcome) || "snoozed".equals(outcome) || "throttled".equals(outcome)) && delay == null) {
       f.modelError("a " + outcome + " outcome needs a delay in seconds");
       return null;
     }
@@ -251,6 +251,7 @@ final class WorkerRoutes {
       case "failed" -> new RemoteOutcome.Failed(error, trace, Boolean.TRUE.equals(permanent));
       case "retry" -> new RemoteOutcome.RetryLater(millis(delay), reason);
       case "snoozed" -> new RemoteOutcome.Snoozed(millis(delay));
+      case "throttled" -> new RemoteOutcome.Throttled(millis(delay), reason);
       default -> new RemoteOutcome.Cancelled();
     };
   }

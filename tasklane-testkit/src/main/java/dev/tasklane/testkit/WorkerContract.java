@@ -37,6 +37,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -1499,5 +1500,107 @@ public abstract class WorkerContract {
             "bad", dev.tasklane.Recurrence.cron("@daily"), TaskRequest.builder("nobody-runs-this").build())))
         .isInstanceOf(dev.tasklane.UnknownTaskTypeException.class);
     assertThat(w.schedules().get("bad")).isEmpty();
+  }
+
+  // ------------------------------------------------------------------ rate limits
+
+  @Test
+  void aRateLimitSpacesTheStartsOfTwoNodesAndHoldsTasksWithoutASlot() throws Exception {
+    // What the handlers saw, written by the handlers: when each task of the limited queue started.
+    List<Instant> starts = Collections.synchronizedList(new ArrayList<>());
+    TaskType<JsonNode> call = type("call", (p, c) -> {
+      if (c.queue().equals("partner")) {
+        starts.add(Instant.now());
+      }
+      return TaskResult.success();
+    });
+    Worker a = started(fastConfig().concurrency(8).build(), call);
+    Worker b = worker(anotherHandle(), fastConfig().concurrency(8).build(), call);
+    b.start();
+    // A first run on each node, so that no start below waits for classes to load.
+    TaskId warmA = a.submit(request("call", r -> r.queue("warm"))).task().id();
+    TaskId warmB = b.submit(request("call", r -> r.queue("warm"))).task().id();
+    awaitState(warmA, TaskState.SUCCEEDED);
+    awaitState(warmB, TaskState.SUCCEEDED);
+    // 10 per 3 s with a burst of 1: a start every 300 ms.
+    a.setRateLimit(new dev.tasklane.RateLimit(
+        dev.tasklane.RateLimit.Scope.QUEUE, "partner", 10, Duration.ofSeconds(3), 1, null));
+    await().atMost(WAIT).until(() -> !b.rateLimits().isEmpty());
+    int n = 10;
+    for (int i = 0; i < n; i++) {
+      (i % 2 == 0 ? a : b).submit(request("call", r -> r.queue("partner")));
+    }
+
+    await().atMost(WAIT).until(() -> starts.size() >= n);
+    List<Instant> sorted = starts.stream().sorted().toList();
+    long interval = 300;
+    // At most 1 + stretch / interval starts in any stretch (burst 1), allowing one interval for
+    // the time between a start's decision and its handler's first line.
+    for (int i = 0; i < sorted.size(); i++) {
+      for (int j = i; j < sorted.size(); j++) {
+        long stretch = Duration.between(sorted.get(i), sorted.get(j)).toMillis();
+        assertThat(j - i + 1L)
+            .as("starts within %d ms: %s; tasks: %s", stretch, sorted,
+                store.list(dev.tasklane.TaskQuery.all().withQueue("partner")).tasks().stream()
+                    .map(t -> t.createdAt() + " run_at " + t.runAt() + " started " + t.startedAt()).toList())
+            .isLessThanOrEqualTo(2 + stretch / interval);
+      }
+    }
+    assertThat(Duration.between(sorted.get(0), sorted.get(n - 1)).toMillis()).isGreaterThanOrEqualTo(interval * (n - 2));
+    // The limit held tasks back: they waited as scheduled tasks, their run-at moved to their turn.
+    assertThat(store.list(dev.tasklane.TaskQuery.all().withQueue("partner")).tasks())
+        .filteredOn(t -> t.runAt().isAfter(t.createdAt().plusMillis(250)))
+        .hasSizeGreaterThanOrEqualTo(n / 2);
+  }
+
+  @Test
+  void aHandlerReportingThrottledHoldsEveryStartUnderItsLimitsUntilThen() throws Exception {
+    List<Instant> starts = Collections.synchronizedList(new ArrayList<>());
+    AtomicReference<Instant> throttledAt = new AtomicReference<>();
+    Worker w = started(fastConfig().concurrency(4).build(), type("call", (p, c) -> {
+      if (p.path("first").asBoolean() && throttledAt.get() == null) {
+        throttledAt.set(Instant.now());
+        return TaskResult.throttle(Duration.ofMillis(800), "the partner answered 429");
+      }
+      starts.add(Instant.now());
+      return TaskResult.success();
+    }));
+    w.setRateLimit(dev.tasklane.RateLimit.perType("call", 1000, Duration.ofSeconds(1)));
+
+    TaskId first = w.submit(request("call", r -> r.payload(Map.of("first", true)))).task().id();
+    await().atMost(WAIT).until(() -> throttledAt.get() != null);
+    for (int i = 0; i < 3; i++) {
+      w.submit(request("call", r -> r.payload(Map.of("first", false))));
+    }
+
+    await().atMost(WAIT).until(() -> starts.size() >= 4);
+    Instant until = throttledAt.get().plusMillis(800);
+    assertThat(starts).allSatisfy(s -> assertThat(s).isAfterOrEqualTo(until.minusMillis(5)));
+    Task again = awaitState(first, TaskState.SUCCEEDED);
+    assertThat(again.attempt()).as("the throttled run's attempt was refunded").isEqualTo(1);
+  }
+
+  @Test
+  void aKeyedLimitHoldsEachKeyApartAndExplainSaysWhichLimitAndUntilWhen() {
+    List<String> ran = Collections.synchronizedList(new ArrayList<>());
+    Worker w = started(fastConfig().build(), type("sync", (p, c) -> {
+      ran.add(p.path("account").asText() + "-" + p.path("n").asInt());
+      return TaskResult.success();
+    }));
+    w.setRateLimit(new dev.tasklane.RateLimit(
+        dev.tasklane.RateLimit.Scope.TYPE, "sync", 1, Duration.ofMinutes(1), 1, "account"));
+
+    w.submit(request("sync", r -> r.payload(Map.of("account", "a", "n", 1))));
+    await().atMost(WAIT).until(() -> ran.contains("a-1"));
+    TaskId held = w.submit(request("sync", r -> r.payload(Map.of("account", "a", "n", 2)))).task().id();
+    w.submit(request("sync", r -> r.payload(Map.of("account", "b", "n", 1))));
+
+    await().atMost(WAIT).until(() -> ran.contains("b-1"));
+    awaitState(held, TaskState.SCHEDULED);
+    Explanation why = w.explain(held);
+    assertThat(why.reason()).isEqualTo(Explanation.Reason.RATE_LIMITED);
+    assertThat(why.message()).contains("type:sync").contains("key a").contains("reserved for");
+    assertThat(Instant.parse((String) why.details().get("starts_at"))).isAfter(Instant.now().plusSeconds(30));
+    assertThat(ran).doesNotContain("a-2");
   }
 }
