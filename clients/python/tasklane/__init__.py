@@ -31,7 +31,7 @@ from .errors import (
     Unreachable,
     ValidationError,
 )
-from .worker import Cancelled, Fail, Retry, Snooze, TaskContext, Worker
+from .worker import Cancelled, Fail, Retry, Snooze, TaskContext, Throttle, Worker
 
 __all__ = [
     "__version__",
@@ -43,6 +43,7 @@ __all__ = [
     "TaskContext",
     "Retry",
     "Snooze",
+    "Throttle",
     "Fail",
     "Cancelled",
     "TasklaneError",

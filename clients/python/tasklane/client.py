@@ -274,6 +274,36 @@ class Client:
         """Deletes a schedule; the tasks it created stay."""
         self._http.request("DELETE", f"/api/v1/schedules/{_path(name)}")
 
+    # ------------------------------------------------------------------ rate limits
+
+    def set_rate_limit(
+        self,
+        scope: str,
+        target: str,
+        limit: int,
+        *,
+        per: Seconds = 1,
+        burst: Optional[int] = None,
+        key_field: Optional[str] = None,
+    ) -> Dict[str, Any]:
+        """At most ``limit`` starts per ``per`` seconds for a ``"queue"``'s or ``"type"``'s tasks,
+        across every server and worker; ``burst`` (default ``limit``) may start at once after a
+        quiet spell; with ``key_field``, each value of that payload field has its own limit."""
+        body: Dict[str, Any] = {"limit": limit, "per": _seconds(per)}
+        if burst is not None:
+            body["burst"] = burst
+        if key_field is not None:
+            body["key_field"] = key_field
+        return self._http.request("PUT", f"/api/v1/rate-limits/{_path(scope)}/{_path(target)}", body)
+
+    def rate_limits(self) -> List[Dict[str, Any]]:
+        """Every rate limit."""
+        return self._http.request("GET", "/api/v1/rate-limits")["rate_limits"]
+
+    def delete_rate_limit(self, scope: str, target: str) -> None:
+        """Removes a rate limit."""
+        self._http.request("DELETE", f"/api/v1/rate-limits/{_path(scope)}/{_path(target)}")
+
 
 def _path(segment: str) -> str:
     return urllib.parse.quote(str(segment), safe="")

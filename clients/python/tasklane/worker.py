@@ -52,6 +52,17 @@ class Snooze(Exception):
         self.delay = float(delay)
 
 
+class Throttle(Exception):
+    """Raise it when the system a task calls says to slow down (HTTP 429, a quota): the task runs
+    again after ``delay`` seconds without using up an attempt, and every start under its rate limits
+    (its queue's and type's, for its key) waits until then, on every server and worker."""
+
+    def __init__(self, delay: float, reason: Optional[str] = None) -> None:
+        super().__init__(reason or f"throttled for {delay} s")
+        self.delay = float(delay)
+        self.reason = reason
+
+
 class Fail(Exception):
     """Raise it from a task that no retry can mend (invalid input, say): it fails at once."""
 
@@ -611,6 +622,11 @@ def _outcome(run: _Run, future: concurrent.futures.Future) -> Dict[str, Any]:
         return body
     if isinstance(error, Snooze):
         return {"outcome": "snoozed", "delay": _delay(error.delay)}
+    if isinstance(error, Throttle):
+        body = {"outcome": "throttled", "delay": _delay(error.delay)}
+        if error.reason:
+            body["reason"] = _text(error.reason, 10_000)
+        return body
     if isinstance(error, (Cancelled, asyncio.CancelledError)) and run.ctx.cancel_reason == "cancel_requested":
         return {"outcome": "cancelled"}
     if isinstance(error, Fail):

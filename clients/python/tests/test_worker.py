@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tasklane import Client, Fail, Retry, Snooze, Worker
+from tasklane import Client, Fail, Retry, Snooze, Throttle, Worker
 
 HERE = Path(__file__).resolve().parent
 
@@ -251,3 +251,39 @@ def test_a_schedule_set_from_python_has_its_ticks_run_by_a_python_worker(server,
         assert now.id in until(lambda: now.id in seen and seen)
     client.delete_schedule("every-second-" + task_type)
     assert all(s["name"] != "every-second-" + task_type for s in client.schedules())
+
+
+def test_a_rate_limit_spaces_a_python_workers_starts_and_throttle_holds_them(server, task_type):
+    client = Client(server.url, server.admin_token)
+    worker = make_worker(server, task_type, concurrency=4)
+    starts = []
+    throttled = []
+
+    @worker.task(task_type)
+    def call(payload, ctx):
+        if payload.get("throttle") and not throttled:
+            throttled.append(time.time())
+            raise Throttle(1.0, "the partner answered 429")
+        starts.append(time.time())
+        return "ok"
+
+    with Running(worker):
+        client.set_rate_limit("type", task_type, 4, per=1, burst=1)
+        assert any(r["name"] == "type:" + task_type for r in client.rate_limits())
+        ids = [client.submit(task_type, {"n": i}).id for i in range(5)]
+        for task_id in ids:
+            assert client.wait(task_id, timeout=60).state == "succeeded"
+        spaced = sorted(starts)
+        # 4 per second with a burst of 1: a start every 250 ms (one interval allowed for jitter).
+        for i in range(len(spaced)):
+            for j in range(i, len(spaced)):
+                assert j - i + 1 <= 2 + (spaced[j] - spaced[i]) / 0.25
+        assert spaced[-1] - spaced[0] >= 0.25 * 3
+
+        first = client.submit(task_type, {"throttle": True})
+        until(lambda: throttled)
+        after = [client.submit(task_type, {"n": 10 + i}).id for i in range(2)]
+        for task_id in after + [first.id]:
+            assert client.wait(task_id, timeout=60).state == "succeeded"
+        assert all(s >= throttled[0] + 1.0 - 0.05 for s in starts[5:])
+    client.delete_rate_limit("type", task_type)

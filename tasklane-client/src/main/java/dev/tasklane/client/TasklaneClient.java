@@ -274,6 +274,41 @@ public final class TasklaneClient implements TaskClient {
     http.delete("/api/v1/schedules/" + encode(name));
   }
 
+  // ---------------------------------------------------------------- rate limits
+
+  /** Sets a rate limit on the server, for every node (see {@link dev.tasklane.RateLimit}). */
+  public void setRateLimit(dev.tasklane.RateLimit limit) {
+    ObjectNode body = Http.JSON.createObjectNode();
+    body.put("limit", limit.limit());
+    body.put("per", TaskJson.seconds(limit.per()));
+    body.put("burst", limit.burst());
+    if (limit.keyField() != null) {
+      body.put("key_field", limit.keyField());
+    }
+    http.put("/api/v1/rate-limits/" + limit.scope().apiName() + "/" + encode(limit.target()), body);
+  }
+
+  /** Every rate limit on the server. */
+  public List<dev.tasklane.RateLimit> rateLimits() {
+    List<dev.tasklane.RateLimit> out = new ArrayList<>();
+    for (JsonNode l : http.get("/api/v1/rate-limits").path("rate_limits")) {
+      out.add(
+          new dev.tasklane.RateLimit(
+              dev.tasklane.RateLimit.Scope.fromApiName(l.path("scope").asText()).orElseThrow(),
+              l.path("target").asText(),
+              l.path("limit").asInt(),
+              TaskJson.seconds(l.path("per")),
+              l.path("burst").asInt(),
+              TaskJson.text(l.path("key_field"))));
+    }
+    return out;
+  }
+
+  /** Removes a rate limit from the server. */
+  public void deleteRateLimit(dev.tasklane.RateLimit.Scope scope, String target) {
+    http.delete("/api/v1/rate-limits/" + scope.apiName() + "/" + encode(target));
+  }
+
   Http http() {
     return http;
   }

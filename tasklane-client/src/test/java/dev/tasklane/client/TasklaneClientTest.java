@@ -245,6 +245,12 @@ class TasklaneClientTest {
     assertThat(tick.result()).isEqualTo("\"hello cron from java-cron\"");
     assertThat(tick.idempotencyKey()).startsWith("schedule:greetings:");
 
+    dev.tasklane.RateLimit limit =
+        new dev.tasklane.RateLimit(dev.tasklane.RateLimit.Scope.TYPE, "greet", 3, Duration.ofMillis(1500), 2, "name");
+    client.setRateLimit(limit);
+    assertThat(client.rateLimits()).containsExactly(limit);
+    client.deleteRateLimit(dev.tasklane.RateLimit.Scope.TYPE, "greet");
+    assertThat(client.rateLimits()).isEmpty();
     assertThat(client.pauseSchedule("greetings").paused()).isTrue();
     Task now = client.runSchedule("greetings");
     assertThat(client.await(now.id(), Duration.ofSeconds(30)).state()).isEqualTo(TaskState.SUCCEEDED);

@@ -113,6 +113,7 @@ public final class TasklaneServer implements AutoCloseable {
             accessStore, config.access(), isLoopback(config.bindAddress()), config.bindAddress());
     TaskRoutes routes = new TaskRoutes(worker, config.storeName(), metrics, access, config.maxQueues());
     ScheduleRoutes scheduleRoutes = new ScheduleRoutes(worker, access);
+    RateLimitRoutes rateLimitRoutes = new RateLimitRoutes(worker, access);
     AccessRoutes accessRoutes = new AccessRoutes(access);
     WorkerRoutes workerRoutes = new WorkerRoutes(worker.remoteWorkers(), access);
     ApiDocs docs = new ApiDocs();
@@ -163,6 +164,7 @@ public final class TasklaneServer implements AutoCloseable {
               accessRoutes.register(c.routes);
               routes.register(c.routes);
               scheduleRoutes.register(c.routes);
+              rateLimitRoutes.register(c.routes);
               workerRoutes.register(c.routes);
               docs.register(c.routes);
               dashboard.register(c.routes);

@@ -378,7 +378,8 @@ class DashboardBrowserIT {
     assertThat(node.send("PUT", "/api/v1/schedules/pulse", null, "{\"every\": 1, \"task\": {\"type\": \"noop\"}}").status())
         .isEqualTo(201);
     open("#/schedules");
-    Object loadedAt = browser.executeScript("return window.tasklaneLoadedAt;");
+    // Set once the page's start-up (an asynchronous session read) is done.
+    Object loadedAt = wait.until(d -> browser.executeScript("return window.tasklaneLoadedAt;"));
 
     // Ticks land while the page shows: the last run's link appears, then moves on, in place.
     String first = wait.until(d -> lastRunLinked("pulse"));
@@ -402,5 +403,37 @@ class DashboardBrowserIT {
     await().atMost(WAIT).until(() -> taskState(ran).equals("succeeded"));
     assertThat(node.task(ran).get("idempotency_key").asText()).startsWith("schedule:pulse:run:");
     assertThat(node.get("/api/v1/schedules/pulse").json().get("last_task_id").asText()).isEqualTo(ran);
+  }
+
+  @Test
+  void theRateLimitsPageSetsShowsAndRemovesALimitAndATaskPageSaysItIsHeld() {
+    open("#/limits");
+    wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("rate-limits"), "No rate limit"));
+    new org.openqa.selenium.support.ui.Select(browser.findElement(By.cssSelector("#set-rate-limit select"))).selectByValue("queue");
+    browser.findElement(By.cssSelector("#set-rate-limit input[aria-label='Queue or type']")).sendKeys("partner");
+    browser.findElement(By.cssSelector("#set-rate-limit input[aria-label='Starts']")).sendKeys("1");
+    WebElement per = browser.findElement(By.cssSelector("#set-rate-limit input[aria-label='Per seconds']"));
+    per.clear();
+    per.sendKeys("60");
+    click(By.cssSelector("#set-rate-limit button[type='submit']"));
+
+    await().atMost(WAIT).until(() -> !node.worker.rateLimits().isEmpty());
+    assertThat(node.worker.rateLimits().get(0).limit()).isEqualTo(1);
+    wait.until(ExpectedConditions.textToBePresentInElementLocated(
+        By.cssSelector("tr[data-rate-limit='queue:partner'] td[data-rate]"), "1 per 60 s, burst 1"));
+
+    // A held task's page explains it.
+    String first = node.submit("{\"type\": \"noop\", \"queue\": \"partner\"}").get("id").asText();
+    await().atMost(WAIT).until(() -> taskState(first).equals("succeeded"));
+    String held = node.submit("{\"type\": \"noop\", \"queue\": \"partner\"}").get("id").asText();
+    await().atMost(WAIT).until(() -> taskState(held).equals("scheduled")
+        && node.get("/api/v1/tasks/" + held + "/explain").json().get("code").asText().equals("rate_limited"));
+    open("#/tasks/" + held);
+    wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("main"), "Rate limit queue:partner"));
+
+    open("#/limits");
+    click(By.cssSelector("tr[data-rate-limit='queue:partner'] button[data-action='delete']"));
+    await().atMost(WAIT).until(() -> node.worker.rateLimits().isEmpty());
+    wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("rate-limits"), "No rate limit"));
   }
 }

@@ -62,6 +62,9 @@ class RoutePermissionsTest {
             "POST /api/v1/queues/{queue}/resume")) {
       RULES.put(r, Permission.CONTROL_QUEUES);
     }
+    RULES.put("GET /api/v1/rate-limits", Permission.READ);
+    RULES.put("PUT /api/v1/rate-limits/{scope}/{target}", Permission.CONTROL_QUEUES);
+    RULES.put("DELETE /api/v1/rate-limits/{scope}/{target}", Permission.CONTROL_QUEUES);
     RULES.put("GET /api/v1/schedules", Permission.READ);
     RULES.put("GET /api/v1/schedules/{name}", Permission.READ);
     for (String r :
@@ -137,7 +140,9 @@ class RoutePermissionsTest {
               .replace("{token}", "no-such-token")
               .replace("{user}", "no-such-user")
               .replace("{worker_id}", "no-such-worker")
-              .replace("{name}", "no-such-schedule");
+              .replace("{name}", "no-such-schedule")
+              .replace("{scope}", "queue")
+              .replace("{target}", "no-such-queue");
       boolean body = !route[0].equals("GET") && !route[0].equals("DELETE") && !path.contains("/" + taskId + "/") && !path.endsWith("/pause") && !path.endsWith("/resume") && !path.endsWith("/run");
       int anonymous = status(route[0], path, null, body);
       if (rule.getValue() == Permission.PUBLIC) {

@@ -138,7 +138,9 @@ class SecurityBrowserIT {
                             .replace("{token}", "admin")
                             .replace("{user}", "nobody")
                             .replace("{worker_id}", "py-1")
-                            .replace("{name}", "nightly")))
+                            .replace("{name}", "nightly")
+                            .replace("{scope}", "queue")
+                            .replace("{target}", "default")))
             .toList();
     String target = node.server.url();
     // Another origin: same host, another port (and so the same site: the SameSite cookie is sent).
@@ -182,6 +184,7 @@ class SecurityBrowserIT {
         .isEqualTo(TaskState.SCHEDULED);
     assertThat(node.worker.list(TaskQuery.all()).tasks()).hasSize((int) tasksBefore);
     assertThat(node.worker.schedules().list()).as("no schedule defined by another origin").isEmpty();
+    assertThat(node.worker.rateLimits()).as("no rate limit set by another origin").isEmpty();
     assertThat(node.worker.queues()).noneMatch(q -> q.paused() || q.limit() != null);
     assertThat(node.server.access().tokens().list()).singleElement().matches(t -> t.revokedAt() == null);
     assertThat(node.server.access().users().list()).isEmpty();

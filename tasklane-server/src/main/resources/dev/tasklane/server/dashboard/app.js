@@ -705,6 +705,74 @@ function renderSchedules() {
   tick();
 }
 
+// ------------------------------------------------------------------ rate limits
+
+/** A rate limit's row, built once: {@code update} changes its cells in place. */
+function rateLimitRow(name) {
+  let l = null;
+  const scope = el("td", { "data-label": "Applies to" });
+  const rate = el("td", { "data-label": "Rate", "data-rate": "" });
+  const key = el("td", { "data-label": "Per key" });
+  const remove = el("button", { type: "button", class: "danger", "data-action": "delete", onclick: () =>
+    act("Remove rate limit " + name, () => api("DELETE", `/rate-limits/${l.scope}/${encodeURIComponent(l.target)}`)) },
+  "Remove", el("span", { class: "hide-narrow", text: " " + name }));
+  const node = el("tr", { "data-rate-limit": name }, el("th", { scope: "row", text: name }), scope, rate, key,
+    el("td", { "data-label": "Actions" }, may("control_queues") ? remove : "–"));
+  return {
+    node,
+    update(next) {
+      l = next;
+      setText(scope, `${l.scope} ${l.target}`);
+      setText(rate, `${l.limit} per ${l.per} s, burst ${l.burst}`);
+      setText(key, l.key_field ?? "–");
+    },
+  };
+}
+
+/**
+ * Every rate limit, asked of the API once a second while the page shows, with a form to set one.
+ * A task a limit holds waits as scheduled; its page's explanation says which limit and until when.
+ */
+function renderRateLimits() {
+  const body = el("tbody");
+  const none = el("tr", {}, el("td", { colspan: 5, text: "No rate limit: every task starts as soon as a slot frees." }));
+  const rows = new Map();
+  const field = (attrs) => el("input", attrs);
+  const scope = el("select", { "aria-label": "Scope" }, el("option", { value: "queue", text: "queue" }), el("option", { value: "type", text: "type" }));
+  const target = field({ type: "text", placeholder: "name", required: true, "aria-label": "Queue or type", size: 12 });
+  const limit = field({ type: "number", min: 1, step: 1, placeholder: "limit", required: true, "aria-label": "Starts", size: 5 });
+  const per = field({ type: "number", min: 0.001, step: 0.001, value: 1, "aria-label": "Per seconds", size: 5 });
+  const burst = field({ type: "number", min: 1, step: 1, placeholder: "burst", "aria-label": "Burst", size: 5 });
+  const keyField = field({ type: "text", placeholder: "payload field", "aria-label": "Key field", size: 10 });
+  const form = el("form", { class: "inline", id: "set-rate-limit", onsubmit: (e) => {
+    e.preventDefault();
+    const limitBody = { limit: Number(limit.value), per: Number(per.value || 1) };
+    if (burst.value.trim() !== "") limitBody.burst = Number(burst.value);
+    if (keyField.value.trim() !== "") limitBody.key_field = keyField.value.trim();
+    act(`Rate limit ${scope.value}:${target.value}`, () =>
+      api("PUT", `/rate-limits/${scope.value}/${encodeURIComponent(target.value.trim())}`, limitBody));
+  } }, scope, target, limit, el("span", { text: "per" }), per, el("span", { text: "s" }), burst, keyField,
+  el("button", { type: "submit" }, "Set limit"));
+  main.replaceChildren(el("h1", { text: "Rate limits" }), el("div", { class: "scroll" },
+    el("table", { id: "rate-limits" }, el("thead", {}, el("tr", {},
+      ...["Limit", "Applies to", "Rate", "Per key", "Actions"].map((h) => el("th", { scope: "col", text: h })))), body)),
+    may("control_queues") ? form : el("p", { text: "Your role reads rate limits; an operator sets them." }));
+  const mine = page;
+  async function tick() {
+    try {
+      const all = await api("GET", "/rate-limits");
+      if (mine !== page) return;
+      const shown = rowsFor(rows, all.rate_limits, (l) => l.name, (l) => rateLimitRow(l.name));
+      place(body, shown.length ? shown : [none]);
+      refreshed();
+    } catch (e) {
+      if (mine === page) say("Rate limits: " + e.message);
+    }
+    if (mine === page) detailTimer = setTimeout(tick, 1000);
+  }
+  tick();
+}
+
 // ------------------------------------------------------------------ audit
 
 /** Who did what, newest first, a page at a time (admins only). */
@@ -739,7 +807,8 @@ function route() {
   const [path, query] = hash.split("?");
   const params = new URLSearchParams(query || "");
   const section = path.startsWith("/tasks") ? "tasks" : path.startsWith("/nodes") ? "nodes"
-    : path.startsWith("/schedules") ? "schedules" : path.startsWith("/audit") ? "audit" : "overview";
+    : path.startsWith("/schedules") ? "schedules" : path.startsWith("/limits") ? "limits"
+    : path.startsWith("/audit") ? "audit" : "overview";
   for (const a of document.querySelectorAll("nav a[data-nav]")) {
     if (a.dataset.nav === section) a.setAttribute("aria-current", "page");
     else a.removeAttribute("aria-current");
@@ -749,6 +818,7 @@ function route() {
   else if (section === "tasks") renderTasks(params);
   else if (section === "nodes") renderNodes();
   else if (section === "schedules") renderSchedules();
+  else if (section === "limits") renderRateLimits();
   else if (section === "audit") renderAudit(params);
   else renderOverview();
   main.focus({ preventScroll: true });
@@ -787,7 +857,7 @@ async function start() {
     connect();
   } else {
     // A role that reads only its own tasks (a submitter) sees those, and no overview or nodes.
-    for (const nav of ["overview", "schedules", "nodes"]) document.querySelector(`nav a[data-nav='${nav}']`).remove();
+    for (const nav of ["overview", "schedules", "limits", "nodes"]) document.querySelector(`nav a[data-nav='${nav}']`).remove();
     setText(live, "");
     if (!location.hash.startsWith("#/tasks")) location.hash = "#/tasks";
   }
