@@ -71,7 +71,8 @@ final class DbSchedulerScenarios {
       case ENQUEUE_BULK -> Optional.of(EnqueueScenario.bulk(Producer::open));
       case LATENCY -> Optional.of(DbSchedulerScenarios::latency);
       // No HTTP API, no remote workers.
-      case HTTP, REMOTE_DRAIN, REMOTE_DRAIN_PYTHON, REMOTE_LATENCY -> Optional.empty();
+      // db-scheduler has no rate limits to compare with.
+      case HTTP, REMOTE_DRAIN, REMOTE_DRAIN_PYTHON, REMOTE_LATENCY, DRAIN_RATE_LIMITED -> Optional.empty();
     };
   }
 

@@ -33,7 +33,9 @@ public enum Scenario {
   /** The same, drained by 4 Python worker processes ({@code clients/python}). */
   REMOTE_DRAIN_PYTHON("remote-drain-python"),
   /** An idle Java remote worker in a long poll, one submission every 20 ms: acknowledgment to handler start. */
-  REMOTE_LATENCY("remote-latency");
+  REMOTE_LATENCY("remote-latency"),
+  /** The drain through a queue rate-limited to 1,000 starts a second (burst 100): the limiter's cost. */
+  DRAIN_RATE_LIMITED("drain-rate-limited");
 
   private final String id;
 
@@ -62,6 +64,7 @@ public enum Scenario {
       case BACKLOG -> 1_000_000;
       case REMOTE_DRAIN, REMOTE_DRAIN_PYTHON -> 20_000;
       case REMOTE_LATENCY -> 500;
+      case DRAIN_RATE_LIMITED -> 10_000;
     };
   }
 

@@ -33,6 +33,7 @@ interface ScenarioRunner {
       case REMOTE_DRAIN -> RemoteScenario.javaDrain();
       case REMOTE_DRAIN_PYTHON -> RemoteScenario.pythonDrain();
       case REMOTE_LATENCY -> RemoteScenario.latency();
+      case DRAIN_RATE_LIMITED -> new RateLimitedScenario();
     };
   }
 }

@@ -18,7 +18,7 @@ class BenchConfigTest {
         .containsExactly(
             Scenario.DRAIN, Scenario.ENQUEUE_SERIAL, Scenario.ENQUEUE_SINGLE, Scenario.ENQUEUE_BATCH, Scenario.ENQUEUE_BULK,
             Scenario.HTTP, Scenario.LATENCY, Scenario.BACKLOG,
-            Scenario.REMOTE_DRAIN, Scenario.REMOTE_DRAIN_PYTHON, Scenario.REMOTE_LATENCY);
+            Scenario.REMOTE_DRAIN, Scenario.REMOTE_DRAIN_PYTHON, Scenario.REMOTE_LATENCY, Scenario.DRAIN_RATE_LIMITED);
     assertThat(c.concurrency()).isEqualTo(16);
     assertThat(c.connections()).isEqualTo(64);
     assertThat(c.runs()).isEqualTo(1);

@@ -62,6 +62,8 @@ import picocli.CommandLine.Spec;
       "  remote-latency  500 submissions, one every 20 ms, to an idle Java remote",
       "                  worker waiting in its long poll: submit() return to the",
       "                  handler's first line in the worker",
+      "  drain-rate-limited  10,000 tasks queued, drained through a queue rate",
+      "                  limit of 1,000 a second (burst 100): tasks/s against the limit",
       ""
     },
     footer = {

@@ -31,7 +31,7 @@ class BenchSmokeTest {
         .extracting(o -> o.get("scenario").asText())
         .containsExactly(
             "drain", "enqueue-serial", "enqueue-single", "enqueue-batch", "enqueue-bulk", "http", "latency", "backlog",
-            "remote-drain", "remote-drain-python", "remote-latency");
+            "remote-drain", "remote-drain-python", "remote-latency", "drain-rate-limited");
     for (JsonNode o : lines) {
       String scenario = o.get("scenario").asText();
       assertThat(o.get("store").asText()).isEqualTo("sqlite");
